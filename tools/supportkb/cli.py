@@ -1,0 +1,47 @@
+"""The `kb` command line: a thin Click layer over the library.
+
+Each command parses its options, calls one library function and prints the result. Library
+errors (`FatalError`) become a message on stderr and an exit code here, in one place:
+1 for a user error, 2 for bad usage or an unreadable configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from supportkb import __version__
+from supportkb.commands.check import check_command
+from supportkb.errors import ConfigError
+
+
+class ConfigException(click.ClickException):
+    """An unreadable `mkdocs.yml` or `owners.yml`: exit code 2, like bad usage."""
+
+    exit_code = 2
+
+
+def fail(exc: Exception) -> click.ClickException:
+    if isinstance(exc, ConfigError):
+        return ConfigException(str(exc))
+    return click.ClickException(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kb")
+@click.option("-C", "--root", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The knowledge base checkout to work on.")
+@click.pass_context
+def cli(ctx: click.Context, root: Path) -> None:
+    """supportkb: check, index and publish a support centre's knowledge base."""
+    if not root.is_dir():
+        raise click.BadParameter(f"{root} is not a directory", param_hint="-C/--root")
+    ctx.obj = root
+
+
+cli.add_command(check_command)
+
+
+def main() -> None:
+    cli(prog_name="kb")

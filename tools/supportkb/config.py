@@ -1,0 +1,201 @@
+"""The knowledge base's rules, read from the `supportkb` plugin entry in `mkdocs.yml`.
+
+The same `KnowledgeBaseConfig` serves the CLI and the MkDocs plugin: one source of truth.
+`mkdocs.yml` may hold tags such as `!!python/name:` (Material uses them) or `!ENV`; they are
+read as plain text here, never executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from supportkb.durations import Duration
+from supportkb.errors import ConfigError
+from supportkb.model import ARTICLE_KINDS, DocType
+from supportkb.sections import SECTION_ALIASES
+
+PLUGIN_NAME = "supportkb"
+
+DEFAULT_REVIEW_EVERY = {
+    DocType.ARTICLE: Duration(12, "m"),
+    DocType.SOP: Duration(6, "m"),
+    DocType.EMERGENCY_PLAN: Duration(12, "m"),
+    DocType.POLICY: Duration(12, "m"),
+}
+DEFAULT_REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
+    "article/troubleshooting": ("symptom", "cause", "resolution"),
+    "article/howto": ("steps",),
+    "article/faq": (),
+    "sop": ("purpose", "scope", "roles", "procedure", "records"),
+    "emergency-plan": ("organisation", "flow", "actions", "resources", "communication"),
+    "policy": ("purpose", "scope", "responsibilities", "revision-history"),
+}
+_SECTION_TARGETS = {t.value for t in DocType} | {f"article/{kind}" for kind in ARTICLE_KINDS}
+_KNOWN_OPTIONS = {
+    "enabled", "review_every", "drill_every", "due_soon_days", "products",
+    "required_sections", "section_names",
+}
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseConfig:
+    review_every: Mapping[DocType, Duration] = field(default_factory=lambda: dict(DEFAULT_REVIEW_EVERY))
+    drill_every: Duration = Duration(12, "m")
+    due_soon_days: int = 30
+    products: Mapping[str, Version] = field(default_factory=dict)
+    required_sections: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_REQUIRED_SECTIONS))
+    section_names: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(SECTION_ALIASES))
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], source: str = "mkdocs.yml") -> KnowledgeBaseConfig:
+        """Build the configuration from the plugin's options; raise `ConfigError` when invalid."""
+        if not isinstance(options, Mapping):
+            raise ConfigError(f"{source}: the '{PLUGIN_NAME}' plugin options must be a mapping")
+        unknown = sorted(set(options) - _KNOWN_OPTIONS)
+        if unknown:
+            raise ConfigError(f"{source}: unknown '{PLUGIN_NAME}' option(s): {', '.join(unknown)}; "
+                              f"known: {', '.join(sorted(_KNOWN_OPTIONS))}")
+        section_names = dict(SECTION_ALIASES)
+        for key, names in _mapping(options, "section_names", source).items():
+            section_names[str(key)] = tuple(str(name) for name in _list(names, f"section_names.{key}", source))
+        return cls(
+            review_every=_review_every(_mapping(options, "review_every", source), source),
+            drill_every=_duration(options.get("drill_every", "12m"), "drill_every", source),
+            due_soon_days=_days(options.get("due_soon_days", 30), source),
+            products=_products(_mapping(options, "products", source), source),
+            required_sections=_required_sections(
+                _mapping(options, "required_sections", source), section_names, source),
+            section_names=section_names,
+        )
+
+    def fingerprint(self) -> str:
+        """A short hash of the settings that per-file checks depend on (for the cache)."""
+        payload = json.dumps(
+            {"sections": self.required_sections, "names": self.section_names}, sort_keys=True
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def load_config(root: Path) -> KnowledgeBaseConfig:
+    path = root / "mkdocs.yml"
+    if not path.is_file():
+        raise ConfigError(f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
+                          "(use -C DIR to point at one)")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_MkDocsLoader)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: not valid UTF-8") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise ConfigError(f"{path.name}:{line}: invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name}: invalid YAML: {exc}") from None
+    return KnowledgeBaseConfig.from_options(plugin_options(data), path.name)
+
+
+def plugin_options(mkdocs_config: object) -> Mapping[str, Any]:
+    """The options under `plugins: - supportkb: {...}` (empty when the entry has none)."""
+    plugins = mkdocs_config.get("plugins", []) if isinstance(mkdocs_config, dict) else []
+    entries = plugins.items() if isinstance(plugins, dict) else (
+        (next(iter(p.items())) if isinstance(p, dict) and len(p) == 1 else (p, {}))
+        for p in (plugins if isinstance(plugins, list) else [])
+    )
+    for name, options in entries:
+        if name == PLUGIN_NAME:
+            return options or {}
+    return {}
+
+
+class _MkDocsLoader(yaml.SafeLoader):
+    """Reads MkDocs' custom tags (`!!python/name:...`, `!ENV`, `!relative`) as plain values."""
+
+
+def _as_plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", _as_plain)
+_MkDocsLoader.add_multi_constructor("!", _as_plain)
+
+
+# --- option parsers ---------------------------------------------------------------------------
+
+
+def _mapping(options: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    value = options.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}' must be a mapping")
+    return value
+
+
+def _list(value: Any, key: str, source: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}' must be a list")
+    return value
+
+
+def _duration(value: Any, key: str, source: str) -> Duration:
+    try:
+        return Duration.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}': {exc}") from None
+
+
+def _days(value: Any, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.due_soon_days' must be a whole number of days")
+    return value
+
+
+def _review_every(options: Mapping[str, Any], source: str) -> dict[DocType, Duration]:
+    result = dict(DEFAULT_REVIEW_EVERY)
+    for name, value in options.items():
+        try:
+            doc_type = DocType(name)
+        except ValueError:
+            raise ConfigError(f"{source}: '{PLUGIN_NAME}.review_every.{name}': not a document type "
+                              f"({', '.join(t.value for t in DocType)})") from None
+        result[doc_type] = _duration(value, f"review_every.{name}", source)
+    return result
+
+
+def _products(options: Mapping[str, Any], source: str) -> dict[str, Version]:
+    products = {}
+    for name, value in options.items():
+        try:
+            products[str(name)] = Version(str(value))
+        except InvalidVersion:
+            raise ConfigError(f"{source}: '{PLUGIN_NAME}.products.{name}': {value!r} is not a "
+                              "version (write it quoted, e.g. \"5.4.2\")") from None
+    return products
+
+
+def _required_sections(options: Mapping[str, Any], names: Mapping[str, tuple[str, ...]],
+                       source: str) -> dict[str, tuple[str, ...]]:
+    result = dict(DEFAULT_REQUIRED_SECTIONS)
+    for target, keys in options.items():
+        if target not in _SECTION_TARGETS:
+            raise ConfigError(f"{source}: '{PLUGIN_NAME}.required_sections.{target}': use one of "
+                              f"{', '.join(sorted(_SECTION_TARGETS))}")
+        sections = tuple(str(key) for key in _list(keys, f"required_sections.{target}", source))
+        unknown = [key for key in sections if key not in names]
+        if unknown:
+            raise ConfigError(f"{source}: '{PLUGIN_NAME}.required_sections.{target}': unknown "
+                              f"section(s) {', '.join(unknown)}; define them under section_names")
+        result[str(target)] = sections
+    return result

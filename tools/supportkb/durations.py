@@ -1,0 +1,37 @@
+"""Review and drill intervals written as `90d`, `2w`, `6m` or `1y`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
+_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A calendar interval: months and years follow the calendar (31 Jan + 1m = 28/29 Feb)."""
+
+    amount: int
+    unit: str  # one of d, w, m, y
+
+    @classmethod
+    def parse(cls, text: object) -> Duration:
+        match = _DURATION.match(str(text)) if isinstance(text, (str, int)) else None
+        if match is None or int(match.group(1)) == 0:
+            raise ValueError(
+                f"{text!r} is not a duration; write a positive number and a unit, "
+                "for example 90d, 2w, 6m or 1y"
+            )
+        return cls(int(match.group(1)), match.group(2))
+
+    def after(self, start: date) -> date:
+        result: date = start + relativedelta(**{_UNITS[self.unit]: self.amount})
+        return result
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"

@@ -1,0 +1,387 @@
+"""The front-matter fields: one table that the checker (and later the JSON Schema) reads.
+
+`build_document` turns a parsed front-matter mapping into a `Document`, reporting every field
+that is missing, misspelt, of the wrong type or not allowed for the document's type.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from supportkb.durations import Duration
+from supportkb.findings import Finding, error
+from supportkb.model import (
+    ARTICLE_KINDS,
+    Applicability,
+    DocType,
+    Document,
+    Drill,
+    Heading,
+    Link,
+    Status,
+    Visibility,
+)
+
+ALL_TYPES = frozenset(DocType)
+VERSIONED = frozenset({DocType.SOP, DocType.EMERGENCY_PLAN, DocType.POLICY})
+ID_PATTERN = re.compile(r"^(KB|SOP|EP|POL)-\d+$")
+
+
+class Required(enum.Enum):
+    NO = "no"
+    ALWAYS = "always"
+    UNLESS_DRAFT = "unless-draft"
+    IF_PUBLISHED = "if-published"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: str  # text, id, ids, texts, date, duration, choice, version, applies_to, drills
+    description: str
+    choices: tuple[str, ...] = ()
+    types: frozenset[DocType] = ALL_TYPES  # the document types that may carry the field
+    required: Required = Required.NO
+    required_types: frozenset[DocType] = ALL_TYPES
+
+    def is_required(self, doc_type: DocType, status: Status | None) -> bool:
+        if self.required is Required.NO or doc_type not in (self.types & self.required_types):
+            return False
+        if self.required is Required.UNLESS_DRAFT:
+            return status is not Status.DRAFT
+        if self.required is Required.IF_PUBLISHED:
+            return status is Status.PUBLISHED
+        return True
+
+
+def _values(enum_type: type[enum.Enum]) -> tuple[str, ...]:
+    return tuple(str(member.value) for member in enum_type)
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("id", "id", "Unique, stable id: KB-, SOP-, EP- or POL- then digits (KB-0042)",
+              required=Required.ALWAYS),
+    FieldSpec("title", "text", "Title shown in search results and on the page",
+              required=Required.ALWAYS),
+    FieldSpec("type", "choice", "Document type; inferred from the folder, must agree if written",
+              choices=_values(DocType)),
+    FieldSpec("status", "choice", "KCS state: draft, in-review, published, deprecated, archived",
+              choices=_values(Status), required=Required.ALWAYS),
+    FieldSpec("owner", "text", "Person or team id from owners.yml", required=Required.ALWAYS),
+    FieldSpec("reviewers", "ids", "Person ids who reviewed the document"),
+    FieldSpec("last_reviewed", "date", "Date of the last review (YYYY-MM-DD)",
+              required=Required.UNLESS_DRAFT),
+    FieldSpec("review_every", "duration", "Review interval (90d, 2w, 6m, 1y)"),
+    FieldSpec("review_by", "date", "Explicit review due date; overrides the computed one"),
+    FieldSpec("tags", "texts", "Keywords for search and browsing"),
+    FieldSpec("category", "text", "Category; for articles, the folder under kb/"),
+    FieldSpec("kind", "choice", "Article kind: faq, howto or troubleshooting",
+              choices=ARTICLE_KINDS, types=frozenset({DocType.ARTICLE})),
+    FieldSpec("version", "version", "Document version, quoted (\"1.2\")", types=VERSIONED,
+              required=Required.ALWAYS, required_types=VERSIONED),
+    FieldSpec("effective", "date", "Date the policy takes effect",
+              types=frozenset({DocType.POLICY}), required=Required.IF_PUBLISHED),
+    FieldSpec("approved_by", "id", "Person id who approved this version", types=VERSIONED,
+              required=Required.IF_PUBLISHED,
+              required_types=frozenset({DocType.SOP, DocType.POLICY})),
+    FieldSpec("visibility", "choice", "public, internal (default) or restricted",
+              choices=_values(Visibility)),
+    FieldSpec("applies_to", "applies_to", "Products and version ranges: [{product, versions}]"),
+    FieldSpec("related", "ids", "Ids of related documents"),
+    FieldSpec("supersedes", "id", "Id of the document this one replaces"),
+    FieldSpec("drill_every", "duration", "Drill interval for an emergency plan",
+              types=frozenset({DocType.EMERGENCY_PLAN})),
+    FieldSpec("drills", "drills", "Drill records: [{date, scenario, report}]",
+              types=frozenset({DocType.EMERGENCY_PLAN})),
+)
+FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
+
+
+class FieldError(ValueError):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+# --- value converters -------------------------------------------------------------------------
+
+_LOOSE_DATE = re.compile(r"^\s*(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?\s*$")
+
+
+def to_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        match = _LOOSE_DATE.match(value)
+        if match:
+            try:
+                fixed = date(*(int(part) for part in match.groups())).isoformat()
+            except ValueError:
+                fixed = ""
+            if fixed:
+                raise FieldError(f"{value!r} is not written as a date",
+                                 f"write it as {fixed} (YYYY-MM-DD)")
+    raise FieldError(f"{value!r} is not a date", "write dates as YYYY-MM-DD, e.g. 2026-05-01")
+
+
+def to_text(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise FieldError(f"expected text, found {_describe(value)}", "write a short piece of text")
+
+
+def to_identifier(value: Any) -> str:
+    if isinstance(value, str) and value.strip() and "\n" not in value:
+        return value.strip()
+    raise FieldError(f"expected an id, found {_describe(value)}", "write a single id, e.g. KB-0042")
+
+
+def to_id_list(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise FieldError(f"expected a list of ids, found {_describe(value)}",
+                         "write a list, e.g. [KB-0001, SOP-0002]")
+    return tuple(to_identifier(item) for item in items)
+
+
+def to_text_list(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise FieldError(f"expected a list, found {_describe(value)}", "write a list, e.g. [vpn, 錯誤代碼]")
+    return tuple(to_text(item) for item in items)
+
+
+def to_version(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        raise FieldError(f"version {value!r} was read as a number (1.10 would become 1.1)",
+                         f'quote it: version: "{value}"')
+    raise FieldError(f"expected a version, found {_describe(value)}", 'write it quoted, e.g. "1.2"')
+
+
+def to_duration(value: Any) -> Duration:
+    try:
+        return Duration.parse(value)
+    except ValueError as exc:
+        raise FieldError(str(exc), "e.g. review_every: 6m") from None
+
+
+def to_specifier(value: Any) -> SpecifierSet:
+    text = str(value).strip() if isinstance(value, (str, int, float)) else None
+    if text in ("*", "any", ""):
+        return SpecifierSet("")
+    try:
+        if text is None:
+            raise InvalidSpecifier(str(value))
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        raise FieldError(f"versions {value!r} is not a version range",
+                         'write a range such as ">=5.4,<6" or "==7.2.*"') from None
+
+
+def to_applies_to(value: Any) -> tuple[Applicability, ...]:
+    if not isinstance(value, list):
+        raise FieldError(f"expected a list, found {_describe(value)}",
+                         'write e.g. [{product: ERP, versions: ">=5.4,<6"}]')
+    result = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"product", "versions"}:
+            raise FieldError("each applies_to entry needs exactly 'product' and 'versions'",
+                             'write e.g. - {product: ERP, versions: ">=5.4,<6"}')
+        result.append(Applicability(to_text(item["product"]), to_specifier(item["versions"])))
+    return tuple(result)
+
+
+def to_drills(value: Any) -> tuple[Drill, ...]:
+    if not isinstance(value, list):
+        raise FieldError(f"expected a list of drills, found {_describe(value)}",
+                         "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}")
+    result = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"date", "scenario", "report"}:
+            raise FieldError("each drill needs exactly 'date', 'scenario' and 'report'",
+                             "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}")
+        result.append(Drill(to_date(item["date"]), to_text(item["scenario"]),
+                            to_text(item["report"])))
+    return tuple(result)
+
+
+def _to_choice(spec: FieldSpec) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if isinstance(value, str) and value in spec.choices:
+            return value
+        suggestion = did_you_mean(str(value), spec.choices) if isinstance(value, str) else ""
+        raise FieldError(f"{spec.name} {value!r} is not one of: {', '.join(spec.choices)}",
+                         suggestion or f"use one of: {', '.join(spec.choices)}")
+    return convert
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "text": to_text,
+    "id": to_identifier,
+    "ids": to_id_list,
+    "texts": to_text_list,
+    "date": to_date,
+    "duration": to_duration,
+    "version": to_version,
+    "applies_to": to_applies_to,
+    "drills": to_drills,
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+# --- building a document ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a file sits decides its type and, for articles, its category."""
+
+    path: str
+    type: DocType
+    category: str | None
+
+
+def build_document(
+    location: Location,
+    front_matter: Mapping[str, Any],
+    key_lines: Mapping[str, int],
+    headings: tuple[Heading, ...] = (),
+    links: tuple[Link, ...] = (),
+) -> tuple[Document | None, list[Finding]]:
+    path, doc_type = location.path, location.type
+    findings: list[Finding] = []
+    values: dict[str, Any] = {}
+    for key, raw in front_matter.items():
+        line = key_lines.get(str(key), 1)
+        spec = FIELDS_BY_NAME.get(str(key))
+        if spec is None:
+            findings.append(_unknown_field(path, line, str(key)))
+        elif doc_type not in spec.types:
+            findings.append(error(path, line, "field-not-allowed",
+                                  f"'{key}' does not apply to a document of type {doc_type.value}",
+                                  "remove the field"))
+        else:
+            converter = _CONVERTERS.get(spec.kind) or _to_choice(spec)
+            try:
+                values[spec.name] = converter(raw)
+            except FieldError as exc:
+                findings.append(error(path, line, "field-type", f"{key}: {exc.message}", exc.hint))
+
+    status = Status(values["status"]) if "status" in values else None
+    for spec in FIELDS:
+        if spec.name not in front_matter and spec.is_required(doc_type, status):
+            findings.append(_missing_field(path, spec, doc_type))
+
+    findings.extend(_check_location(location, values, key_lines))
+    if "id" not in values:
+        return None, findings
+    document = Document(
+        path=path,
+        type=doc_type,
+        id=values["id"],
+        title=values.get("title", ""),
+        owner=values.get("owner", ""),
+        status=status or Status.DRAFT,
+        reviewers=values.get("reviewers", ()),
+        last_reviewed=values.get("last_reviewed"),
+        review_every=values.get("review_every"),
+        review_by=values.get("review_by"),
+        tags=values.get("tags", ()),
+        category=values.get("category", location.category),
+        kind=values.get("kind"),
+        version=values.get("version"),
+        effective=values.get("effective"),
+        approved_by=values.get("approved_by"),
+        visibility=Visibility(values.get("visibility", Visibility.INTERNAL.value)),
+        applies_to=values.get("applies_to", ()),
+        related=values.get("related", ()),
+        supersedes=values.get("supersedes"),
+        drill_every=values.get("drill_every"),
+        drills=values.get("drills", ()),
+        headings=headings,
+        links=links,
+        field_lines=dict(key_lines),
+    )
+    return document, findings
+
+
+def _unknown_field(path: str, line: int, key: str) -> Finding:
+    suggestion = did_you_mean(key, list(FIELDS_BY_NAME))
+    return error(path, line, "field-unknown", f"unknown field '{key}'",
+                 suggestion or "remove it; the fields are listed in the README")
+
+
+def _missing_field(path: str, spec: FieldSpec, doc_type: DocType) -> Finding:
+    example = {
+        "id": f"{doc_type.id_prefix}-0001",
+        "last_reviewed": "YYYY-MM-DD",
+        "effective": "YYYY-MM-DD",
+        "version": '"1.0"',
+        "status": "draft",
+    }.get(spec.name, "...")
+    return error(path, 1, "field-missing", f"required field '{spec.name}' is missing "
+                 f"({spec.description})", f"add '{spec.name}: {example}' to the front-matter")
+
+
+def _check_location(
+    location: Location, values: Mapping[str, Any], key_lines: Mapping[str, int]
+) -> list[Finding]:
+    path, doc_type = location.path, location.type
+    findings = []
+    if "type" in values and values["type"] != doc_type.value:
+        findings.append(error(path, key_lines.get("type", 1), "type-mismatch",
+                              f"type '{values['type']}' does not match the folder, which holds "
+                              f"{doc_type.value} documents",
+                              f"write 'type: {doc_type.value}', or move the file to the right folder"))
+    doc_id = values.get("id")
+    if doc_id is not None and not (
+        ID_PATTERN.match(doc_id) and doc_id.startswith(doc_type.id_prefix + "-")
+    ):
+        findings.append(error(path, key_lines.get("id", 1), "id-prefix",
+                              f"id '{doc_id}' does not fit a {doc_type.value}",
+                              f"{doc_type.value} ids are '{doc_type.id_prefix}-' then digits, "
+                              f"e.g. {doc_type.id_prefix}-0042"))
+    category = values.get("category")
+    if doc_type is DocType.ARTICLE and category is not None and category != location.category:
+        where = location.category or "(none: the file is directly in kb/)"
+        findings.append(error(path, key_lines.get("category", 1), "category-mismatch",
+                              f"category '{category}' does not match the folder: {where}",
+                              "remove 'category' (the folder is the category) or move the file"))
+    return findings

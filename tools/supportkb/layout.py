@@ -1,0 +1,59 @@
+"""Where documents live in a knowledge base checkout, and what their place makes them.
+
+    kb/<category>/...*.md     KB articles (sub-folders are categories)
+    sops/*.md                 SOPs
+    sops/emergency/*.md       emergency plans (sops/emergency/drills/ holds drill reports)
+    docs/policies/*.md        policies
+
+Folders and files whose name starts with '.' or '_' (templates) and README.md files are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from supportkb.fields import Location
+from supportkb.model import DocType
+
+ARTICLES_DIR = "kb"
+SOPS_DIR = "sops"
+EMERGENCY_DIR = "sops/emergency"
+DRILL_REPORTS_DIR = "sops/emergency/drills"
+POLICIES_DIR = "docs/policies"
+_ROOTS = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR)
+
+
+def locate(relative: str) -> Location | None:
+    """The document type (and category) of a path relative to the root; None if not a document."""
+    path = PurePosixPath(relative)
+    if path.suffix != ".md" or path.name == "README.md":
+        return None
+    if any(part.startswith((".", "_")) for part in path.parts):
+        return None
+    text = path.as_posix()
+    if text.startswith(ARTICLES_DIR + "/"):
+        folder = path.parent.relative_to(ARTICLES_DIR).as_posix()
+        return Location(text, DocType.ARTICLE, None if folder == "." else folder)
+    if text.startswith(DRILL_REPORTS_DIR + "/"):
+        return None
+    if text.startswith(EMERGENCY_DIR + "/"):
+        return Location(text, DocType.EMERGENCY_PLAN, None)
+    if text.startswith(SOPS_DIR + "/"):
+        return Location(text, DocType.SOP, None)
+    if text.startswith(POLICIES_DIR + "/"):
+        return Location(text, DocType.POLICY, None)
+    return None
+
+
+def discover(root: Path) -> list[Location]:
+    locations = []
+    for top in _ROOTS:
+        for folder, subfolders, files in os.walk(root / top):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
+            base = Path(folder).relative_to(root).as_posix()
+            for name in sorted(files):
+                location = locate(f"{base}/{name}")
+                if location is not None:
+                    locations.append(location)
+    return locations

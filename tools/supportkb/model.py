@@ -1,0 +1,121 @@
+"""The document model: what a controlled document is once its front-matter has been validated."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from packaging.specifiers import SpecifierSet
+
+from supportkb.durations import Duration
+
+
+class DocType(str, enum.Enum):
+    ARTICLE = "article"
+    SOP = "sop"
+    EMERGENCY_PLAN = "emergency-plan"
+    POLICY = "policy"
+
+    @property
+    def id_prefix(self) -> str:
+        return _ID_PREFIXES[self]
+
+
+_ID_PREFIXES = {
+    DocType.ARTICLE: "KB",
+    DocType.SOP: "SOP",
+    DocType.EMERGENCY_PLAN: "EP",
+    DocType.POLICY: "POL",
+}
+
+
+class Status(str, enum.Enum):
+    """KCS confidence: work in progress, not validated, validated, retired."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in-review"
+    PUBLISHED = "published"
+    DEPRECATED = "deprecated"
+    ARCHIVED = "archived"
+
+    @property
+    def is_retired(self) -> bool:
+        return self in (Status.DEPRECATED, Status.ARCHIVED)
+
+
+class Visibility(str, enum.Enum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    RESTRICTED = "restricted"
+
+
+ARTICLE_KINDS = ("faq", "howto", "troubleshooting")
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """`applies_to` entry: the product versions a document is written for."""
+
+    product: str
+    versions: SpecifierSet
+
+
+@dataclass(frozen=True)
+class Drill:
+    date: date
+    scenario: str
+    report: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relative Markdown link in the body (external links are not recorded)."""
+
+    target: str  # as written, without #fragment
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # relative to the knowledge base root, forward slashes
+    type: DocType
+    id: str
+    title: str
+    owner: str
+    status: Status = Status.DRAFT
+    reviewers: tuple[str, ...] = ()
+    last_reviewed: date | None = None
+    review_every: Duration | None = None
+    review_by: date | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+    kind: str | None = None
+    version: str | None = None
+    effective: date | None = None
+    approved_by: str | None = None
+    visibility: Visibility = Visibility.INTERNAL
+    applies_to: tuple[Applicability, ...] = ()
+    related: tuple[str, ...] = ()
+    supersedes: str | None = None
+    drill_every: Duration | None = None
+    drills: tuple[Drill, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    links: tuple[Link, ...] = ()
+    # line of each front-matter key, so findings can point at it
+    field_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def line_of(self, name: str) -> int:
+        return self.field_lines.get(name, 1)
+
+    @property
+    def last_drill(self) -> Drill | None:
+        return max(self.drills, key=lambda drill: drill.date, default=None)

@@ -1,0 +1,176 @@
+"""Reading a document file: bytes -> front-matter mapping (with key lines) and body.
+
+Everything that can go wrong with a file on disk (encoding, size, missing or malformed
+front-matter, hostile YAML) becomes a `Finding`; nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from supportkb.findings import Finding, error
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+MAX_NESTING = 16
+
+_HANDLER = YAMLHandler()
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document file split into its validated-as-YAML front-matter and its body."""
+
+    front_text: str  # the raw front-matter, starting on line 1
+    front_matter: dict[str, Any]
+    key_lines: dict[str, int]  # top-level key -> 1-based line in the file
+    body: str
+    body_line: int  # line number of the body's first line
+
+
+def read_source(path: str, raw: bytes) -> tuple[Source | None, list[Finding]]:
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [
+            error(
+                path, 0, "file-too-large",
+                f"file is {len(raw) // 1024} KB; documents over {MAX_FILE_BYTES // 1024} KB "
+                "are not checked",
+                "split the document, or move attachments and logs out of the Markdown file",
+            )
+        ]
+    text, problem = _decode(path, raw)
+    if problem:
+        return None, [problem]
+    return _split(path, text)
+
+
+def _decode(path: str, raw: bytes) -> tuple[str, Finding | None]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return "", error(
+            path, line, "encoding",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
+    if not _HANDLER.detect(text):
+        return None, [
+            error(
+                path, 1, "front-matter-missing",
+                "the file does not start with a front-matter block",
+                "put a YAML block between two '---' lines at the very top of the file "
+                "(id, title, owner, ...)",
+            )
+        ]
+    try:
+        front, body = _HANDLER.split(text)
+    except ValueError:
+        return None, [
+            error(
+                path, 1, "front-matter-unclosed",
+                "the front-matter block opened on line 1 is never closed",
+                "add a line with '---' after the last front-matter field",
+            )
+        ]
+    closing_line = 1 + front.count("\n")
+    if body.startswith("\n"):
+        body = body[1:]
+    body_line = closing_line + 1
+    data, key_lines, problem = _load_yaml(path, front)
+    if problem:
+        return None, [problem]
+    return Source(front, data, key_lines, body, body_line), []
+
+
+def _load_yaml(path: str, front: str) -> tuple[dict[str, Any], dict[str, int], Finding | None]:
+    def fail(line: int, code: str, message: str, hint: str) -> tuple[dict[str, Any], dict[str, int], Finding]:
+        return {}, {}, error(path, line, code, message, hint)
+
+    if len(front) > MAX_FRONT_MATTER_CHARS:
+        return fail(1, "front-matter-too-large", "the front-matter is larger than 64 KB",
+                    "keep long text in the body of the document")
+    if _flow_depth(front) > MAX_NESTING:
+        return fail(1, "front-matter-nesting", "the front-matter is nested too deeply",
+                    f"front-matter values nest at most {MAX_NESTING} levels")
+    loader = _Loader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return fail(2, "front-matter-empty", "the front-matter block is empty",
+                        "add at least id, title and owner")
+        problem = _structure_problem(node)
+        if problem:
+            return fail(node.start_mark.line + 1, *problem)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        reason = exc.problem or exc.context or "invalid YAML"
+        return fail(line, "yaml-syntax", f"the front-matter is not valid YAML: {reason}",
+                    "check indentation, and quote values that contain ':' or start with '@', "
+                    "'*', '&', '[' or '{'")
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
+        return fail(1, "yaml-syntax", f"the front-matter is not valid YAML: {exc}",
+                    "simplify the front-matter to plain keys and values")
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        return fail(2, "front-matter-not-mapping",
+                    f"the front-matter is a {_yaml_kind(data)}, not a set of 'key: value' fields",
+                    "write one 'key: value' per line, for example 'title: VPN 錯誤 809'")
+    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+    return data, lines, None
+
+
+def _flow_depth(front: str) -> int:
+    """Deepest [ ] / { } nesting, counted without the YAML parser (whose C code recurses)."""
+    if front.count("[") + front.count("{") <= MAX_NESTING:
+        return 0
+    depth = deepest = 0
+    for char in front:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _structure_problem(root: yaml.Node) -> tuple[str, str, str] | None:
+    """Reject aliases (the same node reached twice) and block nesting deeper than allowed."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            return ("front-matter-alias", "the front-matter uses YAML anchors and aliases",
+                    "write each value out in full; anchors (&) and aliases (*) are not allowed")
+        if depth > MAX_NESTING:
+            return ("front-matter-nesting", "the front-matter is nested too deeply",
+                    f"front-matter values nest at most {MAX_NESTING} levels")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+    return None
+
+
+def _yaml_kind(data: object) -> str:
+    if isinstance(data, list):
+        return "list"
+    if isinstance(data, str):
+        return "string"
+    return type(data).__name__
