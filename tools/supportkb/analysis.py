@@ -51,7 +51,7 @@ def analyse_bytes(location: Location, raw: bytes, sections: SectionRules) -> Fil
         location, source.front_matter, source.key_lines, facts.headings, facts.links
     )
     findings.extend(field_findings)
-    findings.extend(find_secrets(path, source.front_text, 1))
+    findings.extend(find_secrets(path, source.front_text, source.front_line))
     findings.extend(facts.secrets)
     if document is not None:
         findings.extend(_section_findings(document, source.body_line, sections))

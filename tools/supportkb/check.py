@@ -13,7 +13,7 @@ from pathlib import Path
 from supportkb.analysis import FileResult, SectionRules, analyse_file
 from supportkb.cache import ResultCache, Stamp, stamp_of
 from supportkb.config import KnowledgeBaseConfig, load_config
-from supportkb.errors import FatalError
+from supportkb.errors import InvalidUsage
 from supportkb.fields import Location
 from supportkb.findings import Finding, Severity
 from supportkb.layout import discover, locate
@@ -90,11 +90,11 @@ def select(root: Path, paths: Iterable[str]) -> set[str]:
         if not full.exists():
             full = (base / given).resolve()
         if not full.exists():
-            raise FatalError(f"no such file: {given}")
+            raise InvalidUsage(f"{given} does not exist")
         try:
             relative = full.relative_to(base).as_posix()
         except ValueError:
-            raise FatalError(f"{given} is outside the knowledge base at {root}") from None
+            raise InvalidUsage(f"{given} is outside the knowledge base at {root}") from None
         if relative == REGISTRY_FILE or locate(relative) is not None:
             chosen.add(relative)
     return chosen

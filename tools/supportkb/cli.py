@@ -13,7 +13,7 @@ import click
 
 from supportkb import __version__
 from supportkb.commands.check import check_command
-from supportkb.errors import ConfigError
+from supportkb.errors import ConfigError, InvalidUsage
 
 
 class ConfigException(click.ClickException):
@@ -25,6 +25,8 @@ class ConfigException(click.ClickException):
 def fail(exc: Exception) -> click.ClickException:
     if isinstance(exc, ConfigError):
         return ConfigException(str(exc))
+    if isinstance(exc, InvalidUsage):
+        return click.UsageError(str(exc))
     return click.ClickException(str(exc))
 
 

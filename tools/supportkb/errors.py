@@ -14,3 +14,7 @@ class FatalError(Exception):
 
 class ConfigError(FatalError):
     """`mkdocs.yml` or `owners.yml` cannot be read or holds invalid settings (exit code 2)."""
+
+
+class InvalidUsage(FatalError):
+    """The command was asked for something that cannot be (a path that does not exist): exit 2."""

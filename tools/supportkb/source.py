@@ -26,7 +26,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Source:
     """A document file split into its validated-as-YAML front-matter and its body."""
 
-    front_text: str  # the raw front-matter, starting on line 1
+    front_text: str  # the raw front-matter
+    front_line: int  # line number of its first character
     front_matter: dict[str, Any]
     key_lines: dict[str, int]  # top-level key -> 1-based line in the file
     body: str
@@ -63,6 +64,7 @@ def _decode(path: str, raw: bytes) -> tuple[str, Finding | None]:
 
 
 def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
+    """Split on python-frontmatter's own boundary pattern, keeping track of line numbers."""
     if not _HANDLER.detect(text):
         return None, [
             error(
@@ -72,9 +74,10 @@ def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
                 "(id, title, owner, ...)",
             )
         ]
-    try:
-        front, body = _HANDLER.split(text)
-    except ValueError:
+    boundaries = _HANDLER.FM_BOUNDARY.finditer(text)  # type: ignore[union-attr]
+    opening = next(boundaries)
+    closing = next(boundaries, None)
+    if closing is None:
         return None, [
             error(
                 path, 1, "front-matter-unclosed",
@@ -82,19 +85,23 @@ def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
                 "add a line with '---' after the last front-matter field",
             )
         ]
-    closing_line = 1 + front.count("\n")
-    if body.startswith("\n"):
-        body = body[1:]
-    body_line = closing_line + 1
-    data, key_lines, problem = _load_yaml(path, front)
+    front = text[opening.end() : closing.start()]
+    front_line = text.count("\n", 0, opening.end()) + 1
+    body_start = closing.end()
+    if text.startswith("\n", body_start):
+        body_start += 1
+    data, key_lines, problem = _load_yaml(path, front, front_line)
     if problem:
         return None, [problem]
-    return Source(front, data, key_lines, body, body_line), []
+    body_line = text.count("\n", 0, body_start) + 1
+    return Source(front, front_line, data, key_lines, text[body_start:], body_line), []
 
 
-def _load_yaml(path: str, front: str) -> tuple[dict[str, Any], dict[str, int], Finding | None]:
+def _load_yaml(
+    path: str, front: str, first_line: int
+) -> tuple[dict[str, Any], dict[str, int], Finding | None]:
     def fail(line: int, code: str, message: str, hint: str) -> tuple[dict[str, Any], dict[str, int], Finding]:
-        return {}, {}, error(path, line, code, message, hint)
+        return {}, {}, error(path, line + first_line - 1, code, message, hint)
 
     if len(front) > MAX_FRONT_MATTER_CHARS:
         return fail(1, "front-matter-too-large", "the front-matter is larger than 64 KB",
@@ -106,7 +113,7 @@ def _load_yaml(path: str, front: str) -> tuple[dict[str, Any], dict[str, int], F
     try:
         node = loader.get_single_node()
         if node is None:
-            return fail(2, "front-matter-empty", "the front-matter block is empty",
+            return fail(1, "front-matter-empty", "the front-matter block is empty",
                         "add at least id, title and owner")
         problem = _structure_problem(node)
         if problem:
@@ -125,10 +132,10 @@ def _load_yaml(path: str, front: str) -> tuple[dict[str, Any], dict[str, int], F
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        return fail(2, "front-matter-not-mapping",
+        return fail(1, "front-matter-not-mapping",
                     f"the front-matter is a {_yaml_kind(data)}, not a set of 'key: value' fields",
                     "write one 'key: value' per line, for example 'title: VPN 錯誤 809'")
-    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+    lines = {str(key.value): key.start_mark.line + first_line for key, _ in node.value}
     return data, lines, None
 
 

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+AS_OF = date(2026, 11, 24)
+
+MKDOCS_YML = """\
+site_name: Test KB
+theme:
+  name: material
+markdown_extensions:
+  - pymdownx.emoji:
+      emoji_index: !!python/name:material.extensions.emoji.twemoji
+plugins:
+  - search
+  - supportkb:
+      due_soon_days: 30
+      products:
+        ERP: "5.4.2"
+        VPN: "7.2.1"
+"""
+
+OWNERS_YML = """\
+people:
+  - id: alice
+    name: Alice Lin
+    email: alice@example.com
+  - id: bob
+    name: Bob Chen
+    email: bob@example.com
+  - id: carol
+    name: Carol Wang
+    email: carol@example.com
+    active: false
+teams:
+  - id: network
+    name: Network
+    members: [alice, bob]
+"""
+
+TROUBLESHOOTING_BODY = """\
+# VPN 錯誤 809
+
+## 症狀
+連線逾時。
+
+## 原因
+防火牆擋住 UDP 500。
+
+## 解決方法
+請網路組開放連接埠。
+"""
+
+
+class KnowledgeBaseFactory:
+    """Writes a tiny knowledge base in a temporary folder, one file at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+        (root / "owners.yml").write_text(OWNERS_YML, encoding="utf-8")
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    def document(self, relative: str, front: str, body: str = TROUBLESHOOTING_BODY) -> Path:
+        return self.write(relative, "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n\n" + body)
+
+    def article(self, relative: str = "kb/vpn/error-809.md", **fields: str) -> Path:
+        values = {
+            "id": "KB-0001", "title": "VPN 錯誤 809", "status": "published", "owner": "network",
+            "last_reviewed": "2026-10-01", "kind": "troubleshooting",
+        }
+        values.update(fields)
+        front = "\n".join(f"{key}: {value}" for key, value in values.items() if value != "")
+        return self.document(relative, front)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SUPPORTKB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBaseFactory:
+    return KnowledgeBaseFactory(tmp_path)
+
+
+def codes(result: object) -> list[str]:
+    return [f.code for f in result.findings]  # type: ignore[attr-defined]

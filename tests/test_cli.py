@@ -1,0 +1,108 @@
+"""The `kb` command line through Click's CliRunner: exit codes, formats, messages."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import KnowledgeBaseFactory
+
+from supportkb.cli import cli
+
+
+def run(kb: KnowledgeBaseFactory, *args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, ["-C", str(kb.root), *args])
+
+
+def test_every_command_has_help_text() -> None:
+    assert cli.help
+    for name, command in cli.commands.items():
+        assert command.help, f"kb {name} has no help text"
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_clean_knowledge_base_exits_0(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    result = run(kb, "check", "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    assert "1 document checked as of 2026-11-24: 0 errors, 0 warnings" in result.output
+
+
+def test_findings_exit_1_with_file_line_and_fix(kb: KnowledgeBaseFactory) -> None:
+    kb.article(owner="netwrok")
+    result = run(kb, "check", "--as-of", "2026-11-24")
+    assert result.exit_code == 1
+    assert "kb/vpn/error-809.md:5: error [owner-unknown] owner 'netwrok' is not in owners.yml" in result.output
+    assert "fix: did you mean 'network'?" in result.output
+
+
+def test_warnings_fail_only_under_strict(kb: KnowledgeBaseFactory) -> None:
+    kb.article(last_reviewed="2025-12-10")
+    assert run(kb, "check", "--as-of", "2026-11-24").exit_code == 0
+    assert run(kb, "check", "--as-of", "2026-11-24", "--strict").exit_code == 1
+
+
+@pytest.mark.parametrize("args", [["check", "--as-of", "2026/11/24"], ["check", "--format", "xml"],
+                                  ["check", "--bogus"], ["nope"]])
+def test_bad_usage_exits_2(kb: KnowledgeBaseFactory, args: list[str]) -> None:
+    kb.article()
+    result = run(kb, *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_configuration_exits_2(kb: KnowledgeBaseFactory) -> None:
+    (kb.root / "mkdocs.yml").write_text("plugins:\n  - supportkb:\n      due_soon_days: soon\n",
+                                        encoding="utf-8")
+    result = run(kb, "check")
+    assert result.exit_code == 2
+    assert "due_soon_days" in result.output
+
+
+def test_not_a_knowledge_base_exits_2(tmp_path: object) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "check"])
+    assert result.exit_code == 2 and "no mkdocs.yml" in result.output
+
+
+def test_json_format_is_stable(kb: KnowledgeBaseFactory) -> None:
+    kb.article(owner="nobody")
+    result = run(kb, "check", "--as-of", "2026-11-24", "--format", "json")
+    payload = json.loads(result.output)
+    assert payload["summary"] == {"documents": 1, "errors": 1, "warnings": 0}
+    [finding] = payload["findings"]
+    assert set(finding) == {"path", "line", "severity", "code", "message", "hint"}
+    assert (finding["path"], finding["line"], finding["code"]) == ("kb/vpn/error-809.md", 5, "owner-unknown")
+
+
+def test_github_annotations_escape_properties(kb: KnowledgeBaseFactory) -> None:
+    kb.article("kb/vpn/a,b.md", owner="nobody")
+    result = run(kb, "check", "--as-of", "2026-11-24", "--format", "github")
+    line = result.output.splitlines()[0]
+    assert line.startswith("::error file=kb/vpn/a%2Cb.md,line=5,title=owner-unknown::owner 'nobody'")
+
+
+def test_junit_is_valid_xml(kb: KnowledgeBaseFactory) -> None:
+    kb.article(owner="nobody", title="'<script>alert(1)</script>'")
+    result = run(kb, "check", "--as-of", "2026-11-24", "--format", "junit")
+    suite = ET.fromstring(result.output.split("\n", 1)[1] if result.output.startswith("<?xml") else result.output)
+    assert suite.get("failures") == "1"
+    assert suite.find("testcase/failure").get("type") == "owner-unknown"
+
+
+def test_paths_argument(kb: KnowledgeBaseFactory) -> None:
+    kb.article("kb/vpn/a.md", owner="nobody")
+    kb.article("kb/vpn/b.md", id="KB-0002")
+    assert run(kb, "check", "--as-of", "2026-11-24", str(kb.root / "kb/vpn/b.md")).exit_code == 0
+    assert run(kb, "check", "--as-of", "2026-11-24", str(kb.root / "kb/vpn/a.md")).exit_code == 1
+    missing = run(kb, "check", "kb/vpn/zzz.md")
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_python_m_entry_point_exists() -> None:
+    import importlib.util
+
+    assert importlib.util.find_spec("supportkb.__main__") is not None
