@@ -75,12 +75,18 @@ class KnowledgeBaseFactory:
         return path
 
     def document(self, relative: str, front: str, body: str = TROUBLESHOOTING_BODY) -> Path:
-        return self.write(relative, "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n\n" + body)
+        return self.write(
+            relative, "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n\n" + body
+        )
 
     def article(self, relative: str = "kb/vpn/error-809.md", **fields: str) -> Path:
         values = {
-            "id": "KB-0001", "title": "VPN 錯誤 809", "status": "published", "owner": "network",
-            "last_reviewed": "2026-10-01", "kind": "troubleshooting",
+            "id": "KB-0001",
+            "title": "VPN 錯誤 809",
+            "status": "published",
+            "owner": "network",
+            "last_reviewed": "2026-10-01",
+            "kind": "troubleshooting",
         }
         values.update(fields)
         front = "\n".join(f"{key}: {value}" for key, value in values.items() if value != "")
@@ -88,7 +94,9 @@ class KnowledgeBaseFactory:
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     monkeypatch.setenv("SUPPORTKB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     yield
 

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import KnowledgeBaseFactory
 
+from conftest import KnowledgeBaseFactory
 from supportkb.cli import cli
 
 
@@ -36,7 +36,10 @@ def test_findings_exit_1_with_file_line_and_fix(kb: KnowledgeBaseFactory) -> Non
     kb.article(owner="netwrok")
     result = run(kb, "check", "--as-of", "2026-11-24")
     assert result.exit_code == 1
-    assert "kb/vpn/error-809.md:5: error [owner-unknown] owner 'netwrok' is not in owners.yml" in result.output
+    assert (
+        "kb/vpn/error-809.md:5: error [owner-unknown] owner 'netwrok' is not in owners.yml"
+        in result.output
+    )
     assert "fix: did you mean 'network'?" in result.output
 
 
@@ -46,8 +49,15 @@ def test_warnings_fail_only_under_strict(kb: KnowledgeBaseFactory) -> None:
     assert run(kb, "check", "--as-of", "2026-11-24", "--strict").exit_code == 1
 
 
-@pytest.mark.parametrize("args", [["check", "--as-of", "2026/11/24"], ["check", "--format", "xml"],
-                                  ["check", "--bogus"], ["nope"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--as-of", "2026/11/24"],
+        ["check", "--format", "xml"],
+        ["check", "--bogus"],
+        ["nope"],
+    ],
+)
 def test_bad_usage_exits_2(kb: KnowledgeBaseFactory, args: list[str]) -> None:
     kb.article()
     result = run(kb, *args)
@@ -56,8 +66,9 @@ def test_bad_usage_exits_2(kb: KnowledgeBaseFactory, args: list[str]) -> None:
 
 
 def test_unreadable_configuration_exits_2(kb: KnowledgeBaseFactory) -> None:
-    (kb.root / "mkdocs.yml").write_text("plugins:\n  - supportkb:\n      due_soon_days: soon\n",
-                                        encoding="utf-8")
+    (kb.root / "mkdocs.yml").write_text(
+        "plugins:\n  - supportkb:\n      due_soon_days: soon\n", encoding="utf-8"
+    )
     result = run(kb, "check")
     assert result.exit_code == 2
     assert "due_soon_days" in result.output
@@ -75,20 +86,28 @@ def test_json_format_is_stable(kb: KnowledgeBaseFactory) -> None:
     assert payload["summary"] == {"documents": 1, "errors": 1, "warnings": 0}
     [finding] = payload["findings"]
     assert set(finding) == {"path", "line", "severity", "code", "message", "hint"}
-    assert (finding["path"], finding["line"], finding["code"]) == ("kb/vpn/error-809.md", 5, "owner-unknown")
+    assert (finding["path"], finding["line"], finding["code"]) == (
+        "kb/vpn/error-809.md",
+        5,
+        "owner-unknown",
+    )
 
 
 def test_github_annotations_escape_properties(kb: KnowledgeBaseFactory) -> None:
     kb.article("kb/vpn/a,b.md", owner="nobody")
     result = run(kb, "check", "--as-of", "2026-11-24", "--format", "github")
     line = result.output.splitlines()[0]
-    assert line.startswith("::error file=kb/vpn/a%2Cb.md,line=5,title=owner-unknown::owner 'nobody'")
+    assert line.startswith(
+        "::error file=kb/vpn/a%2Cb.md,line=5,title=owner-unknown::owner 'nobody'"
+    )
 
 
 def test_junit_is_valid_xml(kb: KnowledgeBaseFactory) -> None:
     kb.article(owner="nobody", title="'<script>alert(1)</script>'")
     result = run(kb, "check", "--as-of", "2026-11-24", "--format", "junit")
-    suite = ET.fromstring(result.output.split("\n", 1)[1] if result.output.startswith("<?xml") else result.output)
+    suite = ET.fromstring(
+        result.output.split("\n", 1)[1] if result.output.startswith("<?xml") else result.output
+    )
     assert suite.get("failures") == "1"
     assert suite.find("testcase/failure").get("type") == "owner-unknown"
 

@@ -27,7 +27,10 @@ def test_defaults_when_the_plugin_has_no_options(tmp_path: Path) -> None:
 
 
 def test_python_name_and_env_tags_do_not_choke(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, """\
+    config = load_config(
+        write(
+            tmp_path,
+            """\
 site_name: !ENV [SITE_NAME, "x"]
 markdown_extensions:
   - pymdownx.emoji:
@@ -37,7 +40,9 @@ plugins:
   supportkb:
     review_every: {sop: 3m}
     products: {ERP: "5.4.2"}
-"""))
+""",
+        )
+    )
     assert config.review_every[DocType.SOP] == Duration(3, "m")
     assert str(config.products["ERP"]) == "5.4.2"
 
@@ -48,15 +53,18 @@ def test_shipped_mkdocs_yml_is_read(tmp_path: Path) -> None:
     assert "ERP" in config.products
 
 
-@pytest.mark.parametrize("options, message", [
-    ("review_every: {sop: often}", "review_every.sop"),
-    ("review_every: {memo: 6m}", "not a document type"),
-    ("due_soon_days: -1", "due_soon_days"),
-    ("products: {ERP: five}", "products.ERP"),
-    ("required_sections: {sop: [nonsense]}", "unknown section"),
-    ("required_sections: {memo: []}", "required_sections.memo"),
-    ("colour: blue", "unknown 'supportkb' option"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ("review_every: {sop: often}", "review_every.sop"),
+        ("review_every: {memo: 6m}", "not a document type"),
+        ("due_soon_days: -1", "due_soon_days"),
+        ("products: {ERP: five}", "products.ERP"),
+        ("required_sections: {sop: [nonsense]}", "unknown section"),
+        ("required_sections: {memo: []}", "required_sections.memo"),
+        ("colour: blue", "unknown 'supportkb' option"),
+    ],
+)
 def test_invalid_options_are_config_errors(tmp_path: Path, options: str, message: str) -> None:
     write(tmp_path, f"plugins:\n  - supportkb:\n      {options}\n")
     with pytest.raises(ConfigError, match=message):
@@ -70,10 +78,12 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 
 
 def test_custom_section_names(tmp_path: Path) -> None:
-    config = KnowledgeBaseConfig.from_options({
-        "section_names": {"workaround": ["暫時解法", "Workaround"]},
-        "required_sections": {"article/troubleshooting": ["symptom", "workaround"]},
-    })
+    config = KnowledgeBaseConfig.from_options(
+        {
+            "section_names": {"workaround": ["暫時解法", "Workaround"]},
+            "required_sections": {"article/troubleshooting": ["symptom", "workaround"]},
+        }
+    )
     assert config.required_sections["article/troubleshooting"] == ("symptom", "workaround")
     assert "症狀" in config.section_names["symptom"]
 

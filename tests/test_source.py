@@ -50,16 +50,19 @@ def test_huge_file_is_a_finding() -> None:
     assert only_code(VALID.encode() + b"x" * (5 * 1024 * 1024)) == "file-too-large"
 
 
-@pytest.mark.parametrize("front, code", [
-    ("- a\n- b\n", "front-matter-not-mapping"),
-    ("just a string\n", "front-matter-not-mapping"),
-    ("", "front-matter-empty"),
-    ("a: &x [1, 2]\nb: *x\n", "front-matter-alias"),
-    ("a: " + "[" * 30_000 + "]" * 30_000 + "\n", "front-matter-nesting"),
-    ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "front-matter-nesting"),
-    ("a: !!python/object/apply:os.system ['echo hi']\n", "yaml-syntax"),
-    ("title: [\n", "yaml-syntax"),
-])
+@pytest.mark.parametrize(
+    "front, code",
+    [
+        ("- a\n- b\n", "front-matter-not-mapping"),
+        ("just a string\n", "front-matter-not-mapping"),
+        ("", "front-matter-empty"),
+        ("a: &x [1, 2]\nb: *x\n", "front-matter-alias"),
+        ("a: " + "[" * 30_000 + "]" * 30_000 + "\n", "front-matter-nesting"),
+        ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)), "front-matter-nesting"),
+        ("a: !!python/object/apply:os.system ['echo hi']\n", "yaml-syntax"),
+        ("title: [\n", "yaml-syntax"),
+    ],
+)
 def test_hostile_front_matter(front: str, code: str) -> None:
     assert only_code(f"---\n{front}---\nbody\n".encode()) == code
 
@@ -77,26 +80,57 @@ def test_random_bytes_never_raise(raw: bytes) -> None:
 
 
 yaml_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
-    st.dates().map(str), st.sampled_from(["2026/05/01", "6m", "0d", "KB-0001", "published", "*", "~"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.dates().map(str),
+    st.sampled_from(["2026/05/01", "6m", "0d", "KB-0001", "published", "*", "~"]),
 )
 yaml_values = st.recursive(
     yaml_scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(st.sampled_from(["product", "versions", "date",
-                                                                "scenario", "report", "x"]),
-                                               children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["product", "versions", "date", "scenario", "report", "x"]),
+            children,
+            max_size=4,
+        ),
+    ),
     max_leaves=12,
 )
-field_names = st.sampled_from(["id", "title", "type", "status", "owner", "reviewers", "last_reviewed",
-                               "review_every", "review_by", "tags", "category", "kind", "version",
-                               "effective", "approved_by", "visibility", "applies_to", "related",
-                               "supersedes", "drill_every", "drills", "unknown", "123"])
+field_names = st.sampled_from(
+    [
+        "id",
+        "title",
+        "type",
+        "status",
+        "owner",
+        "reviewers",
+        "last_reviewed",
+        "review_every",
+        "review_by",
+        "tags",
+        "category",
+        "kind",
+        "version",
+        "effective",
+        "approved_by",
+        "visibility",
+        "applies_to",
+        "related",
+        "supersedes",
+        "drill_every",
+        "drills",
+        "unknown",
+        "123",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(field_names, yaml_values, max_size=12),
-       st.sampled_from(list(DocType)))
+@given(st.dictionaries(field_names, yaml_values, max_size=12), st.sampled_from(list(DocType)))
 def test_random_front_matter_never_raises(front: dict, doc_type: DocType) -> None:
     import yaml
 

@@ -7,6 +7,7 @@ and computed in worker processes. Rules that look across documents or at the dat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +15,19 @@ from pathlib import Path
 from supportkb.body import find_secrets, read_body
 from supportkb.fields import Location, build_document
 from supportkb.findings import Finding, error
-from supportkb.model import Document
+from supportkb.model import Document, Heading
+from supportkb.records import fast_pickle
 from supportkb.sections import missing_sections, required_key
 from supportkb.source import read_source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileResult:
     document: Document | None  # None when the front-matter could not give at least an id
     findings: tuple[Finding, ...]
+
+
+fast_pickle(FileResult)
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,21 @@ class SectionRules:
 
 def analyse_file(root: Path, location: Location, sections: SectionRules) -> FileResult:
     try:
-        raw = (root / location.path).read_bytes()
+        with open(os.path.join(root, location.path), "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
-        return FileResult(None, (error(location.path, 0, "unreadable",
-                                       f"cannot read the file: {exc.strerror}",
-                                       "check the file's permissions"),))
+        return FileResult(
+            None,
+            (
+                error(
+                    location.path,
+                    0,
+                    "unreadable",
+                    f"cannot read the file: {exc.strerror}",
+                    "check the file's permissions",
+                ),
+            ),
+        )
     return analyse_bytes(location, raw, sections)
 
 
@@ -48,26 +63,32 @@ def analyse_bytes(location: Location, raw: bytes, sections: SectionRules) -> Fil
         return FileResult(None, tuple(findings))
     facts = read_body(path, source.body, source.body_line)
     document, field_findings = build_document(
-        location, source.front_matter, source.key_lines, facts.headings, facts.links
+        location, source.front_matter, source.key_lines, facts.links
     )
     findings.extend(field_findings)
     findings.extend(find_secrets(path, source.front_text, source.front_line))
     findings.extend(facts.secrets)
     if document is not None:
-        findings.extend(_section_findings(document, source.body_line, sections))
+        findings.extend(_section_findings(document, facts.headings, source.body_line, sections))
     return FileResult(document, tuple(findings))
 
 
-def _section_findings(document: Document, body_line: int, sections: SectionRules) -> list[Finding]:
+def _section_findings(
+    document: Document, headings: tuple[Heading, ...], body_line: int, sections: SectionRules
+) -> list[Finding]:
     what = required_key(document).replace("/", " ")
     findings = []
-    for key in missing_sections(document, sections.required, sections.names):
+    for key in missing_sections(document, headings, sections.required, sections.names):
         names = sections.names.get(key, (key,))
         examples = " / ".join(dict.fromkeys([names[0], *[n for n in names if n.isascii()][:1]]))
-        findings.append(error(
-            document.path, body_line, "section-missing",
-            f"required section '{key}' is missing (every {what} needs it)",
-            f"add a heading such as '## {names[0]}' (accepted: {examples}, or the Simplified "
-            "Chinese form)",
-        ))
+        findings.append(
+            error(
+                document.path,
+                body_line,
+                "section-missing",
+                f"required section '{key}' is missing (every {what} needs it)",
+                f"add a heading such as '## {names[0]}' (accepted: {examples}, or the Simplified "
+                "Chinese form)",
+            )
+        )
     return findings

@@ -17,16 +17,47 @@ _INLINE_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)\n]*
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s|$)")
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")
 
-_SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----")),
-    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+_PASSWORD_WORDS = (
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "secret",
+    "api_key",
+    "api-key",
+    "apikey",
+    "access_token",
+    "access-token",
+    "accesstoken",
+    "密碼",
+    "密码",
+    "口令",
+)
+# (what it is, words one of which must appear in the lower-cased text, the pattern): the cheap
+# substring test spares the regular expressions on the great majority of documents
+_SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        "a private key",
+        ("private key",),
+        re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    ),
+    ("an AWS access key", ("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (
+        "a GitHub token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
+    ),
+    ("a Slack token", ("xox",), re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    (
+        "a JSON web token",
+        ("eyj",),
+        re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    ),
     (
         "a password or access token",
+        _PASSWORD_WORDS,
         re.compile(
-            r"(?i)(?:password|passwd|pwd|passphrase|secret|api[_-]?key|access[_-]?token|密碼|密码|口令)"
+            r"(?i)(?:" + "|".join(re.escape(w) for w in _PASSWORD_WORDS) + r")"
             r"\s*[:=：]\s*[\"'`]?(?P<value>[!-~]{6,})"
         ),
     ),
@@ -71,7 +102,9 @@ def _fenced_spans(body: str) -> list[tuple[int, int]]:
     for match in _FENCE.finditer(body):
         if opening is None:
             opening = match
-        elif match.group(1)[0] == opening.group(1)[0] and len(match.group(1)) >= len(opening.group(1)):
+        elif match.group(1)[0] == opening.group(1)[0] and len(match.group(1)) >= len(
+            opening.group(1)
+        ):
             spans.append((opening.start(), match.end()))
             opening = None
     if opening is not None:
@@ -98,17 +131,25 @@ def _relative_links(text: str, line: int) -> list[Link]:
 def find_secrets(path: str, text: str, first_line: int) -> list[Finding]:
     """Lines that look like they hold a credential (the value itself is never repeated)."""
     found: dict[int, Finding] = {}
-    for what, pattern in _SECRET_PATTERNS:
+    lowered = text.lower()
+    for what, triggers, pattern in _SECRET_PATTERNS:
+        if not any(word in lowered for word in triggers):
+            continue
         for match in pattern.finditer(text):
             value = match.groupdict().get("value")
             if value is not None and _PLACEHOLDER.match(value):
                 continue
             line = first_line + text.count("\n", 0, match.start())
             shown = (value or match.group(0))[:2] + "…"
-            found.setdefault(line, error(
-                path, line, "secret",
-                f"this line looks like it contains {what} ({shown})",
-                "remove it and rotate the credential; documents describe where a secret is kept, "
-                "never the secret itself",
-            ))
+            found.setdefault(
+                line,
+                error(
+                    path,
+                    line,
+                    "secret",
+                    f"this line looks like it contains {what} ({shown})",
+                    "remove it and rotate the credential; documents say where a secret is kept, "
+                    "never the secret itself",
+                ),
+            )
     return [found[line] for line in sorted(found)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -11,15 +12,14 @@ from functools import partial
 from pathlib import Path
 
 from supportkb.analysis import FileResult, SectionRules, analyse_file
-from supportkb.cache import ResultCache, Stamp, stamp_of
+from supportkb.cache import ResultCache, Stamp
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.errors import InvalidUsage
 from supportkb.fields import Location
 from supportkb.findings import Finding, Severity
 from supportkb.layout import discover, locate
-from supportkb.model import Document
-from supportkb.owners import REGISTRY_FILE, OwnerRegistry, load_registry
-from supportkb.rules import CrossCheck
+from supportkb.owners import REGISTRY_FILE, load_registry
+from supportkb.rules import CrossCheck, PathProbe
 
 PARALLEL_THRESHOLD = 400  # below this many files to read, worker processes cost more than they save
 
@@ -43,40 +43,69 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
-class KnowledgeBase:
-    """A checkout's configuration, registry and documents, read once."""
+class Inventory:
+    """The documents on disk and their stamps, taken once at the start of a run."""
 
     root: Path
-    config: KnowledgeBaseConfig
-    registry: OwnerRegistry
-    registry_findings: tuple[Finding, ...]
-    files: dict[str, FileResult]
+    stamps: dict[str, Stamp]
+    locations: dict[str, Location]
+    registry: Stamp
+
+    @classmethod
+    def take(cls, root: Path) -> Inventory:
+        base = str(root)
+        locations = {location.path: location for location in discover(root)}
+        stamps = {path: Stamp.of(os.path.join(base, path)) for path in locations}
+        return cls(root, stamps, locations, Stamp.of(os.path.join(base, REGISTRY_FILE)))
 
     @property
-    def documents(self) -> tuple[Document, ...]:
-        return tuple(r.document for r in self.files.values() if r.document is not None)
+    def settled(self) -> bool:
+        return self.registry.settled and all(stamp.settled for stamp in self.stamps.values())
+
+    def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
+        digest = hashlib.sha256(repr((as_of, config, self.registry)).encode())
+        for path, stamp in self.stamps.items():
+            digest.update(f"{path}\0{stamp.mtime_ns}\0{stamp.size}\n".encode())
+        return digest.hexdigest()
 
 
-def load_knowledge_base(root: Path, use_cache: bool = True) -> KnowledgeBase:
-    config = load_config(root)
-    registry, registry_findings = load_registry(root)
-    return KnowledgeBase(root, config, registry, tuple(registry_findings),
-                         read_documents(root, config, use_cache))
-
-
-def check(root: Path, as_of: date, paths: Sequence[str] = (), use_cache: bool = True) -> CheckResult:
+def check(
+    root: Path, as_of: date, paths: Sequence[str] = (), use_cache: bool = True
+) -> CheckResult:
     """Check the knowledge base at `root`; with `paths`, report only on those files."""
     selected = select(root, paths) if paths else None
-    kb = load_knowledge_base(root, use_cache)
-    cross = CrossCheck(root, kb.config, kb.registry, kb.documents, as_of)
-    findings = [*kb.registry_findings]
-    for result in kb.files.values():
-        findings.extend(result.findings)
-    findings.extend(cross.findings())
+    config = load_config(root)
+    inventory = Inventory.take(root)
+    cache = ResultCache(root, enabled=use_cache)
+    key = inventory.key(config, as_of)
+    findings = cache.snapshot(key)
+    if findings is None:
+        probe = PathProbe(root)
+        findings = tuple(
+            sorted(_all_findings(inventory, config, as_of, cache, probe), key=lambda f: f.sort_key)
+        )
+        if inventory.settled:
+            cache.save_snapshot(key, probe.seen, findings)
     if selected is not None:
-        findings = [f for f in findings if f.path in selected]
-    count = len(kb.files) if selected is None else len(selected & kb.files.keys())
-    return CheckResult(as_of, count, tuple(sorted(findings, key=lambda f: f.sort_key)))
+        findings = tuple(f for f in findings if f.path in selected)
+        return CheckResult(as_of, len(selected & inventory.locations.keys()), findings)
+    return CheckResult(as_of, len(inventory.locations), findings)
+
+
+def _all_findings(
+    inventory: Inventory,
+    config: KnowledgeBaseConfig,
+    as_of: date,
+    cache: ResultCache,
+    probe: PathProbe,
+) -> list[Finding]:
+    registry, findings = load_registry(inventory.root)
+    files = read_documents(inventory, config, cache)
+    documents = tuple(result.document for result in files.values() if result.document is not None)
+    for result in files.values():
+        findings.extend(result.findings)
+    findings.extend(CrossCheck(config, registry, documents, as_of, probe).findings())
+    return findings
 
 
 def select(root: Path, paths: Iterable[str]) -> set[str]:
@@ -100,28 +129,23 @@ def select(root: Path, paths: Iterable[str]) -> set[str]:
     return chosen
 
 
-def read_documents(root: Path, config: KnowledgeBaseConfig, use_cache: bool = True) -> dict[str, FileResult]:
+def read_documents(
+    inventory: Inventory, config: KnowledgeBaseConfig, cache: ResultCache
+) -> dict[str, FileResult]:
     """Every document's per-file result, from the cache where the file has not changed."""
     sections = SectionRules(config.required_sections, config.section_names)
-    cache = ResultCache.open(root, config.fingerprint(), enabled=use_cache)
-    stamps: dict[str, Stamp] = {}
     results: dict[str, FileResult] = {}
     stale: list[Location] = []
-    for location in discover(root):
-        try:
-            stamp = stamp_of(os.stat(root / location.path))
-        except OSError:
-            stamp = Stamp(0, -1)
-        stamps[location.path] = stamp
-        cached = cache.get(location.path, stamp)
+    for path, stamp in inventory.stamps.items():
+        cached = cache.file_result(path, stamp)
         if cached is None:
-            stale.append(location)
+            stale.append(inventory.locations[path])
         else:
-            results[location.path] = cached
-    for location, result in zip(stale, _analyse(root, stale, sections), strict=True):
+            results[path] = cached
+    for location, result in zip(stale, _analyse(inventory.root, stale, sections), strict=True):
         results[location.path] = result
-    ordered = {path: results[path] for path in stamps}
-    cache.save({path: (stamps[path], result) for path, result in ordered.items() if stamps[path].size >= 0})
+    ordered = {path: results[path] for path in inventory.stamps}
+    cache.save_files({path: (inventory.stamps[path], result) for path, result in ordered.items()})
     return ordered
 
 

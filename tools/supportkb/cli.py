@@ -32,8 +32,14 @@ def fail(exc: Exception) -> click.ClickException:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kb")
-@click.option("-C", "--root", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="The knowledge base checkout to work on.")
+@click.option(
+    "-C",
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The knowledge base checkout to work on.",
+)
 @click.pass_context
 def cli(ctx: click.Context, root: Path) -> None:
     """supportkb: check, index and publish a support centre's knowledge base."""

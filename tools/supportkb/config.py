@@ -30,6 +30,7 @@ DEFAULT_REVIEW_EVERY = {
     DocType.EMERGENCY_PLAN: Duration(12, "m"),
     DocType.POLICY: Duration(12, "m"),
 }
+DEFAULT_DRILL_EVERY = Duration(12, "m")
 DEFAULT_REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "article/troubleshooting": ("symptom", "cause", "resolution"),
     "article/howto": ("steps",),
@@ -40,40 +41,57 @@ DEFAULT_REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
 }
 _SECTION_TARGETS = {t.value for t in DocType} | {f"article/{kind}" for kind in ARTICLE_KINDS}
 _KNOWN_OPTIONS = {
-    "enabled", "review_every", "drill_every", "due_soon_days", "products",
-    "required_sections", "section_names",
+    "enabled",
+    "review_every",
+    "drill_every",
+    "due_soon_days",
+    "products",
+    "required_sections",
+    "section_names",
 }
 
 
 @dataclass(frozen=True)
 class KnowledgeBaseConfig:
-    review_every: Mapping[DocType, Duration] = field(default_factory=lambda: dict(DEFAULT_REVIEW_EVERY))
-    drill_every: Duration = Duration(12, "m")
+    review_every: Mapping[DocType, Duration] = field(
+        default_factory=lambda: dict(DEFAULT_REVIEW_EVERY)
+    )
+    drill_every: Duration = DEFAULT_DRILL_EVERY
     due_soon_days: int = 30
     products: Mapping[str, Version] = field(default_factory=dict)
     required_sections: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_REQUIRED_SECTIONS))
-    section_names: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(SECTION_ALIASES))
+        default_factory=lambda: dict(DEFAULT_REQUIRED_SECTIONS)
+    )
+    section_names: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(SECTION_ALIASES)
+    )
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any], source: str = "mkdocs.yml") -> KnowledgeBaseConfig:
+    def from_options(
+        cls, options: Mapping[str, Any], source: str = "mkdocs.yml"
+    ) -> KnowledgeBaseConfig:
         """Build the configuration from the plugin's options; raise `ConfigError` when invalid."""
         if not isinstance(options, Mapping):
             raise ConfigError(f"{source}: the '{PLUGIN_NAME}' plugin options must be a mapping")
         unknown = sorted(set(options) - _KNOWN_OPTIONS)
         if unknown:
-            raise ConfigError(f"{source}: unknown '{PLUGIN_NAME}' option(s): {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(_KNOWN_OPTIONS))}")
+            raise ConfigError(
+                f"{source}: unknown '{PLUGIN_NAME}' option(s): {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_KNOWN_OPTIONS))}"
+            )
         section_names = dict(SECTION_ALIASES)
         for key, names in _mapping(options, "section_names", source).items():
-            section_names[str(key)] = tuple(str(name) for name in _list(names, f"section_names.{key}", source))
+            section_names[str(key)] = tuple(
+                str(name) for name in _list(names, f"section_names.{key}", source)
+            )
         return cls(
             review_every=_review_every(_mapping(options, "review_every", source), source),
             drill_every=_duration(options.get("drill_every", "12m"), "drill_every", source),
             due_soon_days=_days(options.get("due_soon_days", 30), source),
             products=_products(_mapping(options, "products", source), source),
             required_sections=_required_sections(
-                _mapping(options, "required_sections", source), section_names, source),
+                _mapping(options, "required_sections", source), section_names, source
+            ),
             section_names=section_names,
         )
 
@@ -88,8 +106,10 @@ class KnowledgeBaseConfig:
 def load_config(root: Path) -> KnowledgeBaseConfig:
     path = root / "mkdocs.yml"
     if not path.is_file():
-        raise ConfigError(f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
-                          "(use -C DIR to point at one)")
+        raise ConfigError(
+            f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
+            "(use -C DIR to point at one)"
+        )
     try:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_MkDocsLoader)
     except UnicodeDecodeError:
@@ -105,9 +125,13 @@ def load_config(root: Path) -> KnowledgeBaseConfig:
 def plugin_options(mkdocs_config: object) -> Mapping[str, Any]:
     """The options under `plugins: - supportkb: {...}` (empty when the entry has none)."""
     plugins = mkdocs_config.get("plugins", []) if isinstance(mkdocs_config, dict) else []
-    entries = plugins.items() if isinstance(plugins, dict) else (
-        (next(iter(p.items())) if isinstance(p, dict) and len(p) == 1 else (p, {}))
-        for p in (plugins if isinstance(plugins, list) else [])
+    entries = (
+        plugins.items()
+        if isinstance(plugins, dict)
+        else (
+            (next(iter(p.items())) if isinstance(p, dict) and len(p) == 1 else (p, {}))
+            for p in (plugins if isinstance(plugins, list) else [])
+        )
     )
     for name, options in entries:
         if name == PLUGIN_NAME:
@@ -168,8 +192,10 @@ def _review_every(options: Mapping[str, Any], source: str) -> dict[DocType, Dura
         try:
             doc_type = DocType(name)
         except ValueError:
-            raise ConfigError(f"{source}: '{PLUGIN_NAME}.review_every.{name}': not a document type "
-                              f"({', '.join(t.value for t in DocType)})") from None
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.review_every.{name}': not a document type "
+                f"({', '.join(t.value for t in DocType)})"
+            ) from None
         result[doc_type] = _duration(value, f"review_every.{name}", source)
     return result
 
@@ -180,22 +206,29 @@ def _products(options: Mapping[str, Any], source: str) -> dict[str, Version]:
         try:
             products[str(name)] = Version(str(value))
         except InvalidVersion:
-            raise ConfigError(f"{source}: '{PLUGIN_NAME}.products.{name}': {value!r} is not a "
-                              "version (write it quoted, e.g. \"5.4.2\")") from None
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.products.{name}': {value!r} is not a "
+                'version (write it quoted, e.g. "5.4.2")'
+            ) from None
     return products
 
 
-def _required_sections(options: Mapping[str, Any], names: Mapping[str, tuple[str, ...]],
-                       source: str) -> dict[str, tuple[str, ...]]:
+def _required_sections(
+    options: Mapping[str, Any], names: Mapping[str, tuple[str, ...]], source: str
+) -> dict[str, tuple[str, ...]]:
     result = dict(DEFAULT_REQUIRED_SECTIONS)
     for target, keys in options.items():
         if target not in _SECTION_TARGETS:
-            raise ConfigError(f"{source}: '{PLUGIN_NAME}.required_sections.{target}': use one of "
-                              f"{', '.join(sorted(_SECTION_TARGETS))}")
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.required_sections.{target}': use one of "
+                f"{', '.join(sorted(_SECTION_TARGETS))}"
+            )
         sections = tuple(str(key) for key in _list(keys, f"required_sections.{target}", source))
         unknown = [key for key in sections if key not in names]
         if unknown:
-            raise ConfigError(f"{source}: '{PLUGIN_NAME}.required_sections.{target}': unknown "
-                              f"section(s) {', '.join(unknown)}; define them under section_names")
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.required_sections.{target}': unknown "
+                f"section(s) {', '.join(unknown)}; define them under section_names"
+            )
         result[str(target)] = sections
     return result

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
-_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,19 @@ class Duration:
         return cls(int(match.group(1)), match.group(2))
 
     def after(self, start: date) -> date:
-        result: date = start + relativedelta(**{_UNITS[self.unit]: self.amount})
-        return result
+        return _add(start, self.amount, self.unit)
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
+
+
+@lru_cache(maxsize=8192)
+def _add(start: date, amount: int, unit: str) -> date:
+    delta = {
+        "d": relativedelta(days=amount),
+        "w": relativedelta(weeks=amount),
+        "m": relativedelta(months=amount),
+        "y": relativedelta(years=amount),
+    }[unit]
+    result: date = start + delta
+    return result

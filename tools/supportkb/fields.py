@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -24,7 +25,6 @@ from supportkb.model import (
     DocType,
     Document,
     Drill,
-    Heading,
     Link,
     Status,
     Visibility,
@@ -67,40 +67,91 @@ def _values(enum_type: type[enum.Enum]) -> tuple[str, ...]:
 
 
 FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("id", "id", "Unique, stable id: KB-, SOP-, EP- or POL- then digits (KB-0042)",
-              required=Required.ALWAYS),
-    FieldSpec("title", "text", "Title shown in search results and on the page",
-              required=Required.ALWAYS),
-    FieldSpec("type", "choice", "Document type; inferred from the folder, must agree if written",
-              choices=_values(DocType)),
-    FieldSpec("status", "choice", "KCS state: draft, in-review, published, deprecated, archived",
-              choices=_values(Status), required=Required.ALWAYS),
+    FieldSpec(
+        "id",
+        "id",
+        "Unique, stable id: KB-, SOP-, EP- or POL- then digits (KB-0042)",
+        required=Required.ALWAYS,
+    ),
+    FieldSpec(
+        "title", "text", "Title shown in search results and on the page", required=Required.ALWAYS
+    ),
+    FieldSpec(
+        "type",
+        "choice",
+        "Document type; inferred from the folder, must agree if written",
+        choices=_values(DocType),
+    ),
+    FieldSpec(
+        "status",
+        "choice",
+        "KCS state: draft, in-review, published, deprecated, archived",
+        choices=_values(Status),
+        required=Required.ALWAYS,
+    ),
     FieldSpec("owner", "text", "Person or team id from owners.yml", required=Required.ALWAYS),
     FieldSpec("reviewers", "ids", "Person ids who reviewed the document"),
-    FieldSpec("last_reviewed", "date", "Date of the last review (YYYY-MM-DD)",
-              required=Required.UNLESS_DRAFT),
+    FieldSpec(
+        "last_reviewed",
+        "date",
+        "Date of the last review (YYYY-MM-DD)",
+        required=Required.UNLESS_DRAFT,
+    ),
     FieldSpec("review_every", "duration", "Review interval (90d, 2w, 6m, 1y)"),
     FieldSpec("review_by", "date", "Explicit review due date; overrides the computed one"),
     FieldSpec("tags", "texts", "Keywords for search and browsing"),
     FieldSpec("category", "text", "Category; for articles, the folder under kb/"),
-    FieldSpec("kind", "choice", "Article kind: faq, howto or troubleshooting",
-              choices=ARTICLE_KINDS, types=frozenset({DocType.ARTICLE})),
-    FieldSpec("version", "version", "Document version, quoted (\"1.2\")", types=VERSIONED,
-              required=Required.ALWAYS, required_types=VERSIONED),
-    FieldSpec("effective", "date", "Date the policy takes effect",
-              types=frozenset({DocType.POLICY}), required=Required.IF_PUBLISHED),
-    FieldSpec("approved_by", "id", "Person id who approved this version", types=VERSIONED,
-              required=Required.IF_PUBLISHED,
-              required_types=frozenset({DocType.SOP, DocType.POLICY})),
-    FieldSpec("visibility", "choice", "public, internal (default) or restricted",
-              choices=_values(Visibility)),
+    FieldSpec(
+        "kind",
+        "choice",
+        "Article kind: faq, howto or troubleshooting",
+        choices=ARTICLE_KINDS,
+        types=frozenset({DocType.ARTICLE}),
+    ),
+    FieldSpec(
+        "version",
+        "version",
+        'Document version, quoted ("1.2")',
+        types=VERSIONED,
+        required=Required.ALWAYS,
+        required_types=VERSIONED,
+    ),
+    FieldSpec(
+        "effective",
+        "date",
+        "Date the policy takes effect",
+        types=frozenset({DocType.POLICY}),
+        required=Required.IF_PUBLISHED,
+    ),
+    FieldSpec(
+        "approved_by",
+        "id",
+        "Person id who approved this version",
+        types=VERSIONED,
+        required=Required.IF_PUBLISHED,
+        required_types=frozenset({DocType.SOP, DocType.POLICY}),
+    ),
+    FieldSpec(
+        "visibility",
+        "choice",
+        "public, internal (default) or restricted",
+        choices=_values(Visibility),
+    ),
     FieldSpec("applies_to", "applies_to", "Products and version ranges: [{product, versions}]"),
     FieldSpec("related", "ids", "Ids of related documents"),
     FieldSpec("supersedes", "id", "Id of the document this one replaces"),
-    FieldSpec("drill_every", "duration", "Drill interval for an emergency plan",
-              types=frozenset({DocType.EMERGENCY_PLAN})),
-    FieldSpec("drills", "drills", "Drill records: [{date, scenario, report}]",
-              types=frozenset({DocType.EMERGENCY_PLAN})),
+    FieldSpec(
+        "drill_every",
+        "duration",
+        "Drill interval for an emergency plan",
+        types=frozenset({DocType.EMERGENCY_PLAN}),
+    ),
+    FieldSpec(
+        "drills",
+        "drills",
+        "Drill records: [{date, scenario, report}]",
+        types=frozenset({DocType.EMERGENCY_PLAN}),
+    ),
 )
 FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
 
@@ -139,8 +190,9 @@ def to_date(value: Any) -> date:
             except ValueError:
                 fixed = ""
             if fixed:
-                raise FieldError(f"{value!r} is not written as a date",
-                                 f"write it as {fixed} (YYYY-MM-DD)")
+                raise FieldError(
+                    f"{value!r} is not written as a date", f"write it as {fixed} (YYYY-MM-DD)"
+                )
     raise FieldError(f"{value!r} is not a date", "write dates as YYYY-MM-DD, e.g. 2026-05-01")
 
 
@@ -161,15 +213,19 @@ def to_identifier(value: Any) -> str:
 def to_id_list(value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise FieldError(f"expected a list of ids, found {_describe(value)}",
-                         "write a list, e.g. [KB-0001, SOP-0002]")
+        raise FieldError(
+            f"expected a list of ids, found {_describe(value)}",
+            "write a list, e.g. [KB-0001, SOP-0002]",
+        )
     return tuple(to_identifier(item) for item in items)
 
 
 def to_text_list(value: Any) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise FieldError(f"expected a list, found {_describe(value)}", "write a list, e.g. [vpn, 錯誤代碼]")
+        raise FieldError(
+            f"expected a list, found {_describe(value)}", "write a list, e.g. [vpn, 錯誤代碼]"
+        )
     return tuple(to_text(item) for item in items)
 
 
@@ -179,8 +235,10 @@ def to_version(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        raise FieldError(f"version {value!r} was read as a number (1.10 would become 1.1)",
-                         f'quote it: version: "{value}"')
+        raise FieldError(
+            f"version {value!r} was read as a number (1.10 would become 1.1)",
+            f'quote it: version: "{value}"',
+        )
     raise FieldError(f"expected a version, found {_describe(value)}", 'write it quoted, e.g. "1.2"')
 
 
@@ -191,43 +249,60 @@ def to_duration(value: Any) -> Duration:
         raise FieldError(str(exc), "e.g. review_every: 6m") from None
 
 
-def to_specifier(value: Any) -> SpecifierSet:
+def to_specifier(value: Any) -> str:
     text = str(value).strip() if isinstance(value, (str, int, float)) else None
+    normalised = _normalise_specifier(text) if text is not None else None
+    if normalised is None:
+        raise FieldError(
+            f"versions {value!r} is not a version range",
+            'write a range such as ">=5.4,<6" or "==7.2.*"',
+        )
+    return normalised
+
+
+@lru_cache(maxsize=4096)
+def _normalise_specifier(text: str) -> str | None:
     if text in ("*", "any", ""):
-        return SpecifierSet("")
+        return ""
     try:
-        if text is None:
-            raise InvalidSpecifier(str(value))
-        return SpecifierSet(text)
+        return str(SpecifierSet(text))
     except InvalidSpecifier:
-        raise FieldError(f"versions {value!r} is not a version range",
-                         'write a range such as ">=5.4,<6" or "==7.2.*"') from None
+        return None
 
 
 def to_applies_to(value: Any) -> tuple[Applicability, ...]:
     if not isinstance(value, list):
-        raise FieldError(f"expected a list, found {_describe(value)}",
-                         'write e.g. [{product: ERP, versions: ">=5.4,<6"}]')
+        raise FieldError(
+            f"expected a list, found {_describe(value)}",
+            'write e.g. [{product: ERP, versions: ">=5.4,<6"}]',
+        )
     result = []
     for item in value:
         if not isinstance(item, dict) or set(item) != {"product", "versions"}:
-            raise FieldError("each applies_to entry needs exactly 'product' and 'versions'",
-                             'write e.g. - {product: ERP, versions: ">=5.4,<6"}')
+            raise FieldError(
+                "each applies_to entry needs exactly 'product' and 'versions'",
+                'write e.g. - {product: ERP, versions: ">=5.4,<6"}',
+            )
         result.append(Applicability(to_text(item["product"]), to_specifier(item["versions"])))
     return tuple(result)
 
 
 def to_drills(value: Any) -> tuple[Drill, ...]:
     if not isinstance(value, list):
-        raise FieldError(f"expected a list of drills, found {_describe(value)}",
-                         "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}")
+        raise FieldError(
+            f"expected a list of drills, found {_describe(value)}",
+            "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}",
+        )
     result = []
     for item in value:
         if not isinstance(item, dict) or set(item) != {"date", "scenario", "report"}:
-            raise FieldError("each drill needs exactly 'date', 'scenario' and 'report'",
-                             "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}")
-        result.append(Drill(to_date(item["date"]), to_text(item["scenario"]),
-                            to_text(item["report"])))
+            raise FieldError(
+                "each drill needs exactly 'date', 'scenario' and 'report'",
+                "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}",
+            )
+        result.append(
+            Drill(to_date(item["date"]), to_text(item["scenario"]), to_text(item["report"]))
+        )
     return tuple(result)
 
 
@@ -236,8 +311,11 @@ def _to_choice(spec: FieldSpec) -> Callable[[Any], str]:
         if isinstance(value, str) and value in spec.choices:
             return value
         suggestion = did_you_mean(str(value), spec.choices) if isinstance(value, str) else ""
-        raise FieldError(f"{spec.name} {value!r} is not one of: {', '.join(spec.choices)}",
-                         suggestion or f"use one of: {', '.join(spec.choices)}")
+        raise FieldError(
+            f"{spec.name} {value!r} is not one of: {', '.join(spec.choices)}",
+            suggestion or f"use one of: {', '.join(spec.choices)}",
+        )
+
     return convert
 
 
@@ -282,7 +360,6 @@ def build_document(
     location: Location,
     front_matter: Mapping[str, Any],
     key_lines: Mapping[str, int],
-    headings: tuple[Heading, ...] = (),
     links: tuple[Link, ...] = (),
 ) -> tuple[Document | None, list[Finding]]:
     path, doc_type = location.path, location.type
@@ -294,9 +371,15 @@ def build_document(
         if spec is None:
             findings.append(_unknown_field(path, line, str(key)))
         elif doc_type not in spec.types:
-            findings.append(error(path, line, "field-not-allowed",
-                                  f"'{key}' does not apply to a document of type {doc_type.value}",
-                                  "remove the field"))
+            findings.append(
+                error(
+                    path,
+                    line,
+                    "field-not-allowed",
+                    f"'{key}' does not apply to a document of type {doc_type.value}",
+                    "remove the field",
+                )
+            )
         else:
             converter = _CONVERTERS.get(spec.kind) or _to_choice(spec)
             try:
@@ -335,7 +418,6 @@ def build_document(
         supersedes=values.get("supersedes"),
         drill_every=values.get("drill_every"),
         drills=values.get("drills", ()),
-        headings=headings,
         links=links,
         field_lines=dict(key_lines),
     )
@@ -344,8 +426,13 @@ def build_document(
 
 def _unknown_field(path: str, line: int, key: str) -> Finding:
     suggestion = did_you_mean(key, list(FIELDS_BY_NAME))
-    return error(path, line, "field-unknown", f"unknown field '{key}'",
-                 suggestion or "remove it; the fields are listed in the README")
+    return error(
+        path,
+        line,
+        "field-unknown",
+        f"unknown field '{key}'",
+        suggestion or "remove it; the fields are listed in the README",
+    )
 
 
 def _missing_field(path: str, spec: FieldSpec, doc_type: DocType) -> Finding:
@@ -356,8 +443,13 @@ def _missing_field(path: str, spec: FieldSpec, doc_type: DocType) -> Finding:
         "version": '"1.0"',
         "status": "draft",
     }.get(spec.name, "...")
-    return error(path, 1, "field-missing", f"required field '{spec.name}' is missing "
-                 f"({spec.description})", f"add '{spec.name}: {example}' to the front-matter")
+    return error(
+        path,
+        1,
+        "field-missing",
+        f"required field '{spec.name}' is missing ({spec.description})",
+        f"add '{spec.name}: {example}' to the front-matter",
+    )
 
 
 def _check_location(
@@ -366,22 +458,40 @@ def _check_location(
     path, doc_type = location.path, location.type
     findings = []
     if "type" in values and values["type"] != doc_type.value:
-        findings.append(error(path, key_lines.get("type", 1), "type-mismatch",
-                              f"type '{values['type']}' does not match the folder, which holds "
-                              f"{doc_type.value} documents",
-                              f"write 'type: {doc_type.value}', or move the file to the right folder"))
+        findings.append(
+            error(
+                path,
+                key_lines.get("type", 1),
+                "type-mismatch",
+                f"type '{values['type']}' does not match the folder, which holds "
+                f"{doc_type.value} documents",
+                f"write 'type: {doc_type.value}', or move the file to the right folder",
+            )
+        )
     doc_id = values.get("id")
     if doc_id is not None and not (
         ID_PATTERN.match(doc_id) and doc_id.startswith(doc_type.id_prefix + "-")
     ):
-        findings.append(error(path, key_lines.get("id", 1), "id-prefix",
-                              f"id '{doc_id}' does not fit a {doc_type.value}",
-                              f"{doc_type.value} ids are '{doc_type.id_prefix}-' then digits, "
-                              f"e.g. {doc_type.id_prefix}-0042"))
+        findings.append(
+            error(
+                path,
+                key_lines.get("id", 1),
+                "id-prefix",
+                f"id '{doc_id}' does not fit a {doc_type.value}",
+                f"{doc_type.value} ids are '{doc_type.id_prefix}-' then digits, "
+                f"e.g. {doc_type.id_prefix}-0042",
+            )
+        )
     category = values.get("category")
     if doc_type is DocType.ARTICLE and category is not None and category != location.category:
         where = location.category or "(none: the file is directly in kb/)"
-        findings.append(error(path, key_lines.get("category", 1), "category-mismatch",
-                              f"category '{category}' does not match the folder: {where}",
-                              "remove 'category' (the folder is the category) or move the file"))
+        findings.append(
+            error(
+                path,
+                key_lines.get("category", 1),
+                "category-mismatch",
+                f"category '{category}' does not match the folder: {where}",
+                "remove 'category' (the folder is the category) or move the file",
+            )
+        )
     return findings

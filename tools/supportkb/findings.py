@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from supportkb.records import fast_pickle
 
-class Severity(str, enum.Enum):
+
+class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     path: str  # relative to the knowledge base root, with forward slashes
     line: int  # 1-based; 0 when the problem concerns the whole file
@@ -23,6 +25,9 @@ class Finding:
     @property
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line, self.code, self.message)
+
+
+fast_pickle(Finding)
 
 
 def error(path: str, line: int, code: str, message: str, hint: str = "") -> Finding:

@@ -29,8 +29,10 @@ def _summary_line(result: CheckResult) -> str:
     def plural(count: int, word: str) -> str:
         return f"{count} {word}{'' if count == 1 else 's'}"
 
-    return (f"{plural(result.documents, 'document')} checked as of {result.as_of}: "
-            f"{plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}")
+    return (
+        f"{plural(result.documents, 'document')} checked as of {result.as_of}: "
+        f"{plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}"
+    )
 
 
 def as_json(result: CheckResult) -> str:
@@ -38,12 +40,21 @@ def as_json(result: CheckResult) -> str:
         "format_version": JSON_FORMAT_VERSION,
         "as_of": result.as_of.isoformat(),
         "findings": [
-            {"path": f.path, "line": f.line, "severity": f.severity.value, "code": f.code,
-             "message": f.message, "hint": f.hint}
+            {
+                "path": f.path,
+                "line": f.line,
+                "severity": f.severity.value,
+                "code": f.code,
+                "message": f.message,
+                "hint": f.hint,
+            }
             for f in result.findings
         ],
-        "summary": {"documents": result.documents, "errors": result.errors,
-                    "warnings": result.warnings},
+        "summary": {
+            "documents": result.documents,
+            "errors": result.errors,
+            "warnings": result.warnings,
+        },
     }
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
@@ -72,9 +83,14 @@ def as_junit(result: CheckResult) -> str:
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         by_path[f.path].append(f)
-    suite = ET.Element("testsuite", name="kb check", tests=str(max(result.documents, len(by_path))),
-                       failures=str(sum(1 for fs in by_path.values() if any(_is_error(f) for f in fs))),
-                       errors="0", timestamp=result.as_of.isoformat())
+    suite = ET.Element(
+        "testsuite",
+        name="kb check",
+        tests=str(max(result.documents, len(by_path))),
+        failures=str(sum(1 for fs in by_path.values() if any(_is_error(f) for f in fs))),
+        errors="0",
+        timestamp=result.as_of.isoformat(),
+    )
     for path, findings in sorted(by_path.items()):
         case = ET.SubElement(suite, "testcase", classname="kb.check", name=path)
         errors = [f for f in findings if _is_error(f)]

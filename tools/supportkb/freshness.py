@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from supportkb.config import KnowledgeBaseConfig
-from supportkb.model import Applicability, Document, DocType, Status
+from supportkb.model import Applicability, DocType, Document, Status
 
 
-class Freshness(str, enum.Enum):
+class Freshness(enum.StrEnum):
     CURRENT = "current"
     DUE_SOON = "due-soon"
     OVERDUE = "overdue"
@@ -66,6 +66,6 @@ class FreshnessRule:
         result = []
         for entry in document.applies_to:
             current = self.config.products.get(entry.product)
-            if current is not None and not entry.versions.contains(current, prereleases=True):
+            if current is not None and not entry.covers(current):
                 result.append((entry, str(current)))
         return result

@@ -11,7 +11,8 @@ Folders and files whose name starts with '.' or '_' (templates) and README.md fi
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+import posixpath
+from pathlib import Path
 
 from supportkb.fields import Location
 from supportkb.model import DocType
@@ -26,15 +27,15 @@ _ROOTS = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR)
 
 def locate(relative: str) -> Location | None:
     """The document type (and category) of a path relative to the root; None if not a document."""
-    path = PurePosixPath(relative)
-    if path.suffix != ".md" or path.name == "README.md":
+    text = posixpath.normpath(relative.replace("\\", "/"))
+    parts = text.split("/")
+    if not text.endswith(".md") or parts[-1] == "README.md":
         return None
-    if any(part.startswith((".", "_")) for part in path.parts):
+    if any(part.startswith((".", "_")) for part in parts):
         return None
-    text = path.as_posix()
-    if text.startswith(ARTICLES_DIR + "/"):
-        folder = path.parent.relative_to(ARTICLES_DIR).as_posix()
-        return Location(text, DocType.ARTICLE, None if folder == "." else folder)
+    if parts[0] == ARTICLES_DIR:
+        folder = "/".join(parts[1:-1])
+        return Location(text, DocType.ARTICLE, folder or None)
     if text.startswith(DRILL_REPORTS_DIR + "/"):
         return None
     if text.startswith(EMERGENCY_DIR + "/"):

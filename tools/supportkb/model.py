@@ -6,13 +6,16 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from supportkb.durations import Duration
+from supportkb.records import fast_pickle
 
 
-class DocType(str, enum.Enum):
+class DocType(enum.StrEnum):
     ARTICLE = "article"
     SOP = "sop"
     EMERGENCY_PLAN = "emergency-plan"
@@ -31,7 +34,7 @@ _ID_PREFIXES = {
 }
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """KCS confidence: work in progress, not validated, validated, retired."""
 
     DRAFT = "draft"
@@ -45,7 +48,7 @@ class Status(str, enum.Enum):
         return self in (Status.DEPRECATED, Status.ARCHIVED)
 
 
-class Visibility(str, enum.Enum):
+class Visibility(enum.StrEnum):
     PUBLIC = "public"
     INTERNAL = "internal"
     RESTRICTED = "restricted"
@@ -54,29 +57,46 @@ class Visibility(str, enum.Enum):
 ARTICLE_KINDS = ("faq", "howto", "troubleshooting")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Applicability:
     """`applies_to` entry: the product versions a document is written for."""
 
     product: str
-    versions: SpecifierSet
+    versions: str  # a PEP 440 specifier set, validated when the document was read
+
+    def covers(self, version: Version) -> bool:
+        return _covers(self.versions, version)
 
 
-@dataclass(frozen=True)
+fast_pickle(Applicability)
+
+
+@lru_cache(maxsize=4096)
+def _covers(versions: str, version: Version) -> bool:
+    return SpecifierSet(versions).contains(version, prereleases=True)
+
+
+@dataclass(frozen=True, slots=True)
 class Drill:
     date: date
     scenario: str
     report: str
 
 
-@dataclass(frozen=True)
+fast_pickle(Drill)
+
+
+@dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     text: str
     line: int
 
 
-@dataclass(frozen=True)
+fast_pickle(Heading)
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """A relative Markdown link in the body (external links are not recorded)."""
 
@@ -84,7 +104,10 @@ class Link:
     line: int
 
 
-@dataclass(frozen=True)
+fast_pickle(Link)
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     path: str  # relative to the knowledge base root, forward slashes
     type: DocType
@@ -108,7 +131,6 @@ class Document:
     supersedes: str | None = None
     drill_every: Duration | None = None
     drills: tuple[Drill, ...] = ()
-    headings: tuple[Heading, ...] = ()
     links: tuple[Link, ...] = ()
     # line of each front-matter key, so findings can point at it
     field_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
@@ -119,3 +141,6 @@ class Document:
     @property
     def last_drill(self) -> Drill | None:
         return max(self.drills, key=lambda drill: drill.date, default=None)
+
+
+fast_pickle(Document)

@@ -60,8 +60,10 @@ def load_registry(root: Path) -> tuple[OwnerRegistry, list[Finding]]:
     """Read `owners.yml`; an unreadable file raises `ConfigError`, bad entries become findings."""
     path = root / REGISTRY_FILE
     if not path.is_file():
-        raise ConfigError(f"no {REGISTRY_FILE} in {root}: the owners registry is required "
-                          "(people: and teams:, see the README)")
+        raise ConfigError(
+            f"no {REGISTRY_FILE} in {root}: the owners registry is required "
+            "(people: and teams:, see the README)"
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -99,34 +101,66 @@ class _RegistryReader:
         line = self.lines.get((section, index), 1)
         self.findings.append(error(REGISTRY_FILE, line, "registry", message, hint))
 
-    def entries(self, data: dict[str, Any], section: str, keys: set[str]) -> list[tuple[int, dict[str, Any]]]:
+    def entries(
+        self, data: dict[str, Any], section: str, keys: set[str]
+    ) -> list[tuple[int, dict[str, Any]]]:
         raw = data.get(section) or []
         if not isinstance(raw, list):
-            self.problem(section, 0, f"'{section}' must be a list", f"write '{section}:' then '- id: ...' items")
+            self.problem(
+                section,
+                0,
+                f"'{section}' must be a list",
+                f"write '{section}:' then '- id: ...' items",
+            )
             return []
         result = []
         for index, entry in enumerate(raw):
-            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
-                self.problem(section, index, f"{section} entry {index + 1} has no id",
-                             "every entry needs 'id:' (letters, digits, '.', '-')")
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("id"), str)
+                or not entry["id"]
+            ):
+                self.problem(
+                    section,
+                    index,
+                    f"{section} entry {index + 1} has no id",
+                    "every entry needs 'id:' (letters, digits, '.', '-')",
+                )
                 continue
             for key in sorted(set(entry) - keys, key=str):
-                self.problem(section, index, f"unknown key '{key}' in {entry['id']}",
-                             did_you_mean(str(key), sorted(keys)) or f"known keys: {', '.join(sorted(keys))}")
+                self.problem(
+                    section,
+                    index,
+                    f"unknown key '{key}' in {entry['id']}",
+                    did_you_mean(str(key), sorted(keys))
+                    or f"known keys: {', '.join(sorted(keys))}",
+                )
             if entry["id"] in self.seen:
-                self.problem(section, index, f"'{entry['id']}' is defined twice",
-                             f"ids must be unique across people and teams (first on line {self.seen[entry['id']]})")
+                self.problem(
+                    section,
+                    index,
+                    f"'{entry['id']}' is defined twice",
+                    "ids must be unique across people and teams "
+                    f"(first on line {self.seen[entry['id']]})",
+                )
                 continue
             self.seen[entry["id"]] = self.lines.get((section, index), 1)
             result.append((index, entry))
         return result
 
-    def text(self, section: str, index: int, entry: dict[str, Any], key: str, required: bool) -> str | None:
+    def text(
+        self, section: str, index: int, entry: dict[str, Any], key: str, required: bool
+    ) -> str | None:
         value = entry.get(key)
         if value is None and not required:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.problem(section, index, f"{entry['id']}: '{key}' is missing or not text", f"add '{key}: ...'")
+            self.problem(
+                section,
+                index,
+                f"{entry['id']}: '{key}' is missing or not text",
+                f"add '{key}: ...'",
+            )
             return None
         return value.strip()
 
@@ -135,21 +169,37 @@ class _RegistryReader:
         for index, entry in self.entries(data, "people", _PERSON_KEYS):
             active = entry.get("active", True)
             if not isinstance(active, bool):
-                self.problem("people", index, f"{entry['id']}: 'active' must be true or false", "write 'active: true'")
+                self.problem(
+                    "people",
+                    index,
+                    f"{entry['id']}: 'active' must be true or false",
+                    "write 'active: true'",
+                )
                 active = True
             people[entry["id"]] = Person(
-                entry["id"], self.text("people", index, entry, "name", True) or entry["id"],
+                entry["id"],
+                self.text("people", index, entry, "name", True) or entry["id"],
                 self.text("people", index, entry, "email", True) or "",
-                self.text("people", index, entry, "chat", False), active)
+                self.text("people", index, entry, "chat", False),
+                active,
+            )
         teams: dict[str, Team] = {}
         for index, entry in self.entries(data, "teams", _TEAM_KEYS):
             members = entry.get("members") or []
             if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-                self.problem("teams", index, f"{entry['id']}: 'members' must be a list of person ids",
-                             "write 'members: [person.id, ...]'")
+                self.problem(
+                    "teams",
+                    index,
+                    f"{entry['id']}: 'members' must be a list of person ids",
+                    "write 'members: [person.id, ...]'",
+                )
                 members = []
-            teams[entry["id"]] = Team(entry["id"], self.text("teams", index, entry, "name", True) or entry["id"],
-                                      tuple(members), self.text("teams", index, entry, "email", False))
+            teams[entry["id"]] = Team(
+                entry["id"],
+                self.text("teams", index, entry, "name", True) or entry["id"],
+                tuple(members),
+                self.text("teams", index, entry, "email", False),
+            )
         registry = OwnerRegistry(people, teams)
         self.check_teams(registry)
         return registry, self.findings
@@ -159,10 +209,25 @@ class _RegistryReader:
             line = self.seen[team.id]
             for member in team.members:
                 if member not in registry.people:
-                    hint = registry.suggest(member) or "add the person under 'people:' or fix the id"
-                    self.findings.append(error(REGISTRY_FILE, line, "registry",
-                                               f"team {team.id}: unknown member '{member}'", hint))
+                    hint = (
+                        registry.suggest(member) or "add the person under 'people:' or fix the id"
+                    )
+                    self.findings.append(
+                        error(
+                            REGISTRY_FILE,
+                            line,
+                            "registry",
+                            f"team {team.id}: unknown member '{member}'",
+                            hint,
+                        )
+                    )
             if not registry.active_members(team.id):
-                self.findings.append(error(
-                    REGISTRY_FILE, line, "team-no-active-member", f"team {team.id} has no active member",
-                    "add an active person to 'members', or hand the team's documents over"))
+                self.findings.append(
+                    error(
+                        REGISTRY_FILE,
+                        line,
+                        "team-no-active-member",
+                        f"team {team.id} has no active member",
+                        "add an active person to 'members', or hand the team's documents over",
+                    )
+                )

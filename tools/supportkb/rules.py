@@ -14,19 +14,34 @@ from supportkb.config import KnowledgeBaseConfig
 from supportkb.fields import did_you_mean
 from supportkb.findings import Finding, error, warning
 from supportkb.freshness import Freshness, FreshnessRule
-from supportkb.model import Document, DocType, Status
+from supportkb.model import DocType, Document, Status
 from supportkb.owners import OwnerRegistry
 
 _EXTERNAL_PREFIXES = ("http://", "https://", "mailto:", "//")
 
 
+class PathProbe:
+    """Answers "does this file exist?" and remembers every question, so that a cached result
+    can later be trusted only if every answer is still the same."""
+
+    def __init__(self, root: Path) -> None:
+        self.base = str(root)
+        self.seen: dict[str, bool] = {}
+
+    def exists(self, relative: str) -> bool:
+        full = os.path.join(self.base, relative)
+        if full not in self.seen:
+            self.seen[full] = os.path.exists(full)
+        return self.seen[full]
+
+
 @dataclass(frozen=True)
 class CrossCheck:
-    root: Path
     config: KnowledgeBaseConfig
     registry: OwnerRegistry
     documents: tuple[Document, ...]
     as_of: date
+    probe: PathProbe
 
     def findings(self) -> Iterator[Finding]:
         by_id: dict[str, list[Document]] = defaultdict(list)
@@ -38,10 +53,10 @@ class CrossCheck:
         for document in self.documents:
             yield from owners(document, self.registry)
             yield from review(document, freshness, self.as_of)
-            yield from drills(document, freshness, self.as_of, self.root)
+            yield from drills(document, freshness, self.as_of, self.probe)
             yield from products(document, freshness, self.config)
             yield from references(document, by_id)
-            yield from links(document, by_path, self.root)
+            yield from links(document, by_path, self.probe)
 
 
 def duplicate_ids(by_id: dict[str, list[Document]]) -> Iterator[Finding]:
@@ -50,9 +65,13 @@ def duplicate_ids(by_id: dict[str, list[Document]]) -> Iterator[Finding]:
             continue
         for document in documents:
             others = ", ".join(d.path for d in documents if d is not document)
-            yield error(document.path, document.line_of("id"), "id-duplicate",
-                        f"id {doc_id} is also used by {others}",
-                        "ids are unique and stable: give the newer document the next free id")
+            yield error(
+                document.path,
+                document.line_of("id"),
+                "id-duplicate",
+                f"id {doc_id} is also used by {others}",
+                "ids are unique and stable: give the newer document the next free id",
+            )
 
 
 def owners(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
@@ -61,39 +80,69 @@ def owners(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
         yield from _owner(document, registry)
     for reviewer in document.reviewers:
         if reviewer not in registry.people:
-            yield error(path, document.line_of("reviewers"), "reviewer-unknown",
-                        f"reviewer '{reviewer}' is not a person in owners.yml",
-                        registry.suggest(reviewer) or "use a person id from owners.yml")
+            yield error(
+                path,
+                document.line_of("reviewers"),
+                "reviewer-unknown",
+                f"reviewer '{reviewer}' is not a person in owners.yml",
+                registry.suggest(reviewer) or "use a person id from owners.yml",
+            )
     approver = document.approved_by
     if approver is not None and approver not in registry.people:
-        yield error(path, document.line_of("approved_by"), "approver-unknown",
-                    f"approved_by '{approver}' is not a person in owners.yml",
-                    registry.suggest(approver) or "name the person (not a team) who approved it")
+        yield error(
+            path,
+            document.line_of("approved_by"),
+            "approver-unknown",
+            f"approved_by '{approver}' is not a person in owners.yml",
+            registry.suggest(approver) or "name the person (not a team) who approved it",
+        )
 
 
 def _owner(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
     owner, path, line = document.owner, document.path, document.line_of("owner")
     if not registry.knows(owner):
-        yield error(path, line, "owner-unknown", f"owner '{owner}' is not in owners.yml",
-                    registry.suggest(owner) or "use a person or team id from owners.yml, or add it there")
+        yield error(
+            path,
+            line,
+            "owner-unknown",
+            f"owner '{owner}' is not in owners.yml",
+            registry.suggest(owner) or "use a person or team id from owners.yml, or add it there",
+        )
     elif not registry.is_active(owner):
         who = "has no active member" if owner in registry.teams else "is inactive"
-        yield error(path, line, "owner-inactive", f"owner '{owner}' {who}",
-                    "hand the document to an active person or team (change 'owner:')")
+        yield error(
+            path,
+            line,
+            "owner-inactive",
+            f"owner '{owner}' {who}",
+            "hand the document to an active person or team (change 'owner:')",
+        )
 
 
 def review(document: Document, freshness: FreshnessRule, as_of: date) -> Iterator[Finding]:
     state = freshness.review_state(document, as_of)
     due = freshness.review_due(document)
     line = document.line_of("review_by" if document.review_by else "last_reviewed")
-    hint = (f"review the content; when it is still right, set 'last_reviewed: {as_of.isoformat()}' "
-            "(or fix it first)")
+    hint = (
+        f"review the content; when it is still right, set 'last_reviewed: {as_of.isoformat()}' "
+        "(or fix it first)"
+    )
     if state is Freshness.OVERDUE:
-        yield error(document.path, line, "review-overdue",
-                    f"review overdue since {due} ({_review_basis(document, freshness)})", hint)
+        yield error(
+            document.path,
+            line,
+            "review-overdue",
+            f"review overdue since {due} ({_review_basis(document, freshness)})",
+            hint,
+        )
     elif state is Freshness.DUE_SOON:
-        yield warning(document.path, line, "review-due-soon",
-                      f"review due on {due} ({_review_basis(document, freshness)})", hint)
+        yield warning(
+            document.path,
+            line,
+            "review-due-soon",
+            f"review due on {due} ({_review_basis(document, freshness)})",
+            hint,
+        )
 
 
 def _review_basis(document: Document, freshness: FreshnessRule) -> str:
@@ -103,7 +152,9 @@ def _review_basis(document: Document, freshness: FreshnessRule) -> str:
     return f"last reviewed {document.last_reviewed}, every {interval}"
 
 
-def drills(document: Document, freshness: FreshnessRule, as_of: date, root: Path) -> Iterator[Finding]:
+def drills(
+    document: Document, freshness: FreshnessRule, as_of: date, probe: PathProbe
+) -> Iterator[Finding]:
     if document.type is not DocType.EMERGENCY_PLAN:
         return
     line = document.line_of("drills")
@@ -111,36 +162,60 @@ def drills(document: Document, freshness: FreshnessRule, as_of: date, root: Path
         if drill.report.startswith(_EXTERNAL_PREFIXES):
             continue
         target = posixpath.normpath(posixpath.join(posixpath.dirname(document.path), drill.report))
-        if not (root / target).exists():
-            yield error(document.path, line, "drill-report-missing",
-                        f"the report of the {drill.date} drill ({drill.report}) does not exist",
-                        "add the drill report, or fix the 'report' path (relative to this file)")
+        if not probe.exists(target):
+            yield error(
+                document.path,
+                line,
+                "drill-report-missing",
+                f"the report of the {drill.date} drill ({drill.report}) does not exist",
+                "add the drill report, or fix the 'report' path (relative to this file)",
+            )
     state = freshness.drill_state(document, as_of)
     last = document.last_drill
     basis = f"last drill {last.date}" if last else "never drilled"
     hint = "run the drill and add it under 'drills:' with its date, scenario and report"
     if state is Freshness.OVERDUE:
-        yield error(document.path, line, "drill-overdue",
-                    f"drill overdue since {freshness.drill_due(document)} ({basis})", hint)
+        yield error(
+            document.path,
+            line,
+            "drill-overdue",
+            f"drill overdue since {freshness.drill_due(document)} ({basis})",
+            hint,
+        )
     elif state is Freshness.DUE_SOON:
-        yield warning(document.path, line, "drill-due-soon",
-                      f"drill due on {freshness.drill_due(document)} ({basis})", hint)
+        yield warning(
+            document.path,
+            line,
+            "drill-due-soon",
+            f"drill due on {freshness.drill_due(document)} ({basis})",
+            hint,
+        )
 
 
-def products(document: Document, freshness: FreshnessRule, config: KnowledgeBaseConfig) -> Iterator[Finding]:
+def products(
+    document: Document, freshness: FreshnessRule, config: KnowledgeBaseConfig
+) -> Iterator[Finding]:
     line = document.line_of("applies_to")
     for entry in document.applies_to:
         if entry.product not in config.products:
-            yield error(document.path, line, "product-unknown",
-                        f"product '{entry.product}' is not listed in mkdocs.yml",
-                        did_you_mean(entry.product, list(config.products))
-                        or "add it with its current version under the supportkb plugin's 'products'")
+            yield error(
+                document.path,
+                line,
+                "product-unknown",
+                f"product '{entry.product}' is not listed in mkdocs.yml",
+                did_you_mean(entry.product, list(config.products))
+                or "add it with its current version under the supportkb plugin's 'products'",
+            )
     if not freshness.is_held(document):
         return
     for entry, current in freshness.outdated_products(document):
-        yield error(document.path, line, "product-outdated",
-                    f"written for {entry.product} {entry.versions}, but the current version is {current}",
-                    f"check the document against {entry.product} {current}, then widen 'versions'")
+        yield error(
+            document.path,
+            line,
+            "product-outdated",
+            f"written for {entry.product} {entry.versions}, but the current version is {current}",
+            f"check the document against {entry.product} {current}, then widen 'versions'",
+        )
 
 
 def references(document: Document, by_id: dict[str, list[Document]]) -> Iterator[Finding]:
@@ -150,21 +225,29 @@ def references(document: Document, by_id: dict[str, list[Document]]) -> Iterator
     for field_name, target in targets:
         line = document.line_of(field_name)
         if target not in by_id:
-            yield error(document.path, line, "reference-missing",
-                        f"{field_name}: no document has the id {target}",
-                        did_you_mean(target, list(by_id)) or "fix the id or remove it")
+            yield error(
+                document.path,
+                line,
+                "reference-missing",
+                f"{field_name}: no document has the id {target}",
+                did_you_mean(target, list(by_id)) or "fix the id or remove it",
+            )
         elif field_name == "related":
             yield from _retired_target(document, by_id[target][0], line)
 
 
-def links(document: Document, by_path: dict[str, Document], root: Path) -> Iterator[Finding]:
+def links(document: Document, by_path: dict[str, Document], probe: PathProbe) -> Iterator[Finding]:
     folder = posixpath.dirname(document.path)
     for link in document.links:
         target = posixpath.normpath(posixpath.join(folder, link.target))
-        if target.startswith("../") or not os.path.exists(root / target):
-            yield error(document.path, link.line, "link-broken",
-                        f"the link to '{link.target}' points to a file that does not exist",
-                        "fix the relative path (from this file's folder) or remove the link")
+        if target.startswith("../") or not probe.exists(target):
+            yield error(
+                document.path,
+                link.line,
+                "link-broken",
+                f"the link to '{link.target}' points to a file that does not exist",
+                "fix the relative path (from this file's folder) or remove the link",
+            )
         elif target in by_path:
             yield from _retired_target(document, by_path[target], link.line)
 
@@ -173,10 +256,18 @@ def _retired_target(document: Document, target: Document, line: int) -> Iterator
     if document.status is not Status.PUBLISHED:
         return
     if target.status is Status.ARCHIVED:
-        yield error(document.path, line, "links-archived",
-                    f"links to {target.id}, which is archived",
-                    f"link to its successor instead, or remove the link to {target.path}")
+        yield error(
+            document.path,
+            line,
+            "links-archived",
+            f"links to {target.id}, which is archived",
+            f"link to its successor instead, or remove the link to {target.path}",
+        )
     elif target.status is Status.DEPRECATED:
-        yield warning(document.path, line, "links-deprecated",
-                      f"links to {target.id}, which is deprecated",
-                      "link to the document that supersedes it")
+        yield warning(
+            document.path,
+            line,
+            "links-deprecated",
+            f"links to {target.id}, which is deprecated",
+            "link to the document that supersedes it",
+        )

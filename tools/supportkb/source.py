@@ -6,6 +6,7 @@ front-matter, hostile YAML) becomes a `Finding`; nothing here raises on bad inpu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,9 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 MAX_NESTING = 16
 
+_DEEP_INDENT = re.compile(rf"^[ \t-]{{{2 * MAX_NESTING},}}", re.MULTILINE)
 _HANDLER = YAMLHandler()
+_BOUNDARY = YAMLHandler.FM_BOUNDARY  # the library's own pattern for the --- lines
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -38,7 +41,9 @@ def read_source(path: str, raw: bytes) -> tuple[Source | None, list[Finding]]:
     if len(raw) > MAX_FILE_BYTES:
         return None, [
             error(
-                path, 0, "file-too-large",
+                path,
+                0,
+                "file-too-large",
                 f"file is {len(raw) // 1024} KB; documents over {MAX_FILE_BYTES // 1024} KB "
                 "are not checked",
                 "split the document, or move attachments and logs out of the Markdown file",
@@ -56,7 +61,9 @@ def _decode(path: str, raw: bytes) -> tuple[str, Finding | None]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return "", error(
-            path, line, "encoding",
+            path,
+            line,
+            "encoding",
             f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
             "save the file as UTF-8 (in most editors: 'Save with encoding' > UTF-8)",
         )
@@ -68,19 +75,23 @@ def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
     if not _HANDLER.detect(text):
         return None, [
             error(
-                path, 1, "front-matter-missing",
+                path,
+                1,
+                "front-matter-missing",
                 "the file does not start with a front-matter block",
                 "put a YAML block between two '---' lines at the very top of the file "
                 "(id, title, owner, ...)",
             )
         ]
-    boundaries = _HANDLER.FM_BOUNDARY.finditer(text)  # type: ignore[union-attr]
+    boundaries = _BOUNDARY.finditer(text)
     opening = next(boundaries)
     closing = next(boundaries, None)
     if closing is None:
         return None, [
             error(
-                path, 1, "front-matter-unclosed",
+                path,
+                1,
+                "front-matter-unclosed",
                 "the front-matter block opened on line 1 is never closed",
                 "add a line with '---' after the last front-matter field",
             )
@@ -100,22 +111,38 @@ def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
 def _load_yaml(
     path: str, front: str, first_line: int
 ) -> tuple[dict[str, Any], dict[str, int], Finding | None]:
-    def fail(line: int, code: str, message: str, hint: str) -> tuple[dict[str, Any], dict[str, int], Finding]:
+    def fail(
+        line: int, code: str, message: str, hint: str
+    ) -> tuple[dict[str, Any], dict[str, int], Finding]:
         return {}, {}, error(path, line + first_line - 1, code, message, hint)
 
     if len(front) > MAX_FRONT_MATTER_CHARS:
-        return fail(1, "front-matter-too-large", "the front-matter is larger than 64 KB",
-                    "keep long text in the body of the document")
+        return fail(
+            1,
+            "front-matter-too-large",
+            "the front-matter is larger than 64 KB",
+            "keep long text in the body of the document",
+        )
     if _flow_depth(front) > MAX_NESTING:
-        return fail(1, "front-matter-nesting", "the front-matter is nested too deeply",
-                    f"front-matter values nest at most {MAX_NESTING} levels")
+        return fail(
+            1,
+            "front-matter-nesting",
+            "the front-matter is nested too deeply",
+            f"front-matter values nest at most {MAX_NESTING} levels",
+        )
     loader = _Loader(front)
     try:
         node = loader.get_single_node()
         if node is None:
-            return fail(1, "front-matter-empty", "the front-matter block is empty",
-                        "add at least id, title and owner")
-        problem = _structure_problem(node)
+            return fail(
+                1,
+                "front-matter-empty",
+                "the front-matter block is empty",
+                "add at least id, title and owner",
+            )
+        # the walk is only needed when an anchor or a deep indentation makes trouble possible
+        suspect = "&" in front or _DEEP_INDENT.search(front) is not None
+        problem = _structure_problem(node) if suspect else None
         if problem:
             return fail(node.start_mark.line + 1, *problem)
         data = loader.construct_document(node)
@@ -123,18 +150,29 @@ def _load_yaml(
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
-        return fail(line, "yaml-syntax", f"the front-matter is not valid YAML: {reason}",
-                    "check indentation, and quote values that contain ':' or start with '@', "
-                    "'*', '&', '[' or '{'")
+        return fail(
+            line,
+            "yaml-syntax",
+            f"the front-matter is not valid YAML: {reason}",
+            "check indentation, and quote values that contain ':' or start with '@', "
+            "'*', '&', '[' or '{'",
+        )
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
-        return fail(1, "yaml-syntax", f"the front-matter is not valid YAML: {exc}",
-                    "simplify the front-matter to plain keys and values")
+        return fail(
+            1,
+            "yaml-syntax",
+            f"the front-matter is not valid YAML: {exc}",
+            "simplify the front-matter to plain keys and values",
+        )
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        return fail(1, "front-matter-not-mapping",
-                    f"the front-matter is a {_yaml_kind(data)}, not a set of 'key: value' fields",
-                    "write one 'key: value' per line, for example 'title: VPN 錯誤 809'")
+        return fail(
+            1,
+            "front-matter-not-mapping",
+            f"the front-matter is a {_yaml_kind(data)}, not a set of 'key: value' fields",
+            "write one 'key: value' per line, for example 'title: VPN 錯誤 809'",
+        )
     lines = {str(key.value): key.start_mark.line + first_line for key, _ in node.value}
     return data, lines, None
 
@@ -160,11 +198,17 @@ def _structure_problem(root: yaml.Node) -> tuple[str, str, str] | None:
     while stack:
         node, depth = stack.pop()
         if id(node) in seen:
-            return ("front-matter-alias", "the front-matter uses YAML anchors and aliases",
-                    "write each value out in full; anchors (&) and aliases (*) are not allowed")
+            return (
+                "front-matter-alias",
+                "the front-matter uses YAML anchors and aliases",
+                "write each value out in full; anchors (&) and aliases (*) are not allowed",
+            )
         if depth > MAX_NESTING:
-            return ("front-matter-nesting", "the front-matter is nested too deeply",
-                    f"front-matter values nest at most {MAX_NESTING} levels")
+            return (
+                "front-matter-nesting",
+                "the front-matter is nested too deeply",
+                f"front-matter values nest at most {MAX_NESTING} levels",
+            )
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:

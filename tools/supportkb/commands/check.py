@@ -12,10 +12,12 @@ from supportkb.errors import FatalError
 from supportkb.formats import FORMATTERS
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType):  # type: ignore[type-arg]
     name = "YYYY-MM-DD"
 
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -26,16 +28,32 @@ class IsoDate(click.ParamType):
 
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--as-of", type=IsoDate(), default=None,
-              help="Judge freshness as of this date (default: today).")
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATTERS)), default="text",
-              show_default=True, help="text for people, json for tools, github for workflow "
-              "annotations, junit for CI dashboards.")
+@click.option(
+    "--as-of",
+    type=IsoDate(),
+    default=None,
+    help="Judge freshness as of this date (default: today).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow "
+    "annotations, junit for CI dashboards.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-cache", is_flag=True, help="Re-read every file instead of using the cache.")
 @click.pass_obj
-def check_command(root: Path, paths: tuple[str, ...], as_of: date | None, output_format: str,
-                  strict: bool, no_cache: bool) -> None:
+def check_command(
+    root: Path,
+    paths: tuple[str, ...],
+    as_of: date | None,
+    output_format: str,
+    strict: bool,
+    no_cache: bool,
+) -> None:
     """Validate documents, owners, freshness and structure.
 
     With PATHS, report only on those files (for pre-commit); rules that look across documents
