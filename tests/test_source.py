@@ -139,3 +139,24 @@ def test_random_front_matter_never_raises(front: dict, doc_type: DocType) -> Non
     result = analyse_bytes(location, text.encode("utf-8"), SECTIONS)
     for finding in result.findings:
         assert finding.message and finding.code
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "a: !!str {b: 1}\n",
+        "a: !!seq {b: 1}\n",
+        "a: !!map [1]\n",
+        "a: !!binary aGVsbG8=\n",
+        "? [a, b]\n: c\n",
+        "<<: {a: 1}\n",
+    ],
+)
+def test_odd_tags_and_keys_are_findings(front: str) -> None:
+    source, findings = read_source("x.md", f"---\n{front}---\nbody\n".encode())
+    if source is None:
+        assert [f.code for f in findings] == ["yaml-syntax"]
+    else:
+        assert all(
+            isinstance(key, str | int | float | bool) or key is None for key in source.front_matter
+        )

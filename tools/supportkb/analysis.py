@@ -38,8 +38,7 @@ class SectionRules:
 
 def analyse_file(root: Path, location: Location, sections: SectionRules) -> FileResult:
     try:
-        with open(os.path.join(root, location.path), "rb") as handle:
-            raw = handle.read()
+        raw = _read(os.path.join(root, location.path))
     except OSError as exc:
         return FileResult(
             None,
@@ -54,6 +53,17 @@ def analyse_file(root: Path, location: Location, sections: SectionRules) -> File
             ),
         )
     return analyse_bytes(location, raw, sections)
+
+
+def _read(path: str) -> bytes:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
 
 
 def analyse_bytes(location: Location, raw: bytes, sections: SectionRules) -> FileResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -10,11 +11,11 @@ from supportkb.findings import Finding, error
 from supportkb.model import Heading, Link
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_LINK_LINE = re.compile(r"^.*\][(:].*$", re.MULTILINE)
-_INLINE_CODE = re.compile(r"`+[^`\n]*`+")
-_INLINE_LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)\n]*)?\)")
-_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?(\S+?)>?(?:\s|$)")
+# patterns start with a literal character so that the regex engine can skip ahead quickly
+_HEADING = re.compile(r"\n {0,3}(#{1,6})[ \t]+([^\n]+)")
+_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_INLINE_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)\n]*)?\)")
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")
 
 _PASSWORD_WORDS = (
@@ -33,35 +34,59 @@ _PASSWORD_WORDS = (
     "密码",
     "口令",
 )
-# (what it is, words one of which must appear in the lower-cased text, the pattern): the cheap
-# substring test spares the regular expressions on the great majority of documents
-_SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+# (what it is, a cheap test, the pattern). The tests look for a word in the text's ASCII
+# characters only (most of a Chinese document is not ASCII, so that is a short byte string to
+# search); they spare the regular expressions on the great majority of documents.
+_SECRET_PATTERNS: tuple[tuple[str, Callable[[bytes, str], bool], re.Pattern[str]], ...] = (
     (
         "a private key",
-        ("private key",),
+        lambda ascii_text, _: b"PRIVATE KEY" in ascii_text,
         re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"),
     ),
-    ("an AWS access key", ("akia", "asia"), re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (
+        "an AWS access key",
+        lambda ascii_text, _: b"AKIA" in ascii_text or b"ASIA" in ascii_text,
+        re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ),
     (
         "a GitHub token",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        lambda ascii_text, _: b"gh" in ascii_text and b"_" in ascii_text,
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
     ),
-    ("a Slack token", ("xox",), re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    (
+        "a Slack token",
+        lambda ascii_text, _: b"xox" in ascii_text,
+        re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ),
     (
         "a JSON web token",
-        ("eyj",),
+        lambda ascii_text, _: b"eyJ" in ascii_text,
         re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
     ),
     (
         "a password or access token",
-        _PASSWORD_WORDS,
+        lambda ascii_text, text: _mentions_password(ascii_text.lower(), text),
         re.compile(
             r"(?i)(?:" + "|".join(re.escape(w) for w in _PASSWORD_WORDS) + r")"
             r"\s*[:=：]\s*[\"'`]?(?P<value>[!-~]{6,})"
         ),
     ),
 )
+
+
+def _mentions_password(lowered_ascii: bytes, text: str) -> bool:
+    return (
+        b"pass" in lowered_ascii
+        or b"pwd" in lowered_ascii
+        or b"secret" in lowered_ascii
+        or b"api" in lowered_ascii
+        or b"token" in lowered_ascii
+        or "密碼" in text
+        or "密码" in text
+        or "口令" in text
+    )
+
+
 # values that describe a secret without being one
 _PLACEHOLDER = re.compile(r"^[<\[{(*xX.•-]|^(?:your|new|old|example|changeme|placeholder)", re.I)
 
@@ -75,25 +100,36 @@ class BodyFacts:
 
 def read_body(path: str, body: str, first_line: int) -> BodyFacts:
     """Scan the whole body with a few regular expressions (one pass each, not per line)."""
-    fenced = _fenced_spans(body)
+    fenced = _fenced_spans(body) if "``" in body or "~~~" in body else []
 
     def line_of(position: int) -> int:
         return first_line + body.count("\n", 0, position)
 
-    def outside_code(position: int) -> bool:
-        return not any(start <= position < end for start, end in fenced)
+    def in_code(position: int) -> bool:
+        if any(start <= position < end for start, end in fenced):
+            return True
+        line_start = body.rfind("\n", 0, position) + 1
+        return body.count("`", line_start, position) % 2 == 1  # inside an inline code span
 
     headings = tuple(
-        Heading(len(match.group(1)), match.group(2), line_of(match.start()))
-        for match in _HEADING.finditer(body)
-        if outside_code(match.start())
+        Heading(len(match.group(1)), _heading_text(match.group(2)), line_of(match.start()))
+        for match in _HEADING.finditer("\n" + body)  # a match starts at the newline before
+        if not fenced or not in_code(match.start())
     )
-    links: list[Link] = []
-    if "](" in body or "]:" in body:
-        for match in _LINK_LINE.finditer(body):
-            if outside_code(match.start()):
-                links.extend(_relative_links(match.group(0), line_of(match.start())))
-    return BodyFacts(headings, tuple(links), tuple(find_secrets(path, body, first_line)))
+    found = [*_INLINE_LINK.finditer(body)] if "](" in body else []
+    if "]:" in body:
+        found.extend(_REFERENCE_DEFINITION.finditer(body))
+    links = tuple(
+        Link(target, line_of(match.start()))
+        for match in sorted(found, key=lambda m: m.start())
+        if not in_code(match.start()) and (target := _relative_target(match.group(1)))
+    )
+    return BodyFacts(headings, links, tuple(find_secrets(path, body, first_line)))
+
+
+def _heading_text(text: str) -> str:
+    text = text.rstrip()
+    return _CLOSING_HASHES.sub("", text).rstrip() if text.endswith("#") else text
 
 
 def _fenced_spans(body: str) -> list[tuple[int, int]]:
@@ -112,28 +148,19 @@ def _fenced_spans(body: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _relative_links(text: str, line: int) -> list[Link]:
-    text = _INLINE_CODE.sub("", text)
-    targets = [match.group(1) for match in _INLINE_LINK.finditer(text)]
-    definition = _REFERENCE_DEFINITION.match(text)
-    if definition:
-        targets.append(definition.group(1))
-    links = []
-    for target in targets:
-        if _EXTERNAL.match(target):
-            continue
-        target = unquote(target.split("#", 1)[0].split("?", 1)[0])
-        if target:
-            links.append(Link(target, line))
-    return links
+def _relative_target(target: str) -> str:
+    """The file part of a relative link; empty for external links, anchors and site paths."""
+    if _EXTERNAL.match(target):
+        return ""
+    return unquote(target.split("#", 1)[0].split("?", 1)[0])
 
 
 def find_secrets(path: str, text: str, first_line: int) -> list[Finding]:
     """Lines that look like they hold a credential (the value itself is never repeated)."""
     found: dict[int, Finding] = {}
-    lowered = text.lower()
-    for what, triggers, pattern in _SECRET_PATTERNS:
-        if not any(word in lowered for word in triggers):
+    ascii_text = text.encode("ascii", "ignore")
+    for what, present, pattern in _SECRET_PATTERNS:
+        if not present(ascii_text, text):
             continue
         for match in pattern.finditer(text):
             value = match.groupdict().get("value")

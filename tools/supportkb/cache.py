@@ -66,25 +66,74 @@ class Snapshot:
 fast_pickle(Snapshot)
 
 
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The results of analysing some files, pickled once by the process that analysed them:
+    the same bytes travel to the main process and go into the cache as they are."""
+
+    paths: tuple[str, ...]
+    blob: bytes
+
+    @classmethod
+    def of(cls, paths: Iterable[str], results: list[FileResult]) -> Batch:
+        return cls(tuple(paths), pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def results(self) -> list[FileResult]:
+        results: list[FileResult] = pickle.loads(self.blob)
+        return results
+
+
+fast_pickle(Batch)
+
+
 class ResultCache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
         digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
         self.folder = cache_directory() / digest if enabled else None
-        self._files: dict[str, tuple[Stamp, FileResult]] | None = None
+        self._index: dict[str, tuple[Stamp, int, int]] | None = None  # stamp, batch, position
+        self._batches: list[Batch] = []
+        self._unpacked: dict[int, list[FileResult]] = {}
 
     # per-file results
 
     def file_result(self, relative: str, stamp: Stamp) -> FileResult | None:
-        if self._files is None:
-            self._files = self._load("files") or {}
-        entry = self._files.get(relative)
-        return entry[1] if entry is not None and entry[0] == stamp else None
+        if self._index is None:
+            self._index, self._batches = self._load("files") or ({}, [])
+        entry = self._index.get(relative)
+        if entry is None or entry[0] != stamp:
+            return None
+        if entry[1] not in self._unpacked:
+            self._unpacked[entry[1]] = self._batches[entry[1]].results()
+        return self._unpacked[entry[1]][entry[2]]
 
-    def save_files(self, results: dict[str, tuple[Stamp, FileResult]]) -> None:
-        settled = {path: entry for path, entry in results.items() if entry[0].settled}
-        if settled != self._files:
-            self._store("files", settled)
-            self._files = settled
+    def save_files(
+        self, stamps: dict[str, Stamp], results: dict[str, FileResult], fresh: list[Batch]
+    ) -> None:
+        """Keep the cached batches still in use, add the fresh ones, compact when most of the
+        stored entries are stale."""
+        old_index, old_batches = self._index or {}, self._batches
+        batches: list[Batch] = []
+        renumbered: dict[int, int] = {}
+        index: dict[str, tuple[Stamp, int, int]] = {}
+        for batch in fresh:
+            for position, path in enumerate(batch.paths):
+                index[path] = (stamps[path], len(batches), position)
+            batches.append(batch)
+        for path, stamp in stamps.items():
+            old = old_index.get(path)
+            if path not in index and old is not None and old[0] == stamp:
+                number = renumbered.setdefault(old[1], len(batches) + len(renumbered))
+                index[path] = (stamp, number, old[2])
+        batches += [old_batches[old] for old, _ in sorted(renumbered.items(), key=lambda i: i[1])]
+        index = {path: entry for path, entry in index.items() if entry[0].settled}
+        if not fresh and index == old_index:
+            return
+        if sum(len(batch.paths) for batch in batches) > 2 * len(index) + 64:
+            live = sorted(index)
+            batches = [Batch.of(live, [results[path] for path in live])]
+            index = {path: (index[path][0], 0, position) for position, path in enumerate(live)}
+        self._store("files", (index, batches))
+        self._index, self._batches, self._unpacked = index, batches, {}
 
     # whole-run snapshot
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 from supportkb.analysis import FileResult, SectionRules, analyse_file
-from supportkb.cache import ResultCache, Stamp
+from supportkb.cache import Batch, ResultCache, Stamp
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.errors import InvalidUsage
 from supportkb.fields import Location
@@ -142,18 +140,32 @@ def read_documents(
             stale.append(inventory.locations[path])
         else:
             results[path] = cached
-    for location, result in zip(stale, _analyse(inventory.root, stale, sections), strict=True):
-        results[location.path] = result
+    batches = []
+    for batch in _analyse(inventory.root, stale, sections):
+        results.update(zip(batch.paths, batch.results(), strict=True))
+        batches.append(batch)
     ordered = {path: results[path] for path in inventory.stamps}
-    cache.save_files({path: (inventory.stamps[path], result) for path, result in ordered.items()})
+    cache.save_files(inventory.stamps, ordered, batches)
     return ordered
 
 
-def _analyse(root: Path, locations: list[Location], sections: SectionRules) -> list[FileResult]:
-    work = partial(analyse_file, root, sections=sections)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(locations) < PARALLEL_THRESHOLD or workers < 2:
-        return [work(location) for location in locations]
-    chunk = max(16, len(locations) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(work, locations, chunksize=chunk))
+def _analyse(root: Path, locations: list[Location], sections: SectionRules) -> Iterator[Batch]:
+    """Analyse files; with many, in worker processes on every core, a few batches each so that
+    this process unpickles early batches while the workers go on."""
+    if not locations:
+        return
+    processes = min(os.cpu_count() or 1, 8)
+    if len(locations) < PARALLEL_THRESHOLD or processes < 2:
+        yield _analyse_batch(root, locations, sections)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only runs that need it pay the import
+
+    size = -(-len(locations) // (processes * 4))
+    parts = [locations[start : start + size] for start in range(0, len(locations), size)]
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        yield from pool.map(_analyse_batch, [root] * len(parts), parts, [sections] * len(parts))
+
+
+def _analyse_batch(root: Path, locations: list[Location], sections: SectionRules) -> Batch:
+    results = [analyse_file(root, location, sections) for location in locations]
+    return Batch.of((location.path for location in locations), results)

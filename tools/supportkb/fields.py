@@ -332,6 +332,16 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_CONVERTER_FOR: dict[str, Callable[[Any], Any]] = {
+    spec.name: _CONVERTERS.get(spec.kind) or _to_choice(spec) for spec in FIELDS
+}
+
+
+@lru_cache(maxsize=64)
+def _required_fields(doc_type: DocType, status: Status | None) -> tuple[FieldSpec, ...]:
+    return tuple(spec for spec in FIELDS if spec.is_required(doc_type, status))
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -381,15 +391,15 @@ def build_document(
                 )
             )
         else:
-            converter = _CONVERTERS.get(spec.kind) or _to_choice(spec)
+            converter = _CONVERTER_FOR[spec.name]
             try:
                 values[spec.name] = converter(raw)
             except FieldError as exc:
                 findings.append(error(path, line, "field-type", f"{key}: {exc.message}", exc.hint))
 
     status = Status(values["status"]) if "status" in values else None
-    for spec in FIELDS:
-        if spec.name not in front_matter and spec.is_required(doc_type, status):
+    for spec in _required_fields(doc_type, status):
+        if spec.name not in front_matter:
             findings.append(_missing_field(path, spec, doc_type))
 
     findings.extend(_check_location(location, values, key_lines))

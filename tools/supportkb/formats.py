@@ -4,7 +4,6 @@ pull requests and JUnit XML for CI dashboards. Each formatter returns a string."
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -80,6 +79,8 @@ def _gh_property(text: str) -> str:
 
 def as_junit(result: CheckResult) -> str:
     """One test case per file with findings' errors as failures (warnings go to system-out)."""
+    import xml.etree.ElementTree as ET  # only the junit format pays the import
+
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         by_path[f.path].append(f)

@@ -121,6 +121,8 @@ def _owner(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
 
 def review(document: Document, freshness: FreshnessRule, as_of: date) -> Iterator[Finding]:
     state = freshness.review_state(document, as_of)
+    if state not in (Freshness.OVERDUE, Freshness.DUE_SOON):
+        return
     due = freshness.review_due(document)
     line = document.line_of("review_by" if document.review_by else "last_reviewed")
     hint = (
@@ -237,6 +239,8 @@ def references(document: Document, by_id: dict[str, list[Document]]) -> Iterator
 
 
 def links(document: Document, by_path: dict[str, Document], probe: PathProbe) -> Iterator[Finding]:
+    if not document.links:
+        return
     folder = posixpath.dirname(document.path)
     for link in document.links:
         target = posixpath.normpath(posixpath.join(folder, link.target))
