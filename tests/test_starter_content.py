@@ -1,0 +1,63 @@
+"""The shipped knowledge base is an example people copy: it must pass its own checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from supportkb.cli import cli
+from supportkb.config import load_config
+from supportkb.layout import discover
+from supportkb.model import DocType, Status
+from supportkb.owners import load_registry
+from supportkb.source import read_source
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_starter_content_passes_strict_check_as_of_a_fixed_date() -> None:
+    result = CliRunner().invoke(
+        cli, ["-C", str(ROOT), "check", "--as-of", "2026-11-24", "--strict", "--no-cache"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.output
+
+
+def test_starter_content_has_every_kind_of_document() -> None:
+    types = Counter(location.type for location in discover(ROOT))
+    assert types[DocType.ARTICLE] >= 24
+    assert types[DocType.SOP] >= 6
+    assert types[DocType.EMERGENCY_PLAN] >= 3
+    assert types[DocType.POLICY] >= 3
+    assert (ROOT / "docs/index.md").is_file() and (ROOT / "docs/contributing.md").is_file()
+
+
+def test_starter_content_shows_the_lifecycle() -> None:
+    statuses = Counter()
+    kinds = Counter()
+    for location in discover(ROOT):
+        source, findings = read_source(location.path, (ROOT / location.path).read_bytes())
+        assert source is not None, findings
+        statuses[source.front_matter["status"]] += 1
+        kinds[source.front_matter.get("kind")] += 1
+    assert {s.value for s in Status} - set(statuses) <= {Status.ARCHIVED.value}
+    assert kinds["faq"] and kinds["howto"] and kinds["troubleshooting"]
+
+
+def test_starter_content_goes_stale_when_nobody_reviews_it() -> None:
+    """The same content a year later: the check notices (and says so per file)."""
+    result = CliRunner().invoke(cli, ["-C", str(ROOT), "check", "--as-of", "2027-11-24"])
+    assert result.exit_code == 1
+    assert "[review-overdue]" in result.output and "[drill-overdue]" in result.output
+
+
+def test_registry_and_configuration_are_valid() -> None:
+    registry, findings = load_registry(ROOT)
+    assert findings == []
+    assert {"service-desk", "network", "systems", "security", "management"} <= set(registry.teams)
+    config = load_config(ROOT)
+    assert config.due_soon_days == 30
+    assert date(2026, 11, 24) < config.review_every[DocType.SOP].after(date(2026, 11, 24))
