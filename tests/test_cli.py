@@ -121,7 +121,23 @@ def test_paths_argument(kb: KnowledgeBaseFactory) -> None:
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
-def test_python_m_entry_point_exists() -> None:
-    import importlib.util
+def test_python_m_supportkb_runs(kb: KnowledgeBaseFactory) -> None:
+    import subprocess
+    import sys
 
-    assert importlib.util.find_spec("supportkb.__main__") is not None
+    kb.article()
+    done = subprocess.run(
+        [sys.executable, "-m", "supportkb", "-C", str(kb.root), "check", "--as-of", "2026-11-24"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "0 errors" in done.stdout
+
+
+def test_control_characters_in_front_matter_are_not_replayed_to_the_terminal(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    kb.write("kb/vpn/x.md", '---\nid: KB-0001\n"evil\\e[2J": 1\n---\n')
+    result = run(kb, "check", "--as-of", "2026-11-24")
+    assert "\x1b" not in result.output and "evil\\x1b[2J" in result.output

@@ -13,13 +13,20 @@ from supportkb.findings import Finding
 JSON_FORMAT_VERSION = 1
 
 
+def printable(text: str) -> str:
+    """Control characters from a document (escape sequences, newlines) shown, not obeyed."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def as_text(result: CheckResult) -> str:
     lines = []
     for f in result.findings:
-        where = f"{f.path}:{f.line}" if f.line else f.path
-        lines.append(f"{where}: {f.severity.value} [{f.code}] {f.message}")
+        where = printable(f"{f.path}:{f.line}" if f.line else f.path)
+        lines.append(f"{where}: {f.severity.value} [{f.code}] {printable(f.message)}")
         if f.hint:
-            lines.append(f"    fix: {f.hint}")
+            lines.append(f"    fix: {printable(f.hint)}")
     lines.append(_summary_line(result))
     return "\n".join(lines)
 
