@@ -110,16 +110,27 @@ def load_config(root: Path) -> KnowledgeBaseConfig:
             f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
             "(use -C DIR to point at one)"
         )
+    _, data = read_yaml_file(path, _MkDocsLoader)
+    return KnowledgeBaseConfig.from_options(plugin_options(data), path.name)
+
+
+def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
+    """A configuration file's node tree (for line numbers) and its data; `ConfigError` if the
+    file cannot be read."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_MkDocsLoader)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path.name}: not valid UTF-8") from None
+        reader = loader(path.read_text(encoding="utf-8-sig"))
+        try:
+            node = reader.get_single_node()
+            return node, reader.construct_document(node) if node is not None else None
+        finally:
+            reader.dispose()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: cannot be read as UTF-8 text ({exc})") from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ConfigError(f"{path.name}:{line}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name}: invalid YAML: {exc}") from None
-    return KnowledgeBaseConfig.from_options(plugin_options(data), path.name)
 
 
 def plugin_options(mkdocs_config: object) -> Mapping[str, Any]:

@@ -270,40 +270,31 @@ def _normalise_specifier(text: str) -> str | None:
         return None
 
 
-def to_applies_to(value: Any) -> tuple[Applicability, ...]:
-    if not isinstance(value, list):
+def _records(value: Any, keys: tuple[str, ...], example: str) -> list[dict[str, Any]]:
+    """A list of mappings that each have exactly `keys`."""
+    if not isinstance(value, list) or not all(
+        isinstance(item, dict) and set(item) == set(keys) for item in value
+    ):
         raise FieldError(
-            f"expected a list, found {_describe(value)}",
-            'write e.g. [{product: ERP, versions: ">=5.4,<6"}]',
+            f"expected a list of entries with exactly {', '.join(keys)}; found {_describe(value)}",
+            f"write e.g. - {example}",
         )
-    result = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"product", "versions"}:
-            raise FieldError(
-                "each applies_to entry needs exactly 'product' and 'versions'",
-                'write e.g. - {product: ERP, versions: ">=5.4,<6"}',
-            )
-        result.append(Applicability(to_text(item["product"]), to_specifier(item["versions"])))
-    return tuple(result)
+    return value
+
+
+def to_applies_to(value: Any) -> tuple[Applicability, ...]:
+    items = _records(value, ("product", "versions"), '{product: ERP, versions: ">=5.4,<6"}')
+    return tuple(
+        Applicability(to_text(item["product"]), to_specifier(item["versions"])) for item in items
+    )
 
 
 def to_drills(value: Any) -> tuple[Drill, ...]:
-    if not isinstance(value, list):
-        raise FieldError(
-            f"expected a list of drills, found {_describe(value)}",
-            "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}",
-        )
-    result = []
-    for item in value:
-        if not isinstance(item, dict) or set(item) != {"date", "scenario", "report"}:
-            raise FieldError(
-                "each drill needs exactly 'date', 'scenario' and 'report'",
-                "write e.g. - {date: 2026-05-01, scenario: ..., report: drills/x.md}",
-            )
-        result.append(
-            Drill(to_date(item["date"]), to_text(item["scenario"]), to_text(item["report"]))
-        )
-    return tuple(result)
+    example = "{date: 2026-05-01, scenario: ..., report: drills/x.md}"
+    return tuple(
+        Drill(to_date(item["date"]), to_text(item["scenario"]), to_text(item["report"]))
+        for item in _records(value, ("date", "scenario", "report"), example)
+    )
 
 
 def _to_choice(spec: FieldSpec) -> Callable[[Any], str]:

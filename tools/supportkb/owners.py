@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from supportkb.config import read_yaml_file
 from supportkb.errors import ConfigError
 from supportkb.fields import did_you_mean
 from supportkb.findings import Finding, error
@@ -64,17 +65,7 @@ def load_registry(root: Path) -> tuple[OwnerRegistry, list[Finding]]:
             f"no {REGISTRY_FILE} in {root}: the owners registry is required "
             "(people: and teams:, see the README)"
         )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{REGISTRY_FILE}: not valid UTF-8") from None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        raise ConfigError(f"{REGISTRY_FILE}:{line}: invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{REGISTRY_FILE}: invalid YAML: {exc}") from None
+    node, data = read_yaml_file(path, yaml.SafeLoader)
     if not isinstance(data, dict) or not {"people", "teams"} & set(data):
         raise ConfigError(f"{REGISTRY_FILE}: expected 'people:' and 'teams:' lists")
     return _RegistryReader(_entry_lines(node)).read(data)

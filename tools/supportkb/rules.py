@@ -75,27 +75,20 @@ def duplicate_ids(by_id: dict[str, list[Document]]) -> Iterator[Finding]:
 
 
 def owners(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
-    path = document.path
     if document.owner:
         yield from _owner(document, registry)
-    for reviewer in document.reviewers:
-        if reviewer not in registry.people:
+    people = [("reviewers", "reviewer-unknown", person) for person in document.reviewers]
+    if document.approved_by is not None:
+        people.append(("approved_by", "approver-unknown", document.approved_by))
+    for field_name, code, person in people:
+        if person not in registry.people:
             yield error(
-                path,
-                document.line_of("reviewers"),
-                "reviewer-unknown",
-                f"reviewer '{reviewer}' is not a person in owners.yml",
-                registry.suggest(reviewer) or "use a person id from owners.yml",
+                document.path,
+                document.line_of(field_name),
+                code,
+                f"{field_name}: '{person}' is not a person in owners.yml",
+                registry.suggest(person) or "name a person (not a team) from owners.yml",
             )
-    approver = document.approved_by
-    if approver is not None and approver not in registry.people:
-        yield error(
-            path,
-            document.line_of("approved_by"),
-            "approver-unknown",
-            f"approved_by '{approver}' is not a person in owners.yml",
-            registry.suggest(approver) or "name the person (not a team) who approved it",
-        )
 
 
 def _owner(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
