@@ -71,13 +71,12 @@ def analyse_bytes(location: Location, raw: bytes, sections: SectionRules) -> Fil
     source, findings = read_source(path, raw)
     if source is None:
         return FileResult(None, tuple(findings))
-    facts = read_body(path, source.body, source.body_line)
+    facts = read_body(source.body, source.body_line)
     document, field_findings = build_document(
         location, source.front_matter, source.key_lines, facts.links
     )
     findings.extend(field_findings)
-    findings.extend(find_secrets(path, source.front_text, source.front_line))
-    findings.extend(facts.secrets)
+    findings.extend(find_secrets(path, source.text, 1))
     if document is not None:
         findings.extend(_section_findings(document, facts.headings, source.body_line, sections))
     return FileResult(document, tuple(findings))

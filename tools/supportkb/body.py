@@ -95,10 +95,9 @@ _PLACEHOLDER = re.compile(r"^[<\[{(*xX.•-]|^(?:your|new|old|example|changeme|p
 class BodyFacts:
     headings: tuple[Heading, ...]
     links: tuple[Link, ...]
-    secrets: tuple[Finding, ...]
 
 
-def read_body(path: str, body: str, first_line: int) -> BodyFacts:
+def read_body(body: str, first_line: int) -> BodyFacts:
     """Scan the whole body with a few regular expressions (one pass each, not per line)."""
     fenced = _fenced_spans(body) if "``" in body or "~~~" in body else []
 
@@ -124,7 +123,7 @@ def read_body(path: str, body: str, first_line: int) -> BodyFacts:
         for match in sorted(found, key=lambda m: m.start())
         if not in_code(match.start()) and (target := _relative_target(match.group(1)))
     )
-    return BodyFacts(headings, links, tuple(find_secrets(path, body, first_line)))
+    return BodyFacts(headings, links)
 
 
 def _heading_text(text: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,9 +81,9 @@ def check(
     findings = cache.snapshot(key)
     if findings is None:
         probe = PathProbe(root)
-        findings = tuple(
-            sorted(_all_findings(inventory, config, as_of, cache, probe), key=lambda f: f.sort_key)
-        )
+        with _fewer_collections():
+            all_findings = _all_findings(inventory, config, as_of, cache, probe)
+        findings = tuple(sorted(all_findings, key=lambda f: f.sort_key))
         if inventory.settled:
             cache.save_snapshot(key, probe.seen, findings)
     if selected is not None:
@@ -104,6 +106,19 @@ def _all_findings(
         findings.extend(result.findings)
     findings.extend(CrossCheck(config, registry, documents, as_of, probe).findings())
     return findings
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Reading thousands of documents allocates millions of small objects that all live until
+    the end, and form no cycles: running the cyclic garbage collector less often saves about
+    a tenth of a cold check (measured with bench/check_speed.py)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def select(root: Path, paths: Iterable[str]) -> set[str]:

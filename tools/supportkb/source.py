@@ -28,8 +28,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Source:
     """A document file split into its validated-as-YAML front-matter and its body."""
 
-    front_text: str  # the raw front-matter
-    front_line: int  # line number of its first character
+    text: str  # the whole file, decoded, with '\n' line ends
     front_matter: dict[str, Any]
     key_lines: dict[str, int]  # top-level key -> 1-based line in the file
     body: str
@@ -104,7 +103,7 @@ def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
     if problem:
         return None, [problem]
     body_line = text.count("\n", 0, body_start) + 1
-    return Source(front, front_line, data, key_lines, text[body_start:], body_line), []
+    return Source(text, data, key_lines, text[body_start:], body_line), []
 
 
 def _load_yaml(
