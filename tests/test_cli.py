@@ -141,3 +141,14 @@ def test_control_characters_in_front_matter_are_not_replayed_to_the_terminal(
     kb.write("kb/vpn/x.md", '---\nid: KB-0001\n"evil\\e[2J": 1\n---\n')
     result = run(kb, "check", "--as-of", "2026-11-24")
     assert "\x1b" not in result.output and "evil\\x1b[2J" in result.output
+
+
+def test_root_option_works_before_and_after_the_command(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kb.article(owner="nobody")
+    elsewhere = tmp_path_factory.mktemp("empty")
+    after = CliRunner().invoke(cli, ["-C", str(elsewhere), "check", "-C", str(kb.root)])
+    assert after.exit_code == 1 and "owner-unknown" in after.output
+    missing = CliRunner().invoke(cli, ["check", "-C", str(kb.root / "nope")])
+    assert missing.exit_code == 2 and "not a directory" in missing.output

@@ -8,12 +8,13 @@ errors (`FatalError`) become a message on stderr and an exit code here, in one p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from supportkb import __version__
 from supportkb.commands.check import check_command
-from supportkb.errors import ConfigError, InvalidUsage
+from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
 class ConfigException(click.ClickException):
@@ -22,7 +23,7 @@ class ConfigException(click.ClickException):
     exit_code = 2
 
 
-def fail(exc: Exception) -> click.ClickException:
+def as_click_exception(exc: FatalError) -> click.ClickException:
     if isinstance(exc, ConfigError):
         return ConfigException(str(exc))
     if isinstance(exc, InvalidUsage):
@@ -30,21 +31,26 @@ def fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KbGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FatalError as exc:
+            raise as_click_exception(exc) from None
+
+
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kb")
 @click.option(
     "-C",
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The knowledge base checkout to work on.",
+    default=None,
+    help="The knowledge base checkout to work on (default: the current directory).",
 )
 @click.pass_context
-def cli(ctx: click.Context, root: Path) -> None:
+def cli(ctx: click.Context, root: Path | None) -> None:
     """supportkb: check, index and publish a support centre's knowledge base."""
-    if not root.is_dir():
-        raise click.BadParameter(f"{root} is not a directory", param_hint="-C/--root")
     ctx.obj = root
 
 

@@ -8,26 +8,13 @@ from pathlib import Path
 import click
 
 from supportkb.check import check
-from supportkb.errors import FatalError
+from supportkb.commands.options import IsoDate, root_option
 from supportkb.formats import FORMATTERS
-
-
-class IsoDate(click.ParamType):  # type: ignore[type-arg]
-    name = "YYYY-MM-DD"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@root_option
 @click.option(
     "--as-of",
     type=IsoDate(),
@@ -40,15 +27,13 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
     type=click.Choice(sorted(FORMATTERS)),
     default="text",
     show_default=True,
-    help="text for people, json for tools, github for workflow "
-    "annotations, junit for CI dashboards.",
+    help="text for people, json for tools, github for annotations, junit for CI dashboards.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-cache", is_flag=True, help="Re-read every file instead of using the cache.")
-@click.pass_obj
 def check_command(
-    root: Path,
     paths: tuple[str, ...],
+    root: Path,
     as_of: date | None,
     output_format: str,
     strict: bool,
@@ -60,12 +45,7 @@ def check_command(
     still see the whole knowledge base. Exit code 0 when clean, 1 on errors (or on warnings
     with --strict), 2 on bad usage or an unreadable mkdocs.yml/owners.yml.
     """
-    from supportkb.cli import fail
-
-    try:
-        result = check(root, as_of or date.today(), paths, use_cache=not no_cache)
-    except FatalError as exc:
-        raise fail(exc) from None
+    result = check(root, as_of or date.today(), paths, use_cache=not no_cache)
     click.echo(FORMATTERS[output_format](result))
     if result.failed(strict):
         raise SystemExit(1)

@@ -1,0 +1,47 @@
+"""Options and parameter types shared by the `kb` commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class IsoDate(click.ParamType):  # type: ignore[type-arg]
+    """A date written YYYY-MM-DD; anything else is a usage error (exit code 2)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+
+
+def _resolve_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    root = value or ctx.obj or Path(".")
+    if not root.is_dir():
+        raise click.BadParameter(f"{root} is not a directory", ctx, param)
+    return Path(root)
+
+
+def root_option(command: F) -> F:
+    """`-C/--root DIR` on every command (as `kb -C DIR ...` works too)."""
+    return click.option(
+        "-C",
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        callback=_resolve_root,
+        help="The knowledge base checkout to work on (default: the current directory).",
+    )(command)
