@@ -349,7 +349,7 @@ def test_second_run_uses_the_cache_and_sees_changes(
     import os
 
     import supportkb.cache as cache_module
-    import supportkb.check as check_module
+    import supportkb.knowledge_base as check_module
 
     monkeypatch.setattr(cache_module, "_RACY_SECONDS", -10.0)  # files were just written
     path = kb.article()

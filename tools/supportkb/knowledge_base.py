@@ -1,0 +1,136 @@
+"""A knowledge base checkout read into memory: configuration, owners and documents.
+
+Reading is shared by every command: per-file results come from the per-user cache where a
+file has not changed, and many files are read by worker processes on every core.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from supportkb.analysis import FileResult, SectionRules, analyse_file
+from supportkb.cache import Batch, ResultCache, Stamp
+from supportkb.config import KnowledgeBaseConfig, load_config
+from supportkb.fields import Location
+from supportkb.findings import Finding
+from supportkb.layout import discover
+from supportkb.model import Document
+from supportkb.owners import REGISTRY_FILE, OwnerRegistry, load_registry
+
+PARALLEL_THRESHOLD = 400  # below this many files to read, worker processes cost more than they save
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    root: Path
+    config: KnowledgeBaseConfig
+    registry: OwnerRegistry
+    registry_findings: tuple[Finding, ...]
+    files: dict[str, FileResult]  # every document file, readable or not, by path
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(r.document for r in self.files.values() if r.document is not None)
+
+    def by_id(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+
+def load_knowledge_base(root: Path, use_cache: bool = True) -> KnowledgeBase:
+    config = load_config(root)
+    inventory = Inventory.take(root)
+    with fewer_collections():
+        registry, registry_findings = load_registry(root)
+        files = read_documents(inventory, config, ResultCache(root, enabled=use_cache))
+    return KnowledgeBase(root, config, registry, tuple(registry_findings), files)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The documents on disk and their stamps, taken once at the start of a run."""
+
+    root: Path
+    stamps: dict[str, Stamp]
+    locations: dict[str, Location]
+    registry: Stamp
+
+    @classmethod
+    def take(cls, root: Path) -> Inventory:
+        base = str(root)
+        locations = {location.path: location for location in discover(root)}
+        stamps = {path: Stamp.of(os.path.join(base, path)) for path in locations}
+        return cls(root, stamps, locations, Stamp.of(os.path.join(base, REGISTRY_FILE)))
+
+    @property
+    def settled(self) -> bool:
+        return self.registry.settled and all(stamp.settled for stamp in self.stamps.values())
+
+    def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
+        digest = hashlib.sha256(repr((as_of, config, self.registry)).encode())
+        for path, stamp in self.stamps.items():
+            digest.update(f"{path}\0{stamp.mtime_ns}\0{stamp.size}\n".encode())
+        return digest.hexdigest()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Reading thousands of documents allocates millions of small objects that all live until
+    the end, and form no cycles: running the cyclic garbage collector less often saves about
+    a tenth of a cold check (measured with bench/check_speed.py)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def read_documents(
+    inventory: Inventory, config: KnowledgeBaseConfig, cache: ResultCache
+) -> dict[str, FileResult]:
+    """Every document's per-file result, from the cache where the file has not changed."""
+    sections = SectionRules(config.required_sections, config.section_names)
+    results: dict[str, FileResult] = {}
+    stale: list[Location] = []
+    for path, stamp in inventory.stamps.items():
+        cached = cache.file_result(path, stamp)
+        if cached is None:
+            stale.append(inventory.locations[path])
+        else:
+            results[path] = cached
+    batches = []
+    for batch in _analyse(inventory.root, stale, sections):
+        results.update(zip(batch.paths, batch.results(), strict=True))
+        batches.append(batch)
+    ordered = {path: results[path] for path in inventory.stamps}
+    cache.save_files(inventory.stamps, ordered, batches)
+    return ordered
+
+
+def _analyse(root: Path, locations: list[Location], sections: SectionRules) -> Iterator[Batch]:
+    """Analyse files; with many, in worker processes on every core, a few batches each so that
+    this process unpickles early batches while the workers go on."""
+    if not locations:
+        return
+    processes = min(os.cpu_count() or 1, 8)
+    if len(locations) < PARALLEL_THRESHOLD or processes < 2:
+        yield _analyse_batch(root, locations, sections)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # only runs that need it pay the import
+
+    size = -(-len(locations) // (processes * 4))
+    parts = [locations[start : start + size] for start in range(0, len(locations), size)]
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        yield from pool.map(_analyse_batch, [root] * len(parts), parts, [sections] * len(parts))
+
+
+def _analyse_batch(root: Path, locations: list[Location], sections: SectionRules) -> Batch:
+    results = [analyse_file(root, location, sections) for location in locations]
+    return Batch.of((location.path for location in locations), results)
