@@ -14,11 +14,11 @@ A missing, corrupt or foreign cache is ignored; writes are atomic (temporary fil
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from typing import Any
 
 from supportkb import __version__
 from supportkb.analysis import FileResult
+from supportkb.atomic import write_atomic
 from supportkb.findings import Finding
 from supportkb.records import fast_pickle
 
@@ -163,18 +164,9 @@ class ResultCache:
     def _store(self, name: str, value: object) -> None:
         if self.folder is None:
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((_code_key(), value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, self.folder / f"{name}.pickle")
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            return  # a cache that cannot be written only costs time
+        data = pickle.dumps((_code_key(), value), protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            write_atomic(self.folder / f"{name}.pickle", data, durable=False)
 
 
 def cache_directory() -> Path:

@@ -1,0 +1,49 @@
+"""Writing files so that nothing is lost: a write either happens completely or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from supportkb.errors import FatalError
+
+
+def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename.
+
+    With `exclusive`, refuse to replace an existing file (the check and the rename are one
+    step: `os.link` fails if the name exists). An existing file keeps its permissions.
+    `durable` flushes the data to disk before the rename (not needed for caches).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_of(path)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        if exclusive:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                raise FatalError(f"{path} already exists; not overwriting it") from None
+        else:
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _mode_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
