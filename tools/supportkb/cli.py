@@ -14,6 +14,8 @@ import click
 
 from supportkb import __version__
 from supportkb.commands.check import check_command
+from supportkb.commands.new import new_command
+from supportkb.commands.review import review_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
@@ -54,7 +56,8 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     ctx.obj = root
 
 
-cli.add_command(check_command)
+for command in (check_command, new_command, review_command):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -1,0 +1,197 @@
+"""`kb review`: the review is recorded and every other byte of the file is kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import AS_OF, KnowledgeBaseFactory
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from supportkb.check import check
+from supportkb.cli import cli
+from supportkb.errors import FatalError
+from supportkb.review import record_review
+
+SOP_TEXT = """\
+---
+# 網路設定變更 SOP
+id: SOP-0001
+title: '網路設定變更'
+status: published
+owner: network
+approved_by: bob
+reviewers:
+  - alice   # 首次複審
+last_reviewed: "2026-05-01"
+version: "1.2"
+---
+
+## 目的
+x
+## 適用範圍
+x
+## 角色與職責
+x
+## 作業程序
+x
+## 紀錄
+x
+
+## 修訂紀錄
+
+| 版本 | 日期 | 說明 | 核准人 |
+| --- | --- | --- | --- |
+| 1.2 | 2026-05-01 | 調整 | bob |
+
+附錄：本文後面的內容不動。
+"""
+
+
+def review(kb: KnowledgeBaseFactory, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["review", *args, "-C", str(kb.root)])
+    return result.exit_code, result.output
+
+
+def test_review_changes_only_what_it_must(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write("sops/network.md", SOP_TEXT.replace("\n", "\r\n").encode("utf-8-sig"))
+    code, output = review(kb, "SOP-0001", "--by", "bob", "--date", "2026-11-24")
+    assert code == 0, output
+    assert output.strip() == "sops/network.md: reviewed by bob on 2026-11-24"
+    expected = SOP_TEXT.replace('last_reviewed: "2026-05-01"', 'last_reviewed: "2026-11-24"')
+    expected = expected.replace("  - alice   # 首次複審\n", "  - alice   # 首次複審\n  - bob\n")
+    assert path.read_bytes() == expected.replace("\n", "\r\n").encode("utf-8-sig")
+    assert check(kb.root, AS_OF).findings == ()
+
+
+def test_bump_raises_the_version_and_adds_a_revision_row(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write("sops/network.md", SOP_TEXT)
+    code, output = review(
+        kb,
+        "SOP-0001",
+        "--by",
+        "alice",
+        "--date",
+        "2026-11-24",
+        "--bump",
+        "minor",
+        "--note",
+        "更新 VPN 7.2 步驟",
+    )
+    assert code == 0 and "version 1.3" in output
+    text = path.read_text(encoding="utf-8")
+    assert 'version: "1.3"' in text
+    assert (
+        "| 1.2 | 2026-05-01 | 調整 | bob |\n| 1.3 | 2026-11-24 | 更新 VPN 7.2 步驟 | alice |\n"
+        in text
+    )
+    assert text.endswith("附錄：本文後面的內容不動。\n")
+    review(kb, "SOP-0001", "--by", "alice", "--date", "2026-11-25", "--bump", "major")
+    assert 'version: "2.0"' in path.read_text(encoding="utf-8")
+
+
+def test_bump_creates_a_revision_section_when_there_is_none(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write("sops/network.md", SOP_TEXT.split("## 修訂紀錄")[0])
+    record_review(kb.root, "SOP-0001", "bob", date(2026, 11, 24), bump="minor")
+    assert path.read_text(encoding="utf-8").endswith(
+        "## 修訂紀錄\n\n| 版本 | 日期 | 說明 | 核准人 |\n| --- | --- | --- | --- |\n"
+        "| 1.3 | 2026-11-24 | 複審後改版 | bob |\n"
+    )
+
+
+def test_articles_cannot_be_bumped(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    code, output = review(kb, "KB-0001", "--by", "bob", "--bump", "minor")
+    assert code == 1 and "only versioned documents" in output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["KB-0002", "--by", "bob"], "no document has the id KB-0002; did you mean 'KB-0001'?"),
+        (["KB-0001", "--by", "network"], "'network' is not a person"),
+        (["KB-0001", "--by", "carol"], "'carol' is inactive"),
+    ],
+)
+def test_refusals(kb: KnowledgeBaseFactory, args: list[str], message: str) -> None:
+    path = kb.article()
+    before = path.read_bytes()
+    code, output = review(kb, *args)
+    assert code == 1 and message in output
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_does_not_parse_is_refused(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    kb.write("kb/vpn/bad.md", "---\nid: KB-0002\ntitle: [oops\n---\n")
+    with pytest.raises(FatalError, match="no document has the id KB-0002"):
+        record_review(kb.root, "KB-0002", "bob", AS_OF)
+
+
+# --- property: whatever the YAML formatting, only the review lines change -----------------
+
+
+@st.composite
+def front_matters(draw: st.DrawFn) -> tuple[str, str]:
+    quote = draw(st.sampled_from(["", "'", '"']))
+    comment = st.sampled_from(["", "  # note", " #x"])
+    lines = ["id: KB-0001" + draw(comment), "title: 標題", "status: published", "owner: network"]
+    if draw(st.booleans()):
+        lines.append(f"last_reviewed: {quote}2026-06-01{quote}{draw(comment)}")
+    reviewers = draw(
+        st.sampled_from(
+            [
+                [],
+                ["reviewers: [alice]"],
+                ["reviewers: [alice, bob]  # both"],
+                ["reviewers:", "- alice"],
+                ["reviewers:", "    - alice", "    - carol   # inactive now"],
+                ["reviewers: alice"],
+                ["reviewers: []"],
+            ]
+        )
+    )
+    extra = [f"tags: [vpn, {quote}錯誤{quote}]", "kind: troubleshooting", "# 註解行"]
+    entries = [[line] for line in lines + extra] + ([reviewers] if reviewers else [])
+    order = draw(st.permutations(entries))
+    blank = draw(st.sampled_from(["", "\n"]))
+    front = blank.join("\n".join(entry) + "\n" for entry in order)
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    body = draw(st.sampled_from(["", "# 標題\n\n## 症狀\nx\n## 原因\ny\n## 解決方法\nz\n"]))
+    return ("---\n" + front + "---\n" + body).replace("\n", newline), newline
+
+
+def _unrelated_lines(text: str) -> list[str]:
+    """The lines outside the last_reviewed and reviewers entries."""
+    keep, skipping = [], False
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.startswith("---"):
+            skipping = False
+        elif line and line[0] not in " -#":
+            skipping = line.startswith(("last_reviewed:", "reviewers:"))
+            if skipping:
+                continue
+        elif skipping and line[:1] in (" ", "-"):
+            continue
+        keep.append(line)
+    return keep
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(front_matters())
+def test_review_keeps_every_other_line(kb: KnowledgeBaseFactory, case: tuple[str, str]) -> None:
+    text, newline = case
+    path = kb.write("kb/vpn/error-809.md", text.encode("utf-8"))
+    record_review(kb.root, "KB-0001", "bob", date(2026, 11, 24))
+    after = path.read_bytes().decode("utf-8")
+    assert _unrelated_lines(after) == _unrelated_lines(text)
+    assert after.count("\r\n") == (after.count("\n") if newline == "\r\n" else 0)
+    front = yaml.safe_load(after.replace("\r\n", "\n").split("---\n")[1])
+    assert str(front["last_reviewed"]) == "2026-11-24"
+    reviewers = front["reviewers"] if isinstance(front["reviewers"], list) else [front["reviewers"]]
+    assert "bob" in reviewers and reviewers.count("bob") == 1

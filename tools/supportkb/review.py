@@ -1,0 +1,190 @@
+"""`kb review`: record that a document was reviewed, in place, touching only what must change."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from supportkb.atomic import write_atomic
+from supportkb.body import read_body
+from supportkb.editing import FrontMatterEditor
+from supportkb.errors import FatalError
+from supportkb.fields import did_you_mean
+from supportkb.knowledge_base import KnowledgeBase, load_knowledge_base
+from supportkb.model import Document
+from supportkb.owners import OwnerRegistry
+from supportkb.sections import SECTION_ALIASES, normalise_heading
+from supportkb.source import read_source
+
+BUMPS = ("minor", "major")
+_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.\d+)*$")
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    path: Path
+    document_id: str
+    reviewer: str
+    on: date
+    version: str | None  # the new version when bumped
+
+
+def record_review(
+    root: Path,
+    doc_id: str,
+    reviewer: str | None,
+    on: date,
+    bump: str | None = None,
+    note: str | None = None,
+) -> ReviewRecord:
+    kb = load_knowledge_base(root)
+    document = find_document(kb, doc_id)
+    person = reviewer or person_for_git_user(kb.registry, root)
+    _check_reviewer(kb.registry, person)
+    path = root / document.path
+    raw = path.read_bytes()
+    _refuse_unparseable(document.path, raw)
+    editor = FrontMatterEditor(raw.decode("utf-8"))
+    editor.set_scalar(
+        "last_reviewed", on.isoformat(), after=("owner", "status", "title", "id"), plain=True
+    )
+    editor.add_to_list("reviewers", person, after=("owner", "title", "id"))
+    version = None
+    if bump is not None:
+        version = bumped_version(document, bump)
+        editor.set_scalar("version", version, after=("last_reviewed", "owner"))
+        _add_revision_row(editor, version, on, person, note or _default_note(bump))
+    text = editor.render()
+    _refuse_unparseable(document.path, text.encode("utf-8"), after_edit=True)
+    write_atomic(path, text.encode("utf-8"))
+    return ReviewRecord(path, document.id, person, on, version)
+
+
+def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
+    matches = [d for d in kb.documents if d.id == doc_id]
+    if not matches:
+        hint = did_you_mean(doc_id, [d.id for d in kb.documents])
+        raise FatalError(f"no document has the id {doc_id}" + (f"; {hint}" if hint else ""))
+    if len(matches) > 1:
+        raise FatalError(
+            f"{doc_id} is used by {', '.join(d.path for d in matches)}: fix that first"
+        )
+    return matches[0]
+
+
+def person_for_git_user(registry: OwnerRegistry, root: Path) -> str:
+    """The person in owners.yml whose e-mail is git's `user.email` in this checkout."""
+    import subprocess
+
+    try:
+        email = subprocess.run(
+            ["git", "config", "user.email"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        email = ""
+    for person in registry.people.values():
+        if email and person.email.lower() == email.lower():
+            return person.id
+    raise FatalError("say who reviewed it with --by PERSON (a person id from owners.yml)")
+
+
+def _check_reviewer(registry: OwnerRegistry, person: str) -> None:
+    if person not in registry.people:
+        hint = registry.suggest(person)
+        raise FatalError(
+            f"'{person}' is not a person in owners.yml" + (f"; {hint}" if hint else "")
+        )
+    if not registry.people[person].active:
+        raise FatalError(f"'{person}' is inactive in owners.yml")
+
+
+def _refuse_unparseable(path: str, raw: bytes, after_edit: bool = False) -> None:
+    source, findings = read_source(path, raw)
+    if source is None:
+        reason = findings[0].message if findings else "unreadable"
+        if after_edit:  # a bug of ours: never write a file we cannot read back
+            raise FatalError(
+                f"{path}: the edit would break the front-matter ({reason}); nothing written"
+            )
+        raise FatalError(
+            f"{path}:{findings[0].line if findings else 1}: cannot record a review: {reason}"
+        )
+
+
+def bumped_version(document: Document, bump: str) -> str:
+    if bump not in BUMPS:
+        raise FatalError(f"--bump is minor or major, not {bump}")
+    match = _VERSION.match(document.version or "")
+    if match is None:
+        raise FatalError(
+            f"{document.path}: version {document.version!r} is not a number like 1.2; "
+            "only versioned documents (SOPs, emergency plans, policies) can be bumped"
+        )
+    major, minor = int(match.group(1)), int(match.group(2) or 0)
+    return f"{major + 1}.0" if bump == "major" else f"{major}.{minor + 1}"
+
+
+def _default_note(bump: str) -> str:
+    return "複審後改版（重大修訂）" if bump == "major" else "複審後改版"
+
+
+_REVISION_HEADINGS = tuple(SECTION_ALIASES["revision-history"])
+_COLUMNS = (
+    ("version", ("版本", "version")),
+    ("date", ("日期", "date")),
+    ("note", ("說明", "说明", "內容", "摘要", "修訂內容", "description", "change", "summary")),
+    ("person", ("核准", "審", "人", "by", "approv", "review")),
+)
+
+
+def _add_revision_row(
+    editor: FrontMatterEditor, version: str, on: date, person: str, note: str
+) -> None:
+    values = {"version": version, "date": on.isoformat(), "note": note, "person": person}
+    text = editor.normalised
+    body_start = (
+        text.index("\n", editor.front_end) + 1 if "\n" in text[editor.front_end :] else len(text)
+    )
+    headings = read_body(text[body_start:], 1).headings
+    heading = next(
+        (h for h in headings if normalise_heading(h.text).startswith(_REVISION_HEADINGS)), None
+    )
+    lines = text[body_start:].split("\n")
+    if heading is None:
+        table = "| 版本 | 日期 | 說明 | 核准人 |\n| --- | --- | --- | --- |\n"
+        row = _row(["版本", "日期", "說明", "核准人"], values)
+        ending = "" if text.endswith("\n") else "\n"
+        editor.insert(len(text), f"{ending}\n## 修訂紀錄\n\n{table}{row}\n")
+        return
+    index = heading.line  # first line after the heading (lines are 1-based)
+    while index < len(lines) and not lines[index].lstrip().startswith("|"):
+        if lines[index].lstrip().startswith("#"):
+            break
+        index += 1
+    if index >= len(lines) or not lines[index].lstrip().startswith("|"):
+        offset = body_start + sum(len(line) + 1 for line in lines[: heading.line]) - 1
+        header = ["版本", "日期", "說明", "核准人"]
+        editor.insert(
+            offset,
+            "\n\n| "
+            + " | ".join(header)
+            + " |\n| --- | --- | --- | --- |\n"
+            + _row(header, values),
+        )
+        return
+    header = [cell.strip() for cell in lines[index].strip().strip("|").split("|")]
+    while index + 1 < len(lines) and lines[index + 1].lstrip().startswith("|"):
+        index += 1
+    offset = body_start + sum(len(line) + 1 for line in lines[: index + 1]) - 1
+    editor.insert(offset, "\n" + _row(header, values))
+
+
+def _row(header: list[str], values: dict[str, str]) -> str:
+    cells = []
+    for title in header:
+        lowered = title.casefold()
+        key = next((k for k, words in _COLUMNS if any(w in lowered for w in words)), None)
+        cells.append(values.pop(key, "") if key else "")
+    return "| " + " | ".join(cells) + " |"
