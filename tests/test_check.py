@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
-from conftest import AS_OF, KnowledgeBaseFactory, codes
 from supportkb.check import check
 from supportkb.errors import ConfigError, InvalidUsage
 from supportkb.findings import Severity
+
+from conftest import AS_OF, KnowledgeBaseFactory, codes
 
 
 def findings_for(kb: KnowledgeBaseFactory, code: str, as_of: date = AS_OF) -> list:

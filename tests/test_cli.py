@@ -9,8 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import KnowledgeBaseFactory
 from supportkb.cli import cli
+
+from conftest import KnowledgeBaseFactory
 
 
 def run(kb: KnowledgeBaseFactory, *args: str) -> click.testing.Result:

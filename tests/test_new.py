@@ -7,13 +7,14 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
-from conftest import AS_OF, KnowledgeBaseFactory
 
 from supportkb.check import check
 from supportkb.cli import cli
 from supportkb.errors import FatalError, InvalidUsage
 from supportkb.model import DocType
 from supportkb.new import NewDocument, create_document
+
+from conftest import AS_OF, KnowledgeBaseFactory
 
 
 def new(kb: KnowledgeBaseFactory, *args: str) -> tuple[int, str]:

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import AS_OF, KnowledgeBaseFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,8 @@ from supportkb.check import check
 from supportkb.cli import cli
 from supportkb.errors import FatalError
 from supportkb.review import record_review
+
+from conftest import AS_OF, KnowledgeBaseFactory
 
 SOP_TEXT = """\
 ---
