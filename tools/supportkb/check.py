@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from supportkb.cache import ResultCache
+from supportkb.codeowners import drift as codeowners_drift
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.errors import InvalidUsage
 from supportkb.findings import Finding, Severity
@@ -71,6 +72,9 @@ def _all_findings(
     for result in files.values():
         findings.extend(result.findings)
     findings.extend(CrossCheck(config, registry, documents, as_of, probe).findings())
+    stale_codeowners = codeowners_drift(inventory.root, documents, registry)
+    if stale_codeowners is not None:
+        findings.append(stale_codeowners)
     return findings
 
 

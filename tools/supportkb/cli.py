@@ -14,7 +14,9 @@ import click
 
 from supportkb import __version__
 from supportkb.commands.check import check_command
+from supportkb.commands.codeowners import codeowners_command
 from supportkb.commands.new import new_command
+from supportkb.commands.report import report_command
 from supportkb.commands.review import review_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
@@ -56,7 +58,7 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     ctx.obj = root
 
 
-for command in (check_command, new_command, review_command):
+for command in (check_command, new_command, review_command, report_command, codeowners_command):
     cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from supportkb.analysis import FileResult, SectionRules, analyse_file
 from supportkb.cache import Batch, ResultCache, Stamp
+from supportkb.codeowners import CODEOWNERS_FILE
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.fields import Location
 from supportkb.findings import Finding
@@ -24,6 +25,7 @@ from supportkb.layout import discover
 from supportkb.model import Document
 from supportkb.owners import REGISTRY_FILE, OwnerRegistry, load_registry
 
+INPUT_FILES = (REGISTRY_FILE, CODEOWNERS_FILE)
 PARALLEL_THRESHOLD = 400  # below this many files to read, worker processes cost more than they save
 
 
@@ -59,21 +61,23 @@ class Inventory:
     root: Path
     stamps: dict[str, Stamp]
     locations: dict[str, Location]
-    registry: Stamp
+    inputs: dict[str, Stamp]  # other files the findings depend on (owners.yml, CODEOWNERS)
 
     @classmethod
     def take(cls, root: Path) -> Inventory:
         base = str(root)
         locations = {location.path: location for location in discover(root)}
         stamps = {path: Stamp.of(os.path.join(base, path)) for path in locations}
-        return cls(root, stamps, locations, Stamp.of(os.path.join(base, REGISTRY_FILE)))
+        inputs = {name: Stamp.of(os.path.join(base, name)) for name in INPUT_FILES}
+        return cls(root, stamps, locations, inputs)
 
     @property
     def settled(self) -> bool:
-        return self.registry.settled and all(stamp.settled for stamp in self.stamps.values())
+        inputs = all(stamp.settled or stamp.size < 0 for stamp in self.inputs.values())
+        return inputs and all(stamp.settled for stamp in self.stamps.values())
 
     def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
-        digest = hashlib.sha256(repr((as_of, config, self.registry)).encode())
+        digest = hashlib.sha256(repr((as_of, config, sorted(self.inputs.items()))).encode())
         for path, stamp in self.stamps.items():
             digest.update(f"{path}\0{stamp.mtime_ns}\0{stamp.size}\n".encode())
         return digest.hexdigest()

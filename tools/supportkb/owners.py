@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from supportkb.findings import Finding, error
 
 REGISTRY_FILE = "owners.yml"
 _PERSON_KEYS = {"id", "name", "email", "chat", "active", "github"}
+_GITHUB_HANDLE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]*)(?:/[A-Za-z0-9._-]+)?$")
 _TEAM_KEYS = {"id", "name", "email", "members", "github"}
 
 
@@ -26,6 +28,7 @@ class Person:
     email: str
     chat: str | None = None
     active: bool = True
+    github: str | None = None  # @user, for CODEOWNERS
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Team:
     name: str
     members: tuple[str, ...]
     email: str | None = None
+    github: str | None = None  # @org/team, for CODEOWNERS
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,18 @@ class _RegistryReader:
             return None
         return value.strip()
 
+    def handle(self, section: str, index: int, entry: dict[str, Any]) -> str | None:
+        handle = self.text(section, index, entry, "github", False)
+        if handle is not None and not _GITHUB_HANDLE.match(handle):
+            self.problem(
+                section,
+                index,
+                f"{entry['id']}: github handle {handle!r} is not valid",
+                "write '@user' or '@organisation/team'",
+            )
+            return None
+        return handle
+
     def read(self, data: dict[str, Any]) -> tuple[OwnerRegistry, list[Finding]]:
         people: dict[str, Person] = {}
         for index, entry in self.entries(data, "people", _PERSON_KEYS):
@@ -173,6 +189,7 @@ class _RegistryReader:
                 self.text("people", index, entry, "email", True) or "",
                 self.text("people", index, entry, "chat", False),
                 active,
+                self.handle("people", index, entry),
             )
         teams: dict[str, Team] = {}
         for index, entry in self.entries(data, "teams", _TEAM_KEYS):
@@ -190,6 +207,7 @@ class _RegistryReader:
                 self.text("teams", index, entry, "name", True) or entry["id"],
                 tuple(members),
                 self.text("teams", index, entry, "email", False),
+                self.handle("teams", index, entry),
             )
         registry = OwnerRegistry(people, teams)
         self.check_teams(registry)

@@ -1,0 +1,248 @@
+"""`kb report`: what a team lead reads on Monday, and what a scheduled job posts.
+
+Overdue and due-soon reviews grouped by owner, documents whose owner is inactive, emergency
+plans with drills overdue, SOPs out of date with the product version, and health figures per
+type and per owner.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from supportkb.freshness import Freshness, FreshnessRule
+from supportkb.knowledge_base import KnowledgeBase
+from supportkb.model import Document, Status
+
+SECTIONS = {
+    "overdue": "逾期未複審 Overdue reviews",
+    "due_soon": "即將到期 Reviews due soon",
+    "inactive_owner": "負責人已停用 Owner inactive",
+    "drill_overdue": "演練逾期 Drills overdue",
+    "product_outdated": "與產品版本不符 Out of date with the product version",
+}
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    section: str  # a key of SECTIONS
+    id: str
+    title: str
+    type: str
+    status: str
+    owner: str
+    path: str
+    due: date | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Health:
+    group: str  # a document type or an owner id
+    documents: int
+    validated: float  # share of published documents
+    overdue: float  # share of documents held to review dates that are overdue
+    median_age_days: float | None  # days since the last review
+
+
+@dataclass(frozen=True)
+class Report:
+    as_of: date
+    items: tuple[ReportItem, ...]
+    by_type: tuple[Health, ...]
+    by_owner: tuple[Health, ...]
+    owner_names: dict[str, str]
+    owner_emails: dict[str, str]
+
+
+def build_report(kb: KnowledgeBase, as_of: date) -> Report:
+    rule = FreshnessRule(kb.config)
+    documents = [d for d in kb.documents if d.status is not Status.ARCHIVED]
+    items = [item for d in documents for item in _items(d, rule, kb, as_of)]
+    names = {p.id: p.name for p in kb.registry.people.values()}
+    names |= {t.id: t.name for t in kb.registry.teams.values()}
+    emails = {p.id: p.email for p in kb.registry.people.values()}
+    emails |= {t.id: t.email or "" for t in kb.registry.teams.values()}
+    return Report(
+        as_of,
+        tuple(
+            sorted(
+                items,
+                key=lambda i: (list(SECTIONS).index(i.section), i.owner, i.due or as_of, i.id),
+            )
+        ),
+        _health(documents, lambda d: d.type.value, rule, as_of),
+        _health(documents, lambda d: d.owner, rule, as_of),
+        names,
+        emails,
+    )
+
+
+def _items(
+    document: Document, rule: FreshnessRule, kb: KnowledgeBase, as_of: date
+) -> Iterable[ReportItem]:
+    def item(section: str, due: date | None, detail: str) -> ReportItem:
+        return ReportItem(
+            section,
+            document.id,
+            document.title,
+            document.type.value,
+            document.status.value,
+            document.owner,
+            document.path,
+            due,
+            detail,
+        )
+
+    review = rule.review_state(document, as_of)
+    due = rule.review_due(document)
+    if review is Freshness.OVERDUE and due is not None:
+        yield item("overdue", due, f"{(as_of - due).days} 天 days overdue")
+    elif review is Freshness.DUE_SOON and due is not None:
+        yield item("due_soon", due, f"{(due - as_of).days} 天 days left")
+    if (
+        document.owner
+        and kb.registry.knows(document.owner)
+        and not kb.registry.is_active(document.owner)
+    ):
+        yield item("inactive_owner", None, f"owner {document.owner} is inactive")
+    if rule.drill_state(document, as_of) is Freshness.OVERDUE:
+        last = document.last_drill
+        yield item(
+            "drill_overdue",
+            rule.drill_due(document),
+            f"last drill {last.date}" if last else "never drilled",
+        )
+    if rule.is_held(document):
+        for entry, current in rule.outdated_products(document):
+            yield item(
+                "product_outdated", None, f"{entry.product} {entry.versions or '*'} ≠ {current}"
+            )
+
+
+def _health(
+    documents: list[Document], key: Callable[[Document], str], rule: FreshnessRule, as_of: date
+) -> tuple[Health, ...]:
+    groups: dict[str, list[Document]] = defaultdict(list)
+    for document in documents:
+        groups[key(document)].append(document)
+    figures = []
+    for group, members in sorted(groups.items()):
+        held = [d for d in members if rule.is_held(d)]
+        overdue = [d for d in held if rule.review_state(d, as_of) is Freshness.OVERDUE]
+        ages = [(as_of - d.last_reviewed).days for d in members if d.last_reviewed]
+        figures.append(
+            Health(
+                group,
+                len(members),
+                round(sum(d.status is Status.PUBLISHED for d in members) / len(members), 3),
+                round(len(overdue) / len(held), 3) if held else 0.0,
+                statistics.median(ages) if ages else None,
+            )
+        )
+    return tuple(figures)
+
+
+# --- formats ------------------------------------------------------------------------------
+
+
+def as_json(report: Report) -> str:
+    payload = {
+        "format_version": 1,
+        "as_of": report.as_of.isoformat(),
+        "items": [{**asdict(i), "due": i.due.isoformat() if i.due else None} for i in report.items],
+        "health": {
+            "by_type": [asdict(h) for h in report.by_type],
+            "by_owner": [asdict(h) for h in report.by_owner],
+        },
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def as_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "id", "title", "type", "status", "owner", "path", "due", "detail"])
+    for i in report.items:
+        writer.writerow(
+            [
+                i.section,
+                i.id,
+                _cell(i.title),
+                i.type,
+                i.status,
+                i.owner,
+                i.path,
+                i.due.isoformat() if i.due else "",
+                _cell(i.detail),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def as_markdown(report: Report) -> str:
+    lines = [f"# 知識庫複審報告 Knowledge base report ({report.as_of})", ""]
+    counts: dict[str, int] = defaultdict(int)
+    for i in report.items:
+        counts[i.section] += 1
+    lines += [f"- {title}: **{counts[key]}**" for key, title in SECTIONS.items()] + [""]
+    for key, title in SECTIONS.items():
+        section = [i for i in report.items if i.section == key]
+        if not section:
+            continue
+        lines += [f"## {title}", ""]
+        for owner in sorted({i.owner for i in section}):
+            lines.append(
+                f"### {_md(report.owner_names.get(owner, owner))} (`{owner}`)"
+                + (f" · <{report.owner_emails[owner]}>" if report.owner_emails.get(owner) else "")
+            )
+            lines.append("")
+            for i in (x for x in section if x.owner == owner):
+                due = f" · {i.due}" if i.due else ""
+                lines.append(
+                    f"- **{i.id}** [{_md(i.title)}]({i.path}) · {i.type} · {_md(i.detail)}{due}"
+                )
+            lines.append("")
+    lines += ["## 健康指標 Health", ""]
+    for heading, figures in (
+        ("類型 By type", report.by_type),
+        ("負責人 By owner", report.by_owner),
+    ):
+        lines += [
+            f"### {heading}",
+            "",
+            "| | documents | validated | overdue | median days since review |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for h in figures:
+            age = "–" if h.median_age_days is None else f"{h.median_age_days:g}"
+            lines.append(
+                f"| {_md(h.group)} | {h.documents} | {h.validated:.0%} | {h.overdue:.0%} | {age} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Front-matter text in Markdown: no HTML, no links or tables smuggled in."""
+    for char in "\\`*_[]<>|#":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\n", " ")
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "markdown": as_markdown,
+    "json": as_json,
+    "csv": as_csv,
+}
