@@ -18,6 +18,7 @@ from supportkb.commands.codeowners import codeowners_command
 from supportkb.commands.new import new_command
 from supportkb.commands.report import report_command
 from supportkb.commands.review import review_command
+from supportkb.commands.schema import schema_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
@@ -58,7 +59,14 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     ctx.obj = root
 
 
-for command in (check_command, new_command, review_command, report_command, codeowners_command):
+for command in (
+    check_command,
+    new_command,
+    review_command,
+    report_command,
+    codeowners_command,
+    schema_command,
+):
     cli.add_command(command)
 
 
