@@ -28,3 +28,44 @@ def test_invalid_rules_stop_the_build_with_a_plugin_error(tmp_path: Path) -> Non
     config = load_mkdocs_config(str(site(tmp_path, "      drill_every: sometimes\n")))
     with pytest.raises((PluginError, Abort), match="drill_every"):
         config.plugins.on_config(config)
+
+
+def build_site(kb_root: Path, audience: str = "internal") -> Path:
+    from mkdocs.commands.build import build
+
+    (kb_root / "docs").mkdir(exist_ok=True)
+    (kb_root / "docs/index.md").write_text("# Home\n", encoding="utf-8")
+    text = (kb_root / "mkdocs.yml").read_text(encoding="utf-8")
+    text = text.replace("  - supportkb:\n", f"  - supportkb:\n      audience: {audience}\n")
+    (kb_root / "mkdocs.yml").write_text(text.replace("  - search\n", ""), encoding="utf-8")
+    config = load_mkdocs_config(str(kb_root / "mkdocs.yml"), strict=True)
+    build(config)
+    return kb_root / "site"
+
+
+def test_documents_outside_docs_are_published_and_links_follow(kb) -> None:  # type: ignore[no-untyped-def]
+    kb.article("kb/vpn/error-809.md")
+    kb.write(
+        "sops/escalation.md",
+        "---\nid: SOP-0001\ntitle: 升級\nstatus: draft\nowner: alice\n"
+        "visibility: restricted\nversion: '1'\n---\n# 升級\n",
+    )
+    kb.write(
+        "docs/policies/sla.md",
+        "---\nid: POL-0001\ntitle: SLA\nstatus: draft\nowner: alice\n"
+        "version: '1'\n---\n# SLA\n\n見 [VPN](../../kb/vpn/error-809.md#原因)。\n",
+    )
+    site = build_site(kb.root)
+    policy = (site / "policies/sla/index.html").read_text(encoding="utf-8")
+    assert 'href="../../kb/vpn/error-809/#原因"' in policy
+    assert (site / "kb/vpn/error-809/index.html").is_file()
+    assert not (site / "sops/escalation").exists()
+    assert "升級" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_public_build_leaves_out_internal_documents(kb) -> None:  # type: ignore[no-untyped-def]
+    kb.article("kb/vpn/internal.md", id="KB-0001")
+    kb.article("kb/vpn/public.md", id="KB-0002", visibility="public")
+    site = build_site(kb.root, audience="public")
+    assert (site / "kb/vpn/public/index.html").is_file()
+    assert not (site / "kb/vpn/internal").exists()

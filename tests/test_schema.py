@@ -53,10 +53,14 @@ SAMPLES: dict[str, tuple[list[Any], list[Any]]] = {  # kind: (accepted, refused)
     "date": (["2026-05-01"], ["2026/05/01", "2026年5月1日", None, 5]),
     "duration": (["90d", "2w", "6m", "1y"], ["6 months", "0d", "m", 6, None]),
     "version": (["1.10", 2], [None, [], ""]),
-    "applies_to": ([[{"product": "ERP", "versions": ">=5.4,<6"}], []],
-                   [[{"product": "ERP"}], "ERP", [{"product": "ERP", "versions": "*", "x": 1}]]),
-    "drills": ([[{"date": "2026-05-01", "scenario": "停電", "report": "drills/a.md"}]],
-               [[{"date": "2026-05-01"}], [{"date": "x", "scenario": "s", "report": "r"}]]),
+    "applies_to": (
+        [[{"product": "ERP", "versions": ">=5.4,<6"}], []],
+        [[{"product": "ERP"}], "ERP", [{"product": "ERP", "versions": "*", "x": 1}]],
+    ),
+    "drills": (
+        [[{"date": "2026-05-01", "scenario": "停電", "report": "drills/a.md"}]],
+        [[{"date": "2026-05-01"}], [{"date": "x", "scenario": "s", "report": "r"}]],
+    ),
 }
 
 
@@ -79,13 +83,16 @@ def test_schema_and_checker_agree_on_each_field(spec: Any) -> None:
         else:
             location = Location("x.md", doc_type, None)
         _, findings = build_document(location, yaml.safe_load(yaml.safe_dump(front)), {})
-        checker_ok = not [f for f in findings if f.code in ("field-type", "id-prefix", "field-missing")]
+        checker_ok = not [
+            f for f in findings if f.code in ("field-type", "id-prefix", "field-missing")
+        ]
         schema_ok = VALIDATOR.is_valid(front)
         assert (checker_ok, schema_ok) == (expected, expected), (spec.name, value)
 
 
 def test_unknown_fields_and_missing_required_fields_fail_both() -> None:
-    assert not VALIDATOR.is_valid({"id": "KB-1", "title": "t", "status": "draft", "owner": "x",
-                                   "last_reviwed": "2026-01-01"})
+    assert not VALIDATOR.is_valid(
+        {"id": "KB-1", "title": "t", "status": "draft", "owner": "x", "last_reviwed": "2026-01-01"}
+    )
     assert not VALIDATOR.is_valid({"id": "KB-1", "title": "t", "status": "published", "owner": "x"})
     assert VALIDATOR.is_valid({"id": "KB-1", "title": "t", "status": "draft", "owner": "x"})

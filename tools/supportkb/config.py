@@ -42,6 +42,7 @@ DEFAULT_REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
 _SECTION_TARGETS = {t.value for t in DocType} | {f"article/{kind}" for kind in ARTICLE_KINDS}
 _KNOWN_OPTIONS = {
     "enabled",
+    "audience",  # a site build option: read by the MkDocs plugin
     "review_every",
     "drill_every",
     "due_soon_days",

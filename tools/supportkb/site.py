@@ -1,0 +1,81 @@
+"""Which files of a knowledge base make up the site, where they go, and how links follow them.
+
+Documents live where the user put them (`kb/`, `sops/`, `docs/policies/`); the site is built
+from `docs/`. A file outside `docs/` is published under its repository path (`kb/vpn/x.md`
+stays `kb/vpn/x.md`), a file inside under its path below `docs/`. Links are written between
+repository files, so that they work on GitHub and in `kb check`; `SiteSources.rewrite_links`
+turns them into links between site pages. Nothing here knows about MkDocs.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from supportkb.layout import ARTICLES_DIR, SOPS_DIR
+from supportkb.model import Document, Visibility
+
+AUDIENCES = ("public", "internal", "restricted")
+_VISIBLE = {
+    "public": {Visibility.PUBLIC},
+    "internal": {Visibility.PUBLIC, Visibility.INTERNAL},
+    "restricted": set(Visibility),
+}
+_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+[\"'(][^)\n]*)?\))")
+_REFERENCE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*<?)(\S+?)(>?(?:\s|$))", re.MULTILINE)
+_EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")
+
+
+@dataclass(frozen=True)
+class SiteSources:
+    root: Path
+    docs_dir: str  # relative to the root, e.g. "docs"
+    documents: tuple[Document, ...]
+    audience: str = "internal"
+
+    def excluded(self) -> set[str]:
+        """Repository paths of documents this audience must not see."""
+        visible = _VISIBLE[self.audience]
+        return {d.path for d in self.documents if d.visibility not in visible}
+
+    def outside_files(self) -> Iterator[tuple[str, str]]:
+        """(site path, absolute source path) of every file to publish from kb/ and sops/."""
+        hidden = self.excluded()
+        for top in (ARTICLES_DIR, SOPS_DIR):
+            for folder, subfolders, names in os.walk(self.root / top):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
+                base = Path(folder).relative_to(self.root).as_posix()
+                for name in sorted(names):
+                    path = f"{base}/{name}"
+                    if not name.startswith((".", "_")) and path not in hidden:
+                        yield path, str(self.root / path)
+
+    def site_path(self, repo_path: str) -> str:
+        prefix = self.docs_dir.rstrip("/") + "/"
+        return repo_path[len(prefix) :] if repo_path.startswith(prefix) else repo_path
+
+    def repo_path(self, site_path: str, generated: bool) -> str:
+        return site_path if generated else posixpath.join(self.docs_dir, site_path)
+
+    def rewrite_links(self, markdown: str, page_repo_path: str, page_site_path: str) -> str:
+        """Links written between repository files, made to point between site pages."""
+        folder = posixpath.dirname(page_repo_path)
+        site_folder = posixpath.dirname(page_site_path)
+
+        def target(link: str) -> str:
+            if _EXTERNAL.match(link):
+                return link
+            path, hash_mark, fragment = link.partition("#")
+            if not path:
+                return link
+            repo_target = posixpath.normpath(posixpath.join(folder, unquote(path)))
+            relative = posixpath.relpath(self.site_path(repo_target), site_folder or ".")
+            return relative + hash_mark + fragment
+
+        markdown = _LINK.sub(lambda m: m.group(1) + target(m.group(2)) + m.group(3), markdown)
+        return _REFERENCE.sub(lambda m: m.group(1) + target(m.group(2)) + m.group(3), markdown)
