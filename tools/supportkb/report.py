@@ -48,7 +48,7 @@ class Health:
     documents: int
     validated: float  # share of published documents
     overdue: float  # share of documents held to review dates that are overdue
-    median_age_days: float | None  # days since the last review
+    median_age_days: float | None  # days since the last review, of documents held to dates
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def _health(
     for group, members in sorted(groups.items()):
         held = [d for d in members if rule.is_held(d)]
         overdue = [d for d in held if rule.review_state(d, as_of) is Freshness.OVERDUE]
-        ages = [(as_of - d.last_reviewed).days for d in members if d.last_reviewed]
+        ages = [(as_of - d.last_reviewed).days for d in held if d.last_reviewed]
         figures.append(
             Health(
                 group,
