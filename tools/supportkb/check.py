@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from supportkb.analysis import FileResult
 from supportkb.cache import ResultCache
 from supportkb.codeowners import drift as codeowners_drift
 from supportkb.config import KnowledgeBaseConfig, load_config
@@ -67,11 +68,16 @@ def _all_findings(
     probe: PathProbe,
 ) -> list[Finding]:
     registry, findings = load_registry(inventory.root)
-    files = read_documents(inventory, config, cache)
-    documents = tuple(result.document for result in files.values() if result.document is not None)
-    for result in files.values():
+    cross = CrossCheck(config, registry, as_of, probe)
+
+    def each(result: FileResult) -> None:  # runs while workers are still reading files
         findings.extend(result.findings)
-    findings.extend(CrossCheck(config, registry, documents, as_of, probe).findings())
+        if result.document is not None:
+            findings.extend(cross.document_findings(result.document))
+
+    files = read_documents(inventory, config, cache, each)
+    documents = tuple(result.document for result in files.values() if result.document is not None)
+    findings.extend(cross.collection_findings(documents))
     stale_codeowners = codeowners_drift(inventory.root, documents, registry)
     if stale_codeowners is not None:
         findings.append(stale_codeowners)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -97,9 +97,15 @@ def fewer_collections() -> Iterator[None]:
 
 
 def read_documents(
-    inventory: Inventory, config: KnowledgeBaseConfig, cache: ResultCache
+    inventory: Inventory,
+    config: KnowledgeBaseConfig,
+    cache: ResultCache,
+    each: Callable[[FileResult], object] = lambda result: None,
 ) -> dict[str, FileResult]:
-    """Every document's per-file result, from the cache where the file has not changed."""
+    """Every document's per-file result, from the cache where the file has not changed.
+
+    `each` sees every result as soon as it is known, so that a caller can do its own work
+    while worker processes are still reading files."""
     sections = SectionRules(config.required_sections, config.section_names)
     results: dict[str, FileResult] = {}
     stale: list[Location] = []
@@ -109,9 +115,12 @@ def read_documents(
             stale.append(inventory.locations[path])
         else:
             results[path] = cached
+            each(cached)
     batches = []
     for batch in _analyse(inventory.root, stale, sections):
-        results.update(zip(batch.paths, batch.results(), strict=True))
+        for path, result in zip(batch.paths, batch.results(), strict=True):
+            results[path] = result
+            each(result)
         batches.append(batch)
     ordered = {path: results[path] for path in inventory.stamps}
     cache.save_files(inventory.stamps, ordered, batches)

@@ -39,22 +39,25 @@ class PathProbe:
 class CrossCheck:
     config: KnowledgeBaseConfig
     registry: OwnerRegistry
-    documents: tuple[Document, ...]
     as_of: date
     probe: PathProbe
 
-    def findings(self) -> Iterator[Finding]:
+    def document_findings(self, document: Document) -> Iterator[Finding]:
+        """Rules that need one document and the registry, configuration and date."""
+        freshness = FreshnessRule(self.config)
+        yield from owners(document, self.registry)
+        yield from review(document, freshness, self.as_of)
+        yield from drills(document, freshness, self.as_of, self.probe)
+        yield from products(document, freshness, self.config)
+
+    def collection_findings(self, documents: tuple[Document, ...]) -> Iterator[Finding]:
+        """Rules that need every document: duplicates, references and links."""
         by_id: dict[str, list[Document]] = defaultdict(list)
-        for document in self.documents:
+        for document in documents:
             by_id[document.id].append(document)
         yield from duplicate_ids(by_id)
-        by_path = {document.path: document for document in self.documents}
-        freshness = FreshnessRule(self.config)
-        for document in self.documents:
-            yield from owners(document, self.registry)
-            yield from review(document, freshness, self.as_of)
-            yield from drills(document, freshness, self.as_of, self.probe)
-            yield from products(document, freshness, self.config)
+        by_path = {document.path: document for document in documents}
+        for document in documents:
             yield from references(document, by_id)
             yield from links(document, by_path, self.probe)
 
