@@ -2,12 +2,16 @@
 
 It holds the knowledge base's rules (the options `kb check` reads from mkdocs.yml), brings the
 documents kept outside `docs/` (kb/, sops/) into the site, leaves out what the build's audience
-must not see, and makes links written between repository files work between site pages. The
-work is done by plain classes (`KnowledgeBaseConfig`, `SiteSources`); the hooks stay short.
+must not see, puts a metadata panel and banners on every document page, adds the generated
+pages (catalogs, categories, tags, review calendar, register) and makes links written between
+repository files work between site pages. The work is done by plain classes and functions
+(`KnowledgeBaseConfig`, `SiteSources`, `supportkb.pages`); the hooks stay short.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +24,18 @@ from mkdocs.structure.files import File, Files
 from supportkb.config import KnowledgeBaseConfig
 from supportkb.errors import FatalError
 from supportkb.knowledge_base import load_knowledge_base
+from supportkb.model import Document
+from supportkb.pages import SiteModel, document_header, generated_pages, home_section, insert_header
 from supportkb.site import AUDIENCES, SiteSources
+
+ASSETS = ("assets/supportkb/supportkb.css", "assets/supportkb/supportkb.js")
+_EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
 
 
 class SupportKBConfig(Config):
     enabled = c.Type(bool, default=True)
     audience = c.Choice(AUDIENCES, default="internal")
+    build_date = c.Optional(c.Type(str))  # judge freshness as of this date (tests, rebuilds)
     review_every = c.Type(dict, default={})
     drill_every = c.Type(str, default="12m")
     due_soon_days = c.Type(int, default=30)
@@ -37,38 +47,84 @@ class SupportKBConfig(Config):
 class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     kb_config: KnowledgeBaseConfig | None = None
     sources: SiteSources | None = None
+    site: SiteModel | None = None
+    pages_by_site_path: dict[str, Document]
 
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
-        options = {k: v for k, v in self.config.items() if k not in ("enabled", "audience")}
+        options = {
+            k: v for k, v in self.config.items() if k not in ("enabled", "audience", "build_date")
+        }
         try:
             self.kb_config = KnowledgeBaseConfig.from_options(options)
-        except FatalError as exc:
-            raise PluginError(str(exc)) from exc
+            self.as_of = (
+                date.fromisoformat(self.config.build_date)
+                if self.config.build_date
+                else date.today()
+            )
+        except (FatalError, ValueError) as exc:
+            raise PluginError(f"supportkb: {exc}") from exc
+        for extension in _EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        config.extra_css.append(ASSETS[0])
+        config.extra_javascript.append(ASSETS[1])
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
-        if not self.config.enabled:
+        if not self.config.enabled or self.kb_config is None:
             return files
         root = Path(config.config_file_path).parent
         try:
             kb = load_knowledge_base(root)
         except FatalError as exc:
             raise PluginError(f"supportkb: {exc}") from exc
-        docs_dir = Path(config.docs_dir).relative_to(root.resolve()).as_posix()
+        docs_dir = Path(config.docs_dir).resolve().relative_to(root.resolve()).as_posix()
         self.sources = SiteSources(root, docs_dir, kb.documents, self.config.audience)
-        for repo_path in self.sources.excluded():
+        hidden = self.sources.excluded()
+        published = tuple(d for d in kb.documents if d.path not in hidden)
+        self.site = SiteModel(
+            published, kb.registry, self.kb_config, self.as_of, self.sources.site_path
+        )
+        self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
+        for repo_path in hidden:
             site_file = files.get_file_from_path(self.sources.site_path(repo_path))
             if site_file is not None:
                 files.remove(site_file)
         for site_path, source in self.sources.outside_files():
             files.append(File.generated(config, site_path, abs_src_path=source))
+        for site_path, text in generated_pages(self.site).items():
+            if files.get_file_from_path(site_path) is None:
+                files.append(File.generated(config, site_path, content=text))
+        for asset in ASSETS:
+            data = resources.files("supportkb").joinpath("assets", Path(asset).name).read_bytes()
+            files.append(File.generated(config, asset, content=data))
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
-        if self.sources is None:
+        if self.sources is None or self.site is None:
             return markdown
         site_path = page.file.src_uri
-        repo_path = self.sources.repo_path(site_path, generated=page.file.generated_by is not None)
-        return self.sources.rewrite_links(markdown, repo_path, site_path)
+        generated = page.file.generated_by is not None
+        repo_path = self.sources.repo_path(site_path, generated)
+        markdown = self.sources.rewrite_links(markdown, repo_path, site_path)
+        document = self.pages_by_site_path.get(site_path)
+        if document is not None:
+            page.edit_url = _edit_url(config, document.path)
+            markdown = insert_header(markdown, document_header(self.site, document, site_path))
+        elif generated and page.file.abs_src_path is None:
+            page.edit_url = None  # a generated page has no source to edit
+        if site_path == "index.md":
+            markdown += home_section(self.site)
+        return markdown
+
+
+def _edit_url(config: Any, repo_path: str) -> str | None:
+    """ "Edit this page" goes to the real source file, wherever it lives in the repository."""
+    if not config.repo_url:
+        return None
+    edit_uri = (config.edit_uri or "edit/main/docs/").rstrip("/")
+    docs = "/" + Path(config.docs_dir).name
+    branch_path = edit_uri.removesuffix(docs) if edit_uri.endswith(docs) else edit_uri
+    return f"{config.repo_url.rstrip('/')}/{branch_path}/{repo_path}"

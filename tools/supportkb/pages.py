@@ -1,0 +1,527 @@
+"""What the site shows, as Markdown: a panel and banners on every document page, and the
+generated pages (catalogs, categories, tags, review calendar, register).
+
+Everything is computed from the document model; nothing here is hand-maintained and nothing
+here knows about MkDocs. Every value that comes from a front-matter is escaped (`md`): a title
+of `<script>` is shown as text. Links are written to site source paths (`kb/vpn/x.md`) relative
+to the page being rendered, so that MkDocs resolves and validates them.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from supportkb.config import KnowledgeBaseConfig
+from supportkb.freshness import Freshness, FreshnessRule
+from supportkb.model import DocType, Document, Status
+from supportkb.owners import OwnerRegistry
+
+TYPE_NAMES = {
+    DocType.ARTICLE: "知識庫文章 KB article",
+    DocType.SOP: "標準作業程序 SOP",
+    DocType.EMERGENCY_PLAN: "應變計畫 Emergency plan",
+    DocType.POLICY: "管理辦法 Policy",
+}
+STATUS_NAMES = {
+    Status.DRAFT: "草稿 Draft",
+    Status.IN_REVIEW: "審查中 In review",
+    Status.PUBLISHED: "已驗證 Validated",
+    Status.DEPRECATED: "已淘汰 Deprecated",
+    Status.ARCHIVED: "已封存 Archived",
+}
+CATALOGS = {
+    DocType.ARTICLE: "kb/index.md",
+    DocType.SOP: "sops/index.md",
+    DocType.EMERGENCY_PLAN: "sops/emergency/index.md",
+    DocType.POLICY: "policies/index.md",
+}
+TAGS_PAGE = "tags.md"
+CALENDAR_PAGE = "review-calendar.md"
+REGISTER_PAGE = "register.md"
+REGISTER_CSV = "register.csv"
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def code(value: object) -> str:
+    """Front-matter text shown as code (ids, tags): backslash escapes do not work in code spans."""
+    return f"<code>{html.escape(str(value), quote=True)}</code>"
+
+
+def md(value: object) -> str:
+    """Front-matter text made inert in Markdown and HTML."""
+    text = html.escape(str(value), quote=True).replace("\n", " ")
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """The published documents and what is needed to describe them."""
+
+    documents: tuple[Document, ...]  # only those the build's audience may see
+    registry: OwnerRegistry
+    config: KnowledgeBaseConfig
+    as_of: date  # the build date; pages carry due dates so that browsers re-judge them
+    site_path: Callable[[str], str]  # repository path -> site source path
+
+    @property
+    def rule(self) -> FreshnessRule:
+        return FreshnessRule(self.config)
+
+    def by_id(self) -> dict[str, Document]:
+        return {d.id: d for d in self.documents}
+
+    def link(self, document: Document, from_page: str, text: str | None = None) -> str:
+        target = posixpath.relpath(
+            self.site_path(document.path), posixpath.dirname(from_page) or "."
+        )
+        return f"[{md(text if text is not None else document.title)}]({target})"
+
+    def page_link(self, page: str, from_page: str, text: str) -> str:
+        return f"[{text}]({posixpath.relpath(page, posixpath.dirname(from_page) or '.')})"
+
+    def owner_text(self, owner: str) -> str:
+        person = self.registry.people.get(owner)
+        team = self.registry.teams.get(owner)
+        name = person.name if person else team.name if team else owner
+        email = person.email if person else team.email if team else None
+        contact = f" · [{md(email)}](mailto:{html.escape(email, quote=True)})" if email else ""
+        return f"{md(name)} ({code(owner)}){contact}"
+
+
+# --- document pages -------------------------------------------------------------------------
+
+
+def document_header(site: SiteModel, document: Document, page: str) -> str:
+    """Banners and the metadata panel, placed under the page's title."""
+    rule = site.rule
+    review_due = rule.review_due(document) if rule.is_held(document) else None
+    drill_due = rule.drill_due(document) if rule.is_held(document) else None
+    parts = [
+        f'<div class="kb-doc" data-kb-id="{html.escape(document.id)}" '
+        f'data-kb-due-soon-days="{site.config.due_soon_days}" markdown="1">',
+        "",
+        *_banners(site, document, page, review_due, drill_due),
+        _panel(site, document, page, review_due, drill_due),
+        "",
+        "</div>",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _banner(
+    kind: str,
+    level: str,
+    title: str,
+    text: str,
+    due: date | None = None,
+    when: str | None = None,
+    shown: bool = True,
+) -> str:
+    data = f' data-kb-when="{when}" data-kb-due="{due.isoformat()}"' if due and when else ""
+    hidden = "" if shown else " hidden"
+    return (
+        f'<div class="admonition {level} kb-banner kb-banner--{kind}"{data}{hidden} markdown="1">\n'
+        f'<p class="admonition-title">{title}</p>\n\n{text}\n\n</div>\n'
+    )
+
+
+def _banners(
+    site: SiteModel, document: Document, page: str, review_due: date | None, drill_due: date | None
+) -> Iterable[str]:
+    rule, as_of = site.rule, site.as_of
+    if review_due is not None:
+        state = rule.judge(review_due, as_of)
+        yield _banner(
+            "review-overdue",
+            "danger",
+            "逾期未複審 Review overdue",
+            f"本文件應於 {review_due} 前複審，內容可能已過時。Due for review on {review_due}: "
+            "check it before relying on it.",
+            review_due,
+            "overdue",
+            state is Freshness.OVERDUE,
+        )
+        yield _banner(
+            "review-due-soon",
+            "warning",
+            "即將到期 Review due soon",
+            f"本文件將於 {review_due} 到期複審。Review due on {review_due}.",
+            review_due,
+            "due-soon",
+            state is Freshness.DUE_SOON,
+        )
+    if drill_due is not None:
+        yield _banner(
+            "drill-overdue",
+            "danger",
+            "演練逾期 Drill overdue",
+            f"本計畫應於 {drill_due} 前完成演練。A drill was due on {drill_due}.",
+            drill_due,
+            "overdue",
+            rule.judge(drill_due, as_of) is Freshness.OVERDUE,
+        )
+    if rule.is_held(document):
+        for entry, current in rule.outdated_products(document):
+            yield _banner(
+                "product-outdated",
+                "danger",
+                "與產品版本不符 Out of date with the product",
+                f"本文件適用 {md(entry.product)} {md(entry.versions or '*')}，目前版本為 "
+                f"{md(current)}。Written for {md(entry.product)} {md(entry.versions or '*')}; "
+                f"the current version is {md(current)}.",
+            )
+    if document.status in (Status.DRAFT, Status.IN_REVIEW):
+        yield _banner(
+            "not-validated",
+            "warning",
+            "尚未驗證 Not validated",
+            f"本文件狀態為「{STATUS_NAMES[document.status]}」，內容尚未經負責人驗證。"
+            "This document has not been validated yet.",
+        )
+    if document.status.is_retired:
+        successor = next((d for d in site.documents if d.supersedes == document.id), None)
+        text = "本文件已停止維護。This document is retired."
+        if successor is not None:
+            label = f"{successor.id} {successor.title}"
+            text += f" 請改用 Use instead: {site.link(successor, page, label)}"
+        yield _banner("retired", "failure", STATUS_NAMES[document.status], text)
+
+
+def _panel(
+    site: SiteModel, document: Document, page: str, review_due: date | None, drill_due: date | None
+) -> str:
+    rows: list[tuple[str, str]] = [
+        ("編號 ID", f"{code(document.id)}"),
+        (
+            "類型 Type",
+            TYPE_NAMES[document.type] + (f" · {md(document.kind)}" if document.kind else ""),
+        ),
+        ("狀態 Status", STATUS_NAMES[document.status]),
+        ("負責人 Owner", site.owner_text(document.owner)),
+    ]
+
+    def value(text: object) -> str | None:
+        return md(text) if text else None
+
+    optional = [
+        ("版本 Version", value(document.version)),
+        ("生效日 Effective", value(document.effective)),
+        (
+            "核准人 Approved by",
+            site.owner_text(document.approved_by) if document.approved_by else None,
+        ),
+        ("最近複審 Last reviewed", value(document.last_reviewed)),
+        ("下次複審 Next review", value(review_due)),
+        ("最近演練 Last drill", value(document.last_drill.date if document.last_drill else None)),
+        ("下次演練 Next drill", value(drill_due)),
+        ("標籤 Tags", " ".join(f"{code(tag)}" for tag in document.tags) or None),
+        (
+            "適用 Applies to",
+            ", ".join(f"{md(a.product)} {md(a.versions or '*')}" for a in document.applies_to)
+            or None,
+        ),
+    ]
+    rows += [(name, text) for name, text in optional if text]
+    related = _related(site, document, page)
+    if related:
+        rows.append(("相關文件 Related", related))
+    lines = ["| | |", "| --- | --- |", *(f"| {name} | {value} |" for name, value in rows)]
+    return '<div class="kb-meta" markdown="1">\n\n' + "\n".join(lines) + "\n\n</div>\n"
+
+
+def _related(site: SiteModel, document: Document, page: str) -> str:
+    known = site.by_id()
+    links = [
+        site.link(known[i], page, f"{i} {known[i].title}") for i in document.related if i in known
+    ]
+    if document.supersedes in known:
+        old = known[str(document.supersedes)]
+        links.append("取代 Supersedes " + site.link(old, page, f"{old.id} {old.title}"))
+    return "<br>".join(links)
+
+
+def insert_header(markdown: str, header: str) -> str:
+    """The header goes right after the first level-1 heading, or first when there is none."""
+    match = re.search(r"^# .*$", markdown, re.MULTILINE)
+    if match is None:
+        return header + "\n" + markdown
+    return markdown[: match.end()] + "\n\n" + header + markdown[match.end() :]
+
+
+# --- generated pages ------------------------------------------------------------------------
+
+
+def _document_table(
+    site: SiteModel,
+    documents: Iterable[Document],
+    page: str,
+    columns: tuple[str, ...] = ("id", "title", "status", "owner", "due"),
+) -> list[str]:
+    headers = {
+        "id": "編號 ID",
+        "title": "標題 Title",
+        "status": "狀態 Status",
+        "owner": "負責人 Owner",
+        "due": "下次複審 Next review",
+        "version": "版本 Version",
+        "effective": "生效日 Effective",
+        "approved": "核准人 Approved by",
+        "last_drill": "最近演練 Last drill",
+        "next_drill": "下次演練 Next drill",
+        "category": "類別 Category",
+    }
+    rule = site.rule
+    cells: dict[str, Callable[[Document], str]] = {
+        "id": lambda d: f"{code(d.id)}",
+        "title": lambda d: site.link(d, page),
+        "status": lambda d: STATUS_NAMES[d.status],
+        "owner": lambda d: md(d.owner),
+        "due": lambda d: md(rule.review_due(d) or "–") if rule.is_held(d) else "–",
+        "version": lambda d: md(d.version or "–"),
+        "effective": lambda d: md(d.effective or "–"),
+        "approved": lambda d: md(d.approved_by or "–"),
+        "last_drill": lambda d: md(d.last_drill.date if d.last_drill else "–"),
+        "next_drill": lambda d: md(rule.drill_due(d) or "–"),
+        "category": lambda d: md(d.category or "–"),
+    }
+    lines = [
+        "| " + " | ".join(headers[c] for c in columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
+    for document in sorted(documents, key=lambda d: d.id):
+        lines.append("| " + " | ".join(cells[c](document) for c in columns) + " |")
+    return lines
+
+
+def catalog_page(site: SiteModel, doc_type: DocType) -> str:
+    page = CATALOGS[doc_type]
+    documents = [d for d in site.documents if d.type is doc_type]
+    lines = [
+        f"# {TYPE_NAMES[doc_type]}",
+        "",
+        f"共 {len(documents)} 份 · {len(documents)} documents",
+        "",
+    ]
+    if doc_type is DocType.ARTICLE:
+        by_category: dict[str, list[Document]] = defaultdict(list)
+        for document in documents:
+            by_category[document.category or "-"].append(document)
+        for category, members in sorted(by_category.items()):
+            target = f"kb/{category}/index.md"
+            lines += [f"## {site.page_link(target, page, md(category))} ({len(members)})", ""]
+            lines += [*_document_table(site, members, page), ""]
+        return "\n".join(lines)
+    columns = {
+        DocType.SOP: ("id", "title", "version", "status", "owner", "approved", "due"),
+        DocType.EMERGENCY_PLAN: (
+            "id",
+            "title",
+            "version",
+            "status",
+            "owner",
+            "last_drill",
+            "next_drill",
+            "due",
+        ),
+        DocType.POLICY: ("id", "title", "version", "effective", "status", "approved", "due"),
+    }[doc_type]
+    return "\n".join(lines + _document_table(site, documents, page, columns) + [""])
+
+
+def category_pages(site: SiteModel) -> dict[str, str]:
+    pages: dict[str, list[Document]] = defaultdict(list)
+    for document in site.documents:
+        if document.type is DocType.ARTICLE and document.category:
+            pages[f"kb/{document.category}/index.md"].append(document)
+    return {
+        page: "\n".join(
+            [
+                f"# 類別 Category: {md(members[0].category)}",
+                "",
+                *_document_table(site, members, page, ("id", "title", "status", "owner", "due")),
+                "",
+            ]
+        )
+        for page, members in sorted(pages.items())
+    }
+
+
+def tags_page(site: SiteModel) -> str:
+    by_tag: dict[str, list[Document]] = defaultdict(list)
+    for document in site.documents:
+        for tag in document.tags:
+            by_tag[tag].append(document)
+    lines = ["# 標籤 Tags", ""]
+    for tag, members in sorted(by_tag.items(), key=lambda item: item[0].casefold()):
+        lines += [f"## {md(tag)}", ""]
+        lines += [
+            f"- {code(d.id)} {site.link(d, TAGS_PAGE)}" for d in sorted(members, key=lambda d: d.id)
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def review_calendar(site: SiteModel) -> str:
+    rule, as_of = site.rule, site.as_of
+    buckets = [
+        ("逾期 Overdue", None, -1),
+        ("30 天內 Within 30 days", 0, 30),
+        ("31–60 天 31 to 60 days", 31, 60),
+        ("61–90 天 61 to 90 days", 61, 90),
+    ]
+    lines = [
+        "# 複審行事曆 Review calendar",
+        "",
+        f"以 {as_of} 建置時的資料計算。As of the build on {as_of}.",
+        "",
+    ]
+    for title, low, high in buckets:
+        due_dates = {d: rule.review_due(d) for d in site.documents if rule.is_held(d)}
+        members = [
+            d
+            for d, due in due_dates.items()
+            if due is not None and _in_bucket(due, as_of, low, high)
+        ]
+        lines += [f"## {title} ({len(members)})", ""]
+        by_owner: dict[str, list[Document]] = defaultdict(list)
+        for document in members:
+            by_owner[document.owner].append(document)
+        for owner, owned in sorted(by_owner.items()):
+            lines += [f"### {site.owner_text(owner)}", ""]
+            for document in sorted(owned, key=lambda d: (due_dates[d] or as_of, d.id)):
+                link = site.link(document, CALENDAR_PAGE)
+                lines.append(f"- {md(due_dates[document])} · {code(document.id)} {link}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _in_bucket(due: date, as_of: date, low: int | None, high: int) -> bool:
+    if low is None:
+        return due < as_of
+    return as_of + timedelta(days=low) <= due <= as_of + timedelta(days=high)
+
+
+REGISTER_COLUMNS = (
+    "id",
+    "title",
+    "type",
+    "version",
+    "status",
+    "owner",
+    "approved_by",
+    "effective",
+    "last_reviewed",
+    "next_review",
+    "path",
+)
+
+
+def register_rows(site: SiteModel) -> list[list[str]]:
+    rule = site.rule
+    rows = []
+    for d in sorted(site.documents, key=lambda d: d.id):
+        due = rule.review_due(d) if rule.is_held(d) else None
+        rows.append(
+            [
+                d.id,
+                d.title,
+                d.type.value,
+                d.version or "",
+                d.status.value,
+                d.owner,
+                d.approved_by or "",
+                str(d.effective or ""),
+                str(d.last_reviewed or ""),
+                str(due or ""),
+                site.site_path(d.path),
+            ]
+        )
+    return rows
+
+
+def register_page(site: SiteModel) -> str:
+    lines = [
+        "# 文件清單 Document register",
+        "",
+        f"所有受控文件，共 {len(site.documents)} 份。All controlled documents. "
+        f"[下載 CSV Download CSV]({REGISTER_CSV})",
+        "",
+    ]
+    columns = (
+        "編號 ID",
+        "標題 Title",
+        "類型 Type",
+        "版本 Version",
+        "狀態 Status",
+        "負責人 Owner",
+        "核准人 Approved by",
+        "生效日 Effective",
+        "最近複審 Last reviewed",
+        "下次複審 Next review",
+    )
+    lines += ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
+    by_id = site.by_id()
+    for row in register_rows(site):
+        cells = [
+            f"{code(row[0])}",
+            site.link(by_id[row[0]], REGISTER_PAGE),
+            *(md(v or "–") for v in row[2:10]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join([*lines, ""])
+
+
+def register_csv(site: SiteModel) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for row in register_rows(site):
+        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row])
+    return "\ufeff" + out.getvalue()  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+
+
+def home_section(site: SiteModel, page: str = "index.md") -> str:
+    rule, as_of = site.rule, site.as_of
+    counts = {t: sum(d.type is t for d in site.documents) for t in DocType}
+    overdue = [d for d in site.documents if rule.review_state(d, as_of) is Freshness.OVERDUE]
+    recent = sorted(
+        (d for d in site.documents if d.last_reviewed and d.status is Status.PUBLISHED),
+        key=lambda d: (d.last_reviewed or as_of, d.id),
+        reverse=True,
+    )[:8]
+    lines = ["", "## 文件概況 At a glance", "", "| 類型 Type | 份數 Documents |", "| --- | ---: |"]
+    lines += [
+        f"| {site.page_link(CATALOGS[t], page, TYPE_NAMES[t])} | {counts[t]} |" for t in DocType
+    ]
+    lines += [
+        "",
+        f"逾期未複審 Overdue for review: **{len(overdue)}** · "
+        f"{site.page_link(CALENDAR_PAGE, page, '複審行事曆 Review calendar')} · "
+        f"{site.page_link(REGISTER_PAGE, page, '文件清單 Register')} · "
+        f"{site.page_link(TAGS_PAGE, page, '標籤 Tags')}",
+        "",
+        "## 最近更新 Recently reviewed",
+        "",
+    ]
+    lines += [f"- {md(d.last_reviewed)} · {code(d.id)} {site.link(d, page)}" for d in recent]
+    return "\n".join([*lines, ""])
+
+
+def generated_pages(site: SiteModel) -> dict[str, str]:
+    """Site path -> content of every generated page (and the CSV)."""
+    pages = {CATALOGS[t]: catalog_page(site, t) for t in DocType}
+    pages.update(category_pages(site))
+    pages[TAGS_PAGE] = tags_page(site)
+    pages[CALENDAR_PAGE] = review_calendar(site)
+    pages[REGISTER_PAGE] = register_page(site)
+    pages[REGISTER_CSV] = register_csv(site)
+    return pages
