@@ -1,5 +1,6 @@
 # supportkb: the two commands of the README, and a few for contributors.
-#   make run    set up (first time) and run the main job: kb check on the knowledge base
+#   make run    set up (first time), build the site from the knowledge base and serve it on
+#               http://127.0.0.1:8000 (authors who edit use `mkdocs serve`, which rebuilds on save)
 #   make test   set up (first time) and run the test suite, type checks and lint
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,7 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/kb check
+	$(BIN)/kb build --site-dir site
+	$(BIN)/python -m http.server --directory site --bind 127.0.0.1 8000
 
 test: $(STAMP)
 	$(BIN)/ruff check tools tests bench

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from supportkb import __version__
+from supportkb.commands.build import build_command
 from supportkb.commands.check import check_command
 from supportkb.commands.codeowners import codeowners_command
 from supportkb.commands.new import new_command
@@ -66,6 +67,7 @@ for command in (
     report_command,
     codeowners_command,
     schema_command,
+    build_command,
 ):
     cli.add_command(command)
 

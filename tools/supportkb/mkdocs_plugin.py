@@ -10,6 +10,7 @@ repository files work between site pages. The work is done by plain classes and 
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -108,6 +109,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         site_path = page.file.src_uri
         generated = page.file.generated_by is not None
         repo_path = self.sources.repo_path(site_path, generated)
+        page.meta = escape_values(page.meta)  # the theme prints page.meta.title unescaped
         markdown = self.sources.rewrite_links(markdown, repo_path, site_path)
         document = self.pages_by_site_path.get(site_path)
         if document is not None:
@@ -118,6 +120,21 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         if site_path == "index.md":
             markdown += home_section(self.site)
         return markdown
+
+
+def escape_values(meta: dict[str, Any]) -> dict[str, Any]:
+    """Front-matter strings made safe for templates that print them as HTML."""
+
+    def escape(value: Any) -> Any:
+        if isinstance(value, str):
+            return html.escape(value, quote=True)
+        if isinstance(value, list):
+            return [escape(item) for item in value]
+        if isinstance(value, dict):
+            return {key: escape(item) for key, item in value.items()}
+        return value
+
+    return {key: escape(value) for key, value in meta.items()}
 
 
 def _edit_url(config: Any, repo_path: str) -> str | None:

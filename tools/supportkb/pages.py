@@ -88,12 +88,25 @@ class SiteModel:
         return f"[{text}]({posixpath.relpath(page, posixpath.dirname(from_page) or '.')})"
 
     def owner_text(self, owner: str) -> str:
+        """Name, id and a mailto link (a team without an address: its active members)."""
         person = self.registry.people.get(owner)
         team = self.registry.teams.get(owner)
         name = person.name if person else team.name if team else owner
-        email = person.email if person else team.email if team else None
-        contact = f" · [{md(email)}](mailto:{html.escape(email, quote=True)})" if email else ""
-        return f"{md(name)} ({code(owner)}){contact}"
+        if person:
+            emails = [person.email]
+        elif team:
+            emails = (
+                [team.email]
+                if team.email
+                else [p.email for p in self.registry.active_members(owner)]
+            )
+        else:
+            emails = []
+        emails = [e for e in emails if e]
+        if not emails:
+            return f"{md(name)} ({code(owner)})"
+        address = html.escape(",".join(emails), quote=True)
+        return f"{md(name)} ({code(owner)}) · [{md(', '.join(emails))}](mailto:{address})"
 
 
 # --- document pages -------------------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""`kb build`: check the knowledge base, then build the site with MkDocs.
+
+Findings are reported but never stop the build: a stale document is published with a banner,
+which is what an agent needs to see. Only a site that cannot be built is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from supportkb.check import CheckResult, check
+from supportkb.errors import FatalError
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    check: CheckResult
+    site_dir: Path
+
+
+def build_site(
+    root: Path,
+    as_of: date,
+    site_dir: Path | None = None,
+    strict: bool = True,
+    audience: str | None = None,
+) -> BuildResult:
+    result = check(root, as_of)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    overrides: dict[str, object] = {"strict": strict}
+    if site_dir is not None:
+        overrides["site_dir"] = str(site_dir)
+    try:
+        config = load_config(str(root / "mkdocs.yml"), **overrides)  # type: ignore[arg-type]
+        plugin = config.plugins.get("supportkb")
+        if plugin is not None:
+            plugin.config.build_date = as_of.isoformat()
+            if audience is not None:
+                plugin.config.audience = audience
+        build(config)
+    except MkDocsException as exc:
+        raise FatalError(f"the site could not be built: {exc}") from None
+    except SystemExit as exc:  # MkDocs' own "Aborted with N warnings in strict mode!"
+        raise FatalError(
+            f"the site could not be built (exit {exc.code}); see the messages above"
+        ) from None
+    return BuildResult(result, Path(config.site_dir))

@@ -1,0 +1,49 @@
+"""`kb build`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from supportkb.build import build_site
+from supportkb.commands.options import IsoDate, root_option
+from supportkb.site import AUDIENCES
+
+
+@click.command("build")
+@click.option(
+    "--as-of",
+    type=IsoDate(),
+    default=None,
+    help="Judge freshness as of this date (default: today).",
+)
+@click.option(
+    "--site-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site."
+)
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    help="Override the plugin's audience (public, internal, restricted).",
+)
+@click.option("--no-strict", is_flag=True, help="Do not fail on MkDocs warnings (broken links).")
+@root_option
+def build_command(
+    as_of: date | None, site_dir: Path | None, audience: str | None, no_strict: bool, root: Path
+) -> None:
+    """Check the knowledge base, then build the site.
+
+    Findings are listed but do not stop the build: stale documents are published with banners.
+    Exit code 1 only when the site cannot be built.
+    """
+    result = build_site(
+        root, as_of or date.today(), site_dir, strict=not no_strict, audience=audience
+    )
+    summary = result.check
+    click.echo(
+        f"kb check: {summary.errors} errors, {summary.warnings} warnings "
+        f"(run `kb check` for details)",
+        err=True,
+    )
+    click.echo(f"site built in {result.site_dir}")
