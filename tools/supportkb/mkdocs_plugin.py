@@ -19,7 +19,7 @@ from typing import Any
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from supportkb.config import KnowledgeBaseConfig
@@ -27,6 +27,7 @@ from supportkb.errors import FatalError
 from supportkb.knowledge_base import load_knowledge_base
 from supportkb.model import Document
 from supportkb.pages import SiteModel, document_header, generated_pages, home_section, insert_header
+from supportkb.search_dictionary import traditional_dictionary, user_terms
 from supportkb.site import AUDIENCES, SiteSources
 
 ASSETS = ("assets/supportkb/supportkb.css", "assets/supportkb/supportkb.js")
@@ -51,6 +52,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     site: SiteModel | None = None
     pages_by_site_path: dict[str, Document]
 
+    @event_priority(100)  # before the search plugin reads its jieba settings
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
@@ -66,6 +68,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             )
         except (FatalError, ValueError) as exc:
             raise PluginError(f"supportkb: {exc}") from exc
+        _traditional_search(config)
         for extension in _EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
@@ -120,6 +123,21 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         if site_path == "index.md":
             markdown += home_section(self.site)
         return markdown
+
+
+def _traditional_search(config: Any) -> None:
+    """Give Material's search a jieba dictionary with Traditional words (unless one is set)."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    if search is None or "jieba_dict" not in search.config:
+        return
+    try:
+        import jieba  # noqa: F401 (Material segments Chinese only when jieba is installed)
+    except ImportError:
+        return
+    if not search.config.jieba_dict:
+        search.config.jieba_dict = str(traditional_dictionary())
+    if not search.config.jieba_dict_user:
+        search.config.jieba_dict_user = str(user_terms())
 
 
 def escape_values(meta: dict[str, Any]) -> dict[str, Any]:

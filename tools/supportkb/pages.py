@@ -141,8 +141,9 @@ def _banner(
 ) -> str:
     data = f' data-kb-when="{when}" data-kb-due="{due.isoformat()}"' if due and when else ""
     hidden = "" if shown else " hidden"
-    return (
-        f'<div class="admonition {level} kb-banner kb-banner--{kind}"{data}{hidden} markdown="1">\n'
+    return (  # banners say nothing about the content: kept out of the search index
+        f'<div class="admonition {level} kb-banner kb-banner--{kind}"{data}{hidden} '
+        'data-search-exclude markdown="1">\n'
         f'<p class="admonition-title">{title}</p>\n\n{text}\n\n</div>\n'
     )
 
@@ -248,7 +249,15 @@ def _panel(
     if related:
         rows.append(("相關文件 Related", related))
     lines = ["| | |", "| --- | --- |", *(f"| {name} | {value} |" for name, value in rows)]
-    return '<div class="kb-meta" markdown="1">\n\n' + "\n".join(lines) + "\n\n</div>\n"
+    prefix, _, number = document.id.partition("-")  # the browser's search splits KB-0002
+    words = (document.id, prefix + number, number, *document.tags)
+    keys = " ".join(html.escape(str(word)) for word in words)
+    return (  # the panel's labels are noise to search; the id and tags are not
+        '<div class="kb-meta" data-search-exclude markdown="1">\n\n'
+        + "\n".join(lines)
+        + "\n\n</div>\n"
+        f'<p class="kb-search-keys" hidden>{keys}</p>\n'
+    )
 
 
 def _related(site: SiteModel, document: Document, page: str) -> str:
@@ -536,5 +545,7 @@ def generated_pages(site: SiteModel) -> dict[str, str]:
     pages[TAGS_PAGE] = tags_page(site)
     pages[CALENDAR_PAGE] = review_calendar(site)
     pages[REGISTER_PAGE] = register_page(site)
+    hidden_from_search = "---\nsearch:\n  exclude: true\n---\n\n"  # lists, not answers
+    pages = {path: hidden_from_search + text for path, text in pages.items()}
     pages[REGISTER_CSV] = register_csv(site)
     return pages
