@@ -68,7 +68,7 @@ _SECRET_PATTERNS: tuple[tuple[str, Callable[[bytes, str], bool], re.Pattern[str]
         lambda ascii_text, text: _mentions_password(ascii_text.lower(), text),
         re.compile(
             r"(?i)(?:" + "|".join(re.escape(w) for w in _PASSWORD_WORDS) + r")"
-            r"\s*[:=：]\s*[\"'`]?(?P<value>[!-~]{6,})"
+            r"\s*(?:[:=：]|為|是|\bis\b)\s*[\"'`]?(?P<value>[!-~]{6,})"
         ),
     ),
 )
@@ -88,7 +88,11 @@ def _mentions_password(lowered_ascii: bytes, text: str) -> bool:
 
 
 # values that describe a secret without being one
-_PLACEHOLDER = re.compile(r"^[<\[{(*xX.•-]|^(?:your|new|old|example|changeme|placeholder)", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(?:<[^>]*>?|‹.*|\{\{.*|\[.*\]|x{3,}|X{3,}|\*{3,}|•{3,}|\.{3,}|-{3,})$"
+    r"|^(?:your|new|old|example|changeme|placeholder)[-_]?(?:password|passwd|token|key)?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,13 @@ _RACY_SECONDS = 2.0  # files changed this recently may change again within the s
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
+    """What identifies a file's version without reading it. The change time and the inode
+    catch what mtime misses (`cp -p`, `touch -r`, a chmod that makes a file readable)."""
+
     mtime_ns: int
     size: int
+    ctime_ns: int = 0
+    inode: int = 0
 
     @classmethod
     def of(cls, path: str) -> Stamp:
@@ -46,7 +51,7 @@ class Stamp:
             stat = os.stat(path)
         except OSError:
             return cls(0, -1)
-        return cls(stat.st_mtime_ns, stat.st_size)
+        return cls(stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns, stat.st_ino)
 
     @property
     def settled(self) -> bool:
@@ -88,9 +93,14 @@ fast_pickle(Batch)
 
 
 class ResultCache:
-    def __init__(self, root: Path, enabled: bool = True) -> None:
+    """`fingerprint` names the settings per-file results depend on (the required sections);
+    with `read=False` the cache is not trusted (`--no-cache`) but still refreshed."""
+
+    def __init__(self, root: Path, fingerprint: str = "", read: bool = True) -> None:
         digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-        self.folder = cache_directory() / digest if enabled else None
+        self.folder = _private_folder(cache_directory() / digest)
+        self.fingerprint = fingerprint
+        self.read = read
         self._index: dict[str, tuple[Stamp, int, int]] | None = None  # stamp, batch, position
         self._batches: list[Batch] = []
         self._unpacked: dict[int, list[FileResult]] = {}
@@ -126,7 +136,11 @@ class ResultCache:
                 number = renumbered.setdefault(old[1], len(batches) + len(renumbered))
                 index[path] = (stamp, number, old[2])
         batches += [old_batches[old] for old, _ in sorted(renumbered.items(), key=lambda i: i[1])]
-        index = {path: entry for path, entry in index.items() if entry[0].settled}
+        index = {  # a file that could not be read is tried again next time
+            path: entry
+            for path, entry in index.items()
+            if entry[0].settled and not any(f.code == "unreadable" for f in results[path].findings)
+        }
         if not fresh and index == old_index:
             return
         if sum(len(batch.paths) for batch in batches) > 2 * len(index) + 64:
@@ -152,21 +166,37 @@ class ResultCache:
     # storage
 
     def _load(self, name: str) -> Any:
-        if self.folder is None:
+        if self.folder is None or not self.read:
             return None
         try:
             with (self.folder / f"{name}.pickle").open("rb") as handle:
                 stored = pickle.load(handle)
         except Exception:
             return None
-        return stored[1] if isinstance(stored, tuple) and stored[0] == _code_key() else None
+        key = (_code_key(), self.fingerprint)
+        return stored[1] if isinstance(stored, tuple) and stored[0] == key else None
 
     def _store(self, name: str, value: object) -> None:
         if self.folder is None:
             return
-        data = pickle.dumps((_code_key(), value), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(
+            ((_code_key(), self.fingerprint), value), protocol=pickle.HIGHEST_PROTOCOL
+        )
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_atomic(self.folder / f"{name}.pickle", data, durable=False)
+
+
+def _private_folder(folder: Path) -> Path | None:
+    """The cache folder, created for this user only; None (no cache) if it is not ours:
+    a cache is unpickled, so nobody else may be able to write to it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return None
+    return folder
 
 
 def cache_directory() -> Path:

@@ -13,7 +13,12 @@ from supportkb.codeowners import drift as codeowners_drift
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.errors import InvalidUsage
 from supportkb.findings import Finding, Severity
-from supportkb.knowledge_base import Inventory, fewer_collections, read_documents
+from supportkb.knowledge_base import (
+    Inventory,
+    fewer_collections,
+    ids_in_unreadable_files,
+    read_documents,
+)
 from supportkb.layout import locate
 from supportkb.owners import REGISTRY_FILE, load_registry
 from supportkb.rules import CrossCheck, PathProbe
@@ -44,7 +49,7 @@ def check(
     selected = select(root, paths) if paths else None
     config = load_config(root)
     inventory = Inventory.take(root)
-    cache = ResultCache(root, enabled=use_cache)
+    cache = ResultCache(root, config.fingerprint(), read=use_cache)
     key = inventory.key(config, as_of)
     findings = cache.snapshot(key)
     if findings is None:
@@ -52,7 +57,7 @@ def check(
         with fewer_collections():
             all_findings = _all_findings(inventory, config, as_of, cache, probe)
         findings = tuple(sorted(all_findings, key=lambda f: f.sort_key))
-        if inventory.settled:
+        if inventory.settled and not any(f.code == "unreadable" for f in findings):
             cache.save_snapshot(key, probe.seen, findings)
     if selected is not None:
         findings = tuple(f for f in findings if f.path in selected)
@@ -77,10 +82,13 @@ def _all_findings(
 
     files = read_documents(inventory, config, cache, each)
     documents = tuple(result.document for result in files.values() if result.document is not None)
-    findings.extend(cross.collection_findings(documents))
-    stale_codeowners = codeowners_drift(inventory.root, documents, registry)
-    if stale_codeowners is not None:
-        findings.append(stale_codeowners)
+    unreadable = ids_in_unreadable_files(inventory.root, files)
+    findings.extend(cross.collection_findings(documents, unreadable))
+    owners_in_doubt = any(f.code in ("owner-unknown", "owner-inactive") for f in findings)
+    if len(documents) == len(files) and not owners_in_doubt:  # else "regenerate" would mislead
+        stale_codeowners = codeowners_drift(inventory.root, documents, registry)
+        if stale_codeowners is not None:
+            findings.append(stale_codeowners)
     return findings
 
 

@@ -82,9 +82,8 @@ class KnowledgeBaseConfig:
             )
         section_names = dict(SECTION_ALIASES)
         for key, names in _mapping(options, "section_names", source).items():
-            section_names[str(key)] = tuple(
-                str(name) for name in _list(names, f"section_names.{key}", source)
-            )
+            extra = tuple(str(name) for name in _list(names, f"section_names.{key}", source))
+            section_names[str(key)] = (*SECTION_ALIASES.get(str(key), ()), *extra)
         return cls(
             review_every=_review_every(_mapping(options, "review_every", source), source),
             drill_every=_duration(options.get("drill_every", "12m"), "drill_every", source),
@@ -132,6 +131,8 @@ def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node
         raise ConfigError(f"{path.name}:{line}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name}: invalid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path.name}: nested too deeply to be a configuration file") from None
 
 
 def plugin_options(mkdocs_config: object) -> Mapping[str, Any]:

@@ -6,9 +6,11 @@ file has not changed, and many files are read by worker processes on every core.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,12 +47,28 @@ class KnowledgeBase:
         return next((d for d in self.documents if d.id == doc_id), None)
 
 
+_ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z]+-\d+)", re.MULTILINE)
+
+
+def ids_in_unreadable_files(root: Path, files: dict[str, FileResult]) -> dict[str, str]:
+    """Ids written in files whose front-matter could not be read (id -> path), so that other
+    documents citing them are not reported as pointing nowhere."""
+    found: dict[str, str] = {}
+    for path, result in files.items():
+        if result.document is None:
+            with contextlib.suppress(OSError):
+                head = (root / path).read_bytes()[:4096].decode("utf-8", errors="replace")
+                found.update((doc_id, path) for doc_id in _ID_LINE.findall(head))
+    return found
+
+
 def load_knowledge_base(root: Path, use_cache: bool = True) -> KnowledgeBase:
     config = load_config(root)
     inventory = Inventory.take(root)
     with fewer_collections():
         registry, registry_findings = load_registry(root)
-        files = read_documents(inventory, config, ResultCache(root, enabled=use_cache))
+        cache = ResultCache(root, config.fingerprint(), read=use_cache)
+        files = read_documents(inventory, config, cache)
     return KnowledgeBase(root, config, registry, tuple(registry_findings), files)
 
 
@@ -79,7 +97,7 @@ class Inventory:
     def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
         digest = hashlib.sha256(repr((as_of, config, sorted(self.inputs.items()))).encode())
         for path, stamp in self.stamps.items():
-            digest.update(f"{path}\0{stamp.mtime_ns}\0{stamp.size}\n".encode())
+            digest.update(f"{path}\0{stamp}\n".encode())
         return digest.hexdigest()
 
 

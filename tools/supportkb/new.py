@@ -17,7 +17,7 @@ from supportkb.atomic import write_atomic
 from supportkb.cache import cache_directory
 from supportkb.editing import quoted
 from supportkb.errors import FatalError, InvalidUsage
-from supportkb.knowledge_base import KnowledgeBase, load_knowledge_base
+from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files, load_knowledge_base
 from supportkb.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.model import ARTICLE_KINDS, DocType
 from supportkb.review import person_for_git_user
@@ -69,22 +69,12 @@ def next_id(kb: KnowledgeBase, doc_type: DocType) -> str:
     stable, and a gap may be the id of a deleted document that others still cite)."""
     prefix = doc_type.id_prefix
     pattern = re.compile(rf"^{prefix}-(\d+)$")
-    numbers = [int(m.group(1)) for d in kb.documents if (m := pattern.match(d.id))]
-    numbers += _ids_in_unreadable_files(kb, re.compile(rf"^id:\s*['\"]?{prefix}-(\d+)", re.M))
+    ids = [d.id for d in kb.documents] + list(ids_in_unreadable_files(kb.root, kb.files))
+    numbers = [int(m.group(1)) for doc_id in ids if (m := pattern.match(doc_id))]
     width = max(
         (len(d.id) - len(prefix) - 1 for d in kb.documents if pattern.match(d.id)), default=4
     )
     return f"{prefix}-{max(numbers, default=0) + 1:0{width}d}"
-
-
-def _ids_in_unreadable_files(kb: KnowledgeBase, pattern: re.Pattern[str]) -> list[int]:
-    numbers = []
-    for path, result in kb.files.items():
-        if result.document is None:
-            with contextlib.suppress(OSError):
-                text = (kb.root / path).read_text(encoding="utf-8", errors="replace")[:4096]
-                numbers += [int(n) for n in pattern.findall(text)]
-    return numbers
 
 
 def front_matter(request: NewDocument, doc_id: str, owner: str, today: date) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +25,7 @@ class PathProbe:
     can later be trusted only if every answer is still the same."""
 
     def __init__(self, root: Path) -> None:
-        self.base = str(root)
+        self.base = str(root.resolve())  # the cache is keyed by the resolved root
         self.seen: dict[str, bool] = {}
 
     def exists(self, relative: str) -> bool:
@@ -46,19 +46,23 @@ class CrossCheck:
         """Rules that need one document and the registry, configuration and date."""
         freshness = FreshnessRule(self.config)
         yield from owners(document, self.registry)
+        yield from future_dates(document, self.as_of)
         yield from review(document, freshness, self.as_of)
         yield from drills(document, freshness, self.as_of, self.probe)
         yield from products(document, freshness, self.config)
 
-    def collection_findings(self, documents: tuple[Document, ...]) -> Iterator[Finding]:
-        """Rules that need every document: duplicates, references and links."""
+    def collection_findings(
+        self, documents: tuple[Document, ...], unreadable_ids: Collection[str] = ()
+    ) -> Iterator[Finding]:
+        """Rules that need every document: duplicates, references and links. Ids found in
+        files that could not be read count as existing (those files are reported already)."""
         by_id: dict[str, list[Document]] = defaultdict(list)
         for document in documents:
             by_id[document.id].append(document)
         yield from duplicate_ids(by_id)
         by_path = {document.path: document for document in documents}
         for document in documents:
-            yield from references(document, by_id)
+            yield from references(document, by_id, unreadable_ids)
             yield from links(document, by_path, self.probe)
 
 
@@ -113,6 +117,21 @@ def _owner(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
             f"owner '{owner}' {who}",
             "hand the document to an active person or team (change 'owner:')",
         )
+
+
+def future_dates(document: Document, as_of: date) -> Iterator[Finding]:
+    """A review or drill dated after today would silently push the next due date out."""
+    dated = [("last_reviewed", document.last_reviewed)]
+    dated += [("drills", drill.date) for drill in document.drills]
+    for field_name, when in dated:
+        if when is not None and when > as_of:
+            yield error(
+                document.path,
+                document.line_of(field_name),
+                "date-in-future",
+                f"{field_name}: {when} is after today ({as_of})",
+                "write the date the review or drill actually took place",
+            )
 
 
 def review(document: Document, freshness: FreshnessRule, as_of: date) -> Iterator[Finding]:
@@ -216,12 +235,16 @@ def products(
         )
 
 
-def references(document: Document, by_id: dict[str, list[Document]]) -> Iterator[Finding]:
+def references(
+    document: Document, by_id: dict[str, list[Document]], unreadable_ids: Collection[str] = ()
+) -> Iterator[Finding]:
     targets = [("related", target) for target in document.related]
     if document.supersedes:
         targets.append(("supersedes", document.supersedes))
     for field_name, target in targets:
         line = document.line_of(field_name)
+        if target in unreadable_ids:
+            continue
         if target not in by_id:
             yield error(
                 document.path,

@@ -142,7 +142,8 @@ def _load_yaml(
     except _StructureProblem as problem:
         return fail(problem.line, problem.code, problem.message, problem.hint)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # an unclosed [ or { is noticed later: the context (where it opened) is the place
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
         return fail(
@@ -151,6 +152,16 @@ def _load_yaml(
             f"the front-matter is not valid YAML: {reason}",
             "check indentation, and quote values that contain ':' or start with '@', "
             "'*', '&', '[' or '{'",
+        )
+    except yaml.reader.ReaderError as exc:  # a control character such as NUL
+        line = front.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character
+        code = ord(char) if isinstance(char, str) else int(char)
+        return fail(
+            line,
+            "yaml-syntax",
+            f"the front-matter contains the control character U+{code:04X}",
+            "remove it (it is invisible in most editors)",
         )
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
         return fail(
@@ -228,17 +239,34 @@ class _NodeReader:
                 return node.value
             constructor = self.constructors.get(node.tag)
             if constructor is not None:
-                return constructor(self.loader, node)
+                try:
+                    return constructor(self.loader, node)
+                except (ValueError, OverflowError):  # 2026-02-30: the field's check explains
+                    return node.value
         elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
             return [self.value(item, depth + 1) for item in node.value]
         elif isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-            return {self.value(k, depth + 1): self.value(v, depth + 1) for k, v in node.value}
+            return self.mapping(node, depth)
         raise _StructureProblem(
             node,
             "yaml-syntax",
             f"the front-matter uses the unsupported tag {node.tag}",
             "write plain values: text, numbers, dates, lists and mappings",
         )
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node, depth + 1)
+            if key in result:
+                raise _StructureProblem(
+                    key_node,
+                    "front-matter-duplicate-key",
+                    f"'{key}' is written twice in the front-matter",
+                    "keep one of them (YAML would silently use the last)",
+                )
+            result[key] = self.value(value_node, depth + 1)
+        return result
 
 
 def _yaml_kind(data: object) -> str:
