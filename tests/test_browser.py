@@ -116,12 +116,12 @@ def test_overdue_banner_appears_once_the_date_is_past(browser: Any, site_url: st
     "query, expected",
     [
         ("停電", "sops/emergency/datacenter-power-disaster/"),
-    ("緊急應變", "sops/emergency/"),
+        ("緊急應變", "sops/emergency/"),
         ("卡紙", "kb/printing/"),
         # Material's browser search reads "KB-0002" as KB without 0002 (lunr's "-" operator):
-    # the id is also indexed as KB0002
-    ("KB0002", "kb/vpn/vpn-error-809/"),
-    ("KB0026", "kb/applications/windows-update-0x80070005/"),
+        # the id is also indexed as KB0002
+        ("KB0002", "kb/vpn/vpn-error-809/"),
+        ("KB0026", "kb/applications/windows-update-0x80070005/"),
     ],
 )
 def test_traditional_chinese_search_finds_the_article(

@@ -184,7 +184,7 @@ def test_sop_requires_version_and_approver(kb: KnowledgeBaseFactory) -> None:
 def test_unquoted_float_version_is_refused(kb: KnowledgeBaseFactory) -> None:
     kb.document("sops/network.md", SOP.format(versions="*").replace('"1.2"', "1.10"), SOP_BODY)
     [finding] = findings_for(kb, "field-type")
-    assert 'version: "1.1"' in finding.hint
+    assert 'version: "1.10"' in finding.hint
 
 
 def test_unknown_product(kb: KnowledgeBaseFactory) -> None:
@@ -287,6 +287,8 @@ def test_published_linking_to_archived_and_deprecated(kb: KnowledgeBaseFactory) 
 @pytest.mark.parametrize(
     "line",
     [
+        "預設密碼為 Welcome2026!",
+        "password: Xk9#pQ2z",
         "管理員密碼：Pa55w0rd!2026",
         "password = hunter2hunter2",
         "AKIAIOSFODNN7EXAMPLE",
@@ -326,9 +328,8 @@ def test_all_errors_reported_in_one_run(kb: KnowledgeBaseFactory) -> None:
 def test_paths_limit_the_report_but_not_the_cross_document_rules(kb: KnowledgeBaseFactory) -> None:
     kb.article("kb/vpn/a.md", owner="nobody")
     kb.article("kb/vpn/b.md")  # duplicate of a.md's id
-    result = check(
-        kb.root, AS_OF, paths=[str(kb.root / "kb/vpn/b.md"), str(kb.root / "mkdocs.yml")]
-    )
+    kb.write("notes.txt", "not a document\n")
+    result = check(kb.root, AS_OF, paths=[str(kb.root / "kb/vpn/b.md"), str(kb.root / "notes.txt")])
     assert [(f.path, f.code) for f in result.findings] == [("kb/vpn/b.md", "id-duplicate")]
     assert result.documents == 1
 
@@ -370,3 +371,63 @@ def test_second_run_uses_the_cache_and_sees_changes(
     os.utime(path, ns=(1, 1))
     assert codes(check(kb.root, AS_OF)) == ["owner-unknown"]
     assert reads == ["kb/vpn/error-809.md"]
+
+
+def test_impossible_date_is_a_field_error_on_its_line(kb: KnowledgeBaseFactory) -> None:
+    kb.article(last_reviewed="2026-02-30")
+    [finding] = findings_for(kb, "field-type")
+    assert finding.line == 6 and "2026-02-30" in finding.message
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"last_reviewed": "9999-12-01"},
+        {"review_every": "100y"},
+        {"review_by": "9999-12-31"},
+        {"review_every": "9999y"},
+    ],
+)
+def test_far_dates_never_crash(kb: KnowledgeBaseFactory, fields: dict[str, str]) -> None:
+    kb.article(**fields)
+    check(kb.root, AS_OF)  # a finding or nothing, never a traceback
+
+
+def test_review_dated_in_the_future(kb: KnowledgeBaseFactory) -> None:
+    kb.article(last_reviewed="2027-01-01")
+    [finding] = findings_for(kb, "date-in-future")
+    assert finding.line == 6
+
+
+def test_duplicate_keys_are_reported(kb: KnowledgeBaseFactory) -> None:
+    kb.write("kb/vpn/x.md", "---\nid: KB-0001\ntitle: a\ntitle: b\n---\n")
+    [finding] = findings_for(kb, "front-matter-duplicate-key")
+    assert finding.line == 4
+
+
+def test_a_citation_of_an_unreadable_file_is_not_called_missing(kb: KnowledgeBaseFactory) -> None:
+    kb.article("kb/vpn/a.md", related="[KB-0002]")
+    kb.write("kb/vpn/b.md", "---\nid: KB-0002\ntitle: [broken\n---\n")
+    assert codes(check(kb.root, AS_OF)) == ["yaml-syntax"]
+
+
+def test_changing_required_sections_invalidates_the_cache(
+    kb: KnowledgeBaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import supportkb.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_RACY_SECONDS", -10.0)
+    kb.article(kind="faq")
+    assert check(kb.root, AS_OF).findings == ()
+    config = kb.root / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "      required_sections: {article/faq: [steps]}\n",
+        encoding="utf-8",
+    )
+    assert codes(check(kb.root, AS_OF)) == ["section-missing"]
+
+
+def test_configuration_path_reports_every_document(kb: KnowledgeBaseFactory) -> None:
+    kb.article(owner="carol")  # carol is inactive
+    result = check(kb.root, AS_OF, paths=[str(kb.root / "owners.yml")])
+    assert codes(result) == ["owner-inactive"]

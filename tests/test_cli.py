@@ -153,3 +153,12 @@ def test_root_option_works_before_and_after_the_command(
     assert after.exit_code == 1 and "owner-unknown" in after.output
     missing = CliRunner().invoke(cli, ["check", "-C", str(kb.root / "nope")])
     assert missing.exit_code == 2 and "not a directory" in missing.output
+
+
+def test_running_from_a_subfolder_finds_the_knowledge_base(
+    kb: KnowledgeBaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb.article(owner="nobody")
+    monkeypatch.chdir(kb.root / "kb/vpn")
+    result = CliRunner().invoke(cli, ["check", "error-809.md", "--as-of", "2026-11-24"])
+    assert result.exit_code == 1 and "owner-unknown" in result.output

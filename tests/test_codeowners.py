@@ -65,3 +65,10 @@ def test_shipped_codeowners_matches_the_starter_content() -> None:
     assert "/sops/escalation-sla.md @example-support/management" in text
     assert "/kb/vpn/vpn-error-809.md @example-support/network" in text
     assert "chang.wenhsiung" not in text and "wenhsiung" not in text
+
+
+def test_no_drift_advice_while_an_owner_is_unknown(kb: KnowledgeBaseFactory) -> None:
+    kb.article(owner="network")
+    run(kb)
+    kb.article(owner="netwrok")
+    assert codes(check(kb.root, AS_OF)) == ["owner-unknown"]

@@ -86,8 +86,8 @@ def test_bump_raises_the_version_and_adds_a_revision_row(kb: KnowledgeBaseFactor
     text = path.read_text(encoding="utf-8")
     assert 'version: "1.3"' in text
     assert (
-        "| 1.2 | 2026-05-01 | 調整 | bob |\n| 1.3 | 2026-11-24 | 更新 VPN 7.2 步驟 | alice |\n"
-        in text
+        "| 1.2 | 2026-05-01 | 調整 | bob |\n"
+        "| 1.3 | 2026-11-24 | 更新 VPN 7.2 步驟 | 待核准 pending |\n" in text
     )
     assert text.endswith("附錄：本文後面的內容不動。\n")
     review(kb, "SOP-0001", "--by", "alice", "--date", "2026-11-25", "--bump", "major")
@@ -99,7 +99,7 @@ def test_bump_creates_a_revision_section_when_there_is_none(kb: KnowledgeBaseFac
     record_review(kb.root, "SOP-0001", "bob", date(2026, 11, 24), bump="minor")
     assert path.read_text(encoding="utf-8").endswith(
         "## 修訂紀錄\n\n| 版本 | 日期 | 說明 | 核准人 |\n| --- | --- | --- | --- |\n"
-        "| 1.3 | 2026-11-24 | 複審後改版 | bob |\n"
+        "| 1.3 | 2026-11-24 | 複審後改版 | 待核准 pending |\n"
     )
 
 
@@ -113,7 +113,7 @@ def test_articles_cannot_be_bumped(kb: KnowledgeBaseFactory) -> None:
     "args, message",
     [
         (["KB-0002", "--by", "bob"], "no document has the id KB-0002; did you mean 'KB-0001'?"),
-        (["KB-0001", "--by", "network"], "'network' is not a person"),
+        (["KB-0001", "--by", "network"], "'network' is a team"),
         (["KB-0001", "--by", "carol"], "'carol' is inactive"),
     ],
 )
@@ -196,3 +196,9 @@ def test_review_keeps_every_other_line(kb: KnowledgeBaseFactory, case: tuple[str
     assert str(front["last_reviewed"]) == "2026-11-24"
     reviewers = front["reviewers"] if isinstance(front["reviewers"], list) else [front["reviewers"]]
     assert "bob" in reviewers and reviewers.count("bob") == 1
+
+
+def test_note_needs_bump(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    code, output = review(kb, "KB-0001", "--by", "bob", "--note", "x")
+    assert code == 2 and "--bump" in output

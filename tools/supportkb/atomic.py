@@ -35,15 +35,34 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, durable: b
                 raise FatalError(f"{path} already exists; not overwriting it") from None
         else:
             os.replace(temporary, path)
+        if durable:
+            _sync_folder(path.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename itself is durable only once the folder is flushed too."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _read_umask() -> int:
+    umask = os.umask(0)  # the only way to read it; done once, at import, before any thread
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
 
 
 def _mode_of(path: Path) -> int | None:
     try:
         return path.stat().st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_UMASK

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from supportkb.analysis import FileResult
 from supportkb.cache import ResultCache
+from supportkb.codeowners import CODEOWNERS_FILE
 from supportkb.codeowners import drift as codeowners_drift
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.errors import InvalidUsage
@@ -59,7 +60,7 @@ def check(
         findings = tuple(sorted(all_findings, key=lambda f: f.sort_key))
         if inventory.settled and not any(f.code == "unreadable" for f in findings):
             cache.save_snapshot(key, probe.seen, findings)
-    if selected is not None:
+    if selected is not None and not selected & CONFIGURATION_FILES:
         findings = tuple(f for f in findings if f.path in selected)
         return CheckResult(as_of, len(selected & inventory.locations.keys()), findings)
     return CheckResult(as_of, len(inventory.locations), findings)
@@ -92,9 +93,13 @@ def _all_findings(
     return findings
 
 
+CONFIGURATION_FILES = {REGISTRY_FILE, "mkdocs.yml", CODEOWNERS_FILE}
+
+
 def select(root: Path, paths: Iterable[str]) -> set[str]:
     """Paths given on the command line, relative to the root; files that are not documents are
-    ignored (pre-commit passes whatever changed), files that do not exist are an error."""
+    ignored (pre-commit passes whatever changed), files that do not exist are an error. When a
+    configuration file is among them, every finding is reported: it can affect any document."""
     chosen = set()
     base = root.resolve()
     for given in paths:
@@ -108,6 +113,6 @@ def select(root: Path, paths: Iterable[str]) -> set[str]:
             relative = full.relative_to(base).as_posix()
         except ValueError:
             raise InvalidUsage(f"{given} is outside the knowledge base at {root}") from None
-        if relative == REGISTRY_FILE or locate(relative) is not None:
+        if relative in CONFIGURATION_FILES or locate(relative) is not None:
             chosen.add(relative)
     return chosen

@@ -236,8 +236,8 @@ def to_version(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         raise FieldError(
-            f"version {value!r} was read as a number (1.10 would become 1.1)",
-            f'quote it: version: "{value}"',
+            f"version {value!r} was read as a number (YAML turns 1.10 into 1.1)",
+            'quote the version exactly as intended, e.g. version: "1.10"',
         )
     raise FieldError(f"expected a version, found {_describe(value)}", 'write it quoted, e.g. "1.2"')
 

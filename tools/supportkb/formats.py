@@ -85,7 +85,8 @@ def _gh_property(text: str) -> str:
 
 
 def as_junit(result: CheckResult) -> str:
-    """One test case per file with findings' errors as failures (warnings go to system-out)."""
+    """One test case per file with findings, errors as failures (warnings go to system-out);
+    `tests` counts those files. Text is made printable: XML 1.0 has no control characters."""
     import xml.etree.ElementTree as ET  # only the junit format pays the import
 
     by_path: dict[str, list[Finding]] = defaultdict(list)
@@ -94,16 +95,18 @@ def as_junit(result: CheckResult) -> str:
     suite = ET.Element(
         "testsuite",
         name="kb check",
-        tests=str(max(result.documents, len(by_path))),
+        tests=str(len(by_path)),
         failures=str(sum(1 for fs in by_path.values() if any(_is_error(f) for f in fs))),
         errors="0",
         timestamp=result.as_of.isoformat(),
     )
     for path, findings in sorted(by_path.items()):
-        case = ET.SubElement(suite, "testcase", classname="kb.check", name=path)
+        case = ET.SubElement(suite, "testcase", classname="kb.check", name=printable(path))
         errors = [f for f in findings if _is_error(f)]
         if errors:
-            failure = ET.SubElement(case, "failure", message=errors[0].message, type=errors[0].code)
+            failure = ET.SubElement(
+                case, "failure", message=printable(errors[0].message), type=errors[0].code
+            )
             failure.text = "\n".join(_junit_line(f) for f in errors)
         warnings = [f for f in findings if not _is_error(f)]
         if warnings:
@@ -116,7 +119,8 @@ def _is_error(f: Finding) -> bool:
 
 
 def _junit_line(f: Finding) -> str:
-    return f"{f.path}:{f.line}: [{f.code}] {f.message}" + (f" (fix: {f.hint})" if f.hint else "")
+    text = f"{f.path}:{f.line}: [{f.code}] {f.message}" + (f" (fix: {f.hint})" if f.hint else "")
+    return printable(text)
 
 
 FORMATTERS: dict[str, Callable[[CheckResult], str]] = {

@@ -48,7 +48,7 @@ def create_document(root: Path, request: NewDocument, today: date) -> Path:
     _check_request(request)
     with _lock(root):
         kb = load_knowledge_base(root)
-        owner = request.owner or person_for_git_user(kb.registry, root)
+        owner = request.owner or person_for_git_user(kb.registry, root, "--owner ID")
         if not kb.registry.knows(owner) or not kb.registry.is_active(owner):
             hint = kb.registry.suggest(owner)
             raise FatalError(

@@ -74,7 +74,7 @@ def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
     return matches[0]
 
 
-def person_for_git_user(registry: OwnerRegistry, root: Path) -> str:
+def person_for_git_user(registry: OwnerRegistry, root: Path, option: str = "--by PERSON") -> str:
     """The person in owners.yml whose e-mail is git's `user.email` in this checkout."""
     import subprocess
 
@@ -87,10 +87,15 @@ def person_for_git_user(registry: OwnerRegistry, root: Path) -> str:
     for person in registry.people.values():
         if email and person.email.lower() == email.lower():
             return person.id
-    raise FatalError("say who reviewed it with --by PERSON (a person id from owners.yml)")
+    raise FatalError(
+        f"git's user.email ({email or 'not set'}) is not anyone's in owners.yml: "
+        f"name the person with {option}"
+    )
 
 
 def _check_reviewer(registry: OwnerRegistry, person: str) -> None:
+    if person in registry.teams:
+        raise FatalError(f"'{person}' is a team; a review is recorded by a person (--by PERSON)")
     if person not in registry.people:
         hint = registry.suggest(person)
         raise FatalError(
@@ -135,14 +140,21 @@ _COLUMNS = (
     ("version", ("版本", "version")),
     ("date", ("日期", "date")),
     ("note", ("說明", "说明", "內容", "摘要", "修訂內容", "description", "change", "summary")),
-    ("person", ("核准", "審", "人", "by", "approv", "review")),
+    ("pending", ("核准", "approv")),
+    ("person", ("審", "人", "by", "review")),
 )
 
 
 def _add_revision_row(
     editor: FrontMatterEditor, version: str, on: date, person: str, note: str
 ) -> None:
-    values = {"version": version, "date": on.isoformat(), "note": note, "person": person}
+    values = {
+        "version": version,
+        "date": on.isoformat(),
+        "note": note,
+        "person": person,
+        "pending": "待核准 pending",
+    }  # the reviewer is not the approver
     text = editor.normalised
     body_start = (
         text.index("\n", editor.front_end) + 1 if "\n" in text[editor.front_end :] else len(text)

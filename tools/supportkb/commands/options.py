@@ -29,8 +29,11 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
 
 
 def _resolve_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
-    root = value or ctx.obj or Path(".")
-    if not root.is_dir():
+    root = value or ctx.obj
+    if root is None:  # like git: the nearest folder upwards that holds a mkdocs.yml
+        here = Path.cwd()
+        root = next((p for p in (here, *here.parents) if (p / "mkdocs.yml").is_file()), here)
+    if not Path(root).is_dir():
         raise click.BadParameter(f"{root} is not a directory", ctx, param)
     return Path(root)
 

@@ -35,6 +35,8 @@ def review_command(
     Sets last_reviewed and adds the reviewer to reviewers; every other byte of the file is kept
     (comments, key order, quoting, blank lines, line ends, the body).
     """
+    if note is not None and bump is None:
+        raise click.UsageError("--note describes a new version: use it with --bump")
     record = record_review(root, doc_id, reviewer, on or date.today(), bump, note)
     message = f"{record.path.relative_to(root)}: reviewed by {record.reviewer} on {record.on}"
     if record.version:
