@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from supportkb.check import check
 from supportkb.errors import ConfigError, InvalidUsage
@@ -431,3 +433,34 @@ def test_configuration_path_reports_every_document(kb: KnowledgeBaseFactory) -> 
     kb.article(owner="carol")  # carol is inactive
     result = check(kb.root, AS_OF, paths=[str(kb.root / "owners.yml")])
     assert codes(result) == ["owner-inactive"]
+
+
+dates = st.one_of(
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)).map(str),
+    st.sampled_from(["2026-02-30", "0000-01-01", "9999-12-31", "2026/05/01"]),
+)
+durations = st.one_of(
+    st.sampled_from(["1d", "100y", "1200m", "5200w", "36500d", "0d", "9999y"]), st.text(max_size=5)
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(last=dates, every=durations, review_by=st.one_of(st.none(), dates), drill=dates)
+def test_whole_check_never_raises_on_any_dates(
+    kb: KnowledgeBaseFactory, last: str, every: str, review_by: str | None, drill: str
+) -> None:
+    """Freshness arithmetic sees every date a front-matter can hold, and never crashes."""
+    front = (
+        f'id: EP-0001\ntitle: t\nstatus: published\nowner: network\nversion: "1"\n'
+        f"last_reviewed: {last}\nreview_every: '{every}'\ndrill_every: '{every}'\n"
+        f"drills: [{{date: {drill}, scenario: s, report: r.md}}]\n"
+    )
+    if review_by is not None:
+        front += f"review_by: {review_by}\n"
+    kb.document("sops/emergency/plan.md", front, "## 應變組織\n")
+    for as_of in (date(1, 1, 1), AS_OF, date(9999, 12, 31)):
+        check(kb.root, as_of, use_cache=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from supportkb.config import KnowledgeBaseConfig
 from supportkb.model import Applicability, DocType, Document, Status
@@ -47,7 +47,7 @@ class FreshnessRule:
             return Freshness.EXEMPT
         if due < as_of:
             return Freshness.OVERDUE
-        if due <= as_of + timedelta(days=self.config.due_soon_days):
+        if (due - as_of).days <= self.config.due_soon_days:  # no overflow near 9999-12-31
             return Freshness.DUE_SOON
         return Freshness.CURRENT
 

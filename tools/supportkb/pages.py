@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from supportkb.config import KnowledgeBaseConfig
 from supportkb.freshness import Freshness, FreshnessRule
@@ -429,7 +429,7 @@ def review_calendar(site: SiteModel) -> str:
 def _in_bucket(due: date, as_of: date, low: int | None, high: int) -> bool:
     if low is None:
         return due < as_of
-    return as_of + timedelta(days=low) <= due <= as_of + timedelta(days=high)
+    return low <= (due - as_of).days <= high
 
 
 REGISTER_COLUMNS = (
