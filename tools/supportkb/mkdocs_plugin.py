@@ -11,6 +11,7 @@ repository files work between site pages. The work is done by plain classes and 
 from __future__ import annotations
 
 import html
+import logging
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -88,8 +89,13 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         self.sources = SiteSources(root, docs_dir, kb.documents, self.config.audience)
         hidden = self.sources.excluded()
         published = tuple(d for d in kb.documents if d.path not in hidden)
+
+        def url_of(site_path: str) -> str:
+            site_file = files.get_file_from_path(site_path)
+            return site_file.url if site_file is not None else site_path
+
         self.site = SiteModel(
-            published, kb.registry, self.kb_config, self.as_of, self.sources.site_path
+            published, kb.registry, self.kb_config, self.as_of, self.sources.site_path, url_of
         )
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
@@ -131,9 +137,10 @@ def _traditional_search(config: Any) -> None:
     if search is None or "jieba_dict" not in search.config:
         return
     try:
-        import jieba  # noqa: F401 (Material segments Chinese only when jieba is installed)
+        import jieba  # Material segments Chinese only when jieba is installed
     except ImportError:
         return
+    jieba.setLogLevel(logging.WARNING)  # its "Loading model cost ..." is not the user's business
     if not search.config.jieba_dict:
         search.config.jieba_dict = str(traditional_dictionary())
     if not search.config.jieba_dict_user:

@@ -10,6 +10,7 @@ to the page being rendered, so that MkDocs resolves and validates them.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import posixpath
@@ -55,6 +56,20 @@ def code(value: object) -> str:
     return f"<code>{html.escape(str(value), quote=True)}</code>"
 
 
+def esc(value: object) -> str:
+    """Front-matter text inside raw HTML."""
+    return html.escape(str(value), quote=True)
+
+
+def relative_url(target: str, base: str) -> str:
+    """A site URL (`kb/vpn/x/`) as seen from the page at URL `base`."""
+    folder = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
+    relative = posixpath.relpath("/" + target, "/" + folder)
+    if target.endswith("/") or not target:
+        relative = relative.rstrip("/") + "/"
+    return "./" if relative == "./" or relative == "/" else relative
+
+
 def md(value: object) -> str:
     """Front-matter text made inert in Markdown and HTML."""
     text = html.escape(str(value), quote=True).replace("\n", " ")
@@ -70,13 +85,22 @@ class SiteModel:
     config: KnowledgeBaseConfig
     as_of: date  # the build date; pages carry due dates so that browsers re-judge them
     site_path: Callable[[str], str]  # repository path -> site source path
+    url_of: Callable[[str], str] = lambda site_path: site_path  # site source path -> site URL
 
     @property
     def rule(self) -> FreshnessRule:
         return FreshnessRule(self.config)
 
+    @functools.cached_property
     def by_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
+
+    def anchor(self, document: Document, from_page: str, text: str | None = None) -> str:
+        """An HTML link to a document (for raw HTML, which MkDocs does not rewrite)."""
+        here = self.url_of(from_page)
+        href = relative_url(self.url_of(self.site_path(document.path)), here)
+        label = text if text is not None else document.title
+        return f'<a href="{html.escape(href, quote=True)}">{esc(label)}</a>'
 
     def link(self, document: Document, from_page: str, text: str | None = None) -> str:
         target = posixpath.relpath(
@@ -86,6 +110,31 @@ class SiteModel:
 
     def page_link(self, page: str, from_page: str, text: str) -> str:
         return f"[{text}]({posixpath.relpath(page, posixpath.dirname(from_page) or '.')})"
+
+    def owner_html(self, owner: str) -> str:
+        name, emails = self._owner_contact(owner)
+        if not emails:
+            return f"{esc(name)} ({code(owner)})"
+        address = esc(",".join(emails))
+        return (
+            f'{esc(name)} ({code(owner)}) · <a href="mailto:{address}">{esc(", ".join(emails))}</a>'
+        )
+
+    def _owner_contact(self, owner: str) -> tuple[str, list[str]]:
+        person = self.registry.people.get(owner)
+        team = self.registry.teams.get(owner)
+        name = person.name if person else team.name if team else owner
+        if person:
+            emails = [person.email]
+        elif team:
+            emails = (
+                [team.email]
+                if team.email
+                else [p.email for p in self.registry.active_members(owner)]
+            )
+        else:
+            emails = []
+        return name, [e for e in emails if e]
 
     def owner_text(self, owner: str) -> str:
         """Name, id and a mailto link (a team without an address: its active members)."""
@@ -119,15 +168,13 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
     drill_due = rule.drill_due(document) if rule.is_held(document) else None
     parts = [
         f'<div class="kb-doc" data-kb-id="{html.escape(document.id)}" '
-        f'data-kb-due-soon-days="{site.config.due_soon_days}" markdown="1">',
-        "",
+        f'data-kb-due-soon-days="{site.config.due_soon_days}">',
         *_banners(site, document, page, review_due, drill_due),
         _panel(site, document, page, review_due, drill_due),
-        "",
         "</div>",
-        "",
     ]
-    return "\n".join(parts)
+    # one raw HTML block, no blank line inside: Markdown passes it through untouched (fast)
+    return "\n".join(parts) + "\n"
 
 
 def _banner(
@@ -143,8 +190,7 @@ def _banner(
     hidden = "" if shown else " hidden"
     return (  # banners say nothing about the content: kept out of the search index
         f'<div class="admonition {level} kb-banner kb-banner--{kind}"{data}{hidden} '
-        'data-search-exclude markdown="1">\n'
-        f'<p class="admonition-title">{title}</p>\n\n{text}\n\n</div>\n'
+        f'data-search-exclude><p class="admonition-title">{title}</p><p>{text}</p></div>'
     )
 
 
@@ -189,9 +235,9 @@ def _banners(
                 "product-outdated",
                 "danger",
                 "與產品版本不符 Out of date with the product",
-                f"本文件適用 {md(entry.product)} {md(entry.versions or '*')}，目前版本為 "
-                f"{md(current)}。Written for {md(entry.product)} {md(entry.versions or '*')}; "
-                f"the current version is {md(current)}.",
+                f"本文件適用 {esc(entry.product)} {esc(entry.versions or '*')}，目前版本為 "
+                f"{esc(current)}。Written for {esc(entry.product)} {esc(entry.versions or '*')}; "
+                f"the current version is {esc(current)}.",
             )
     if document.status in (Status.DRAFT, Status.IN_REVIEW):
         yield _banner(
@@ -206,7 +252,7 @@ def _banners(
         text = "本文件已停止維護。This document is retired."
         if successor is not None:
             label = f"{successor.id} {successor.title}"
-            text += f" 請改用 Use instead: {site.link(successor, page, label)}"
+            text += f" 請改用 Use instead: {site.anchor(successor, page, label)}"
         yield _banner("retired", "failure", STATUS_NAMES[document.status], text)
 
 
@@ -217,21 +263,21 @@ def _panel(
         ("編號 ID", f"{code(document.id)}"),
         (
             "類型 Type",
-            TYPE_NAMES[document.type] + (f" · {md(document.kind)}" if document.kind else ""),
+            TYPE_NAMES[document.type] + (f" · {esc(document.kind)}" if document.kind else ""),
         ),
         ("狀態 Status", STATUS_NAMES[document.status]),
-        ("負責人 Owner", site.owner_text(document.owner)),
+        ("負責人 Owner", site.owner_html(document.owner)),
     ]
 
     def value(text: object) -> str | None:
-        return md(text) if text else None
+        return esc(text) if text else None
 
     optional = [
         ("版本 Version", value(document.version)),
         ("生效日 Effective", value(document.effective)),
         (
             "核准人 Approved by",
-            site.owner_text(document.approved_by) if document.approved_by else None,
+            site.owner_html(document.approved_by) if document.approved_by else None,
         ),
         ("最近複審 Last reviewed", value(document.last_reviewed)),
         ("下次複審 Next review", value(review_due)),
@@ -240,7 +286,7 @@ def _panel(
         ("標籤 Tags", " ".join(f"{code(tag)}" for tag in document.tags) or None),
         (
             "適用 Applies to",
-            ", ".join(f"{md(a.product)} {md(a.versions or '*')}" for a in document.applies_to)
+            ", ".join(f"{esc(a.product)} {esc(a.versions or '*')}" for a in document.applies_to)
             or None,
         ),
     ]
@@ -248,26 +294,24 @@ def _panel(
     related = _related(site, document, page)
     if related:
         rows.append(("相關文件 Related", related))
-    lines = ["| | |", "| --- | --- |", *(f"| {name} | {value} |" for name, value in rows)]
+    table = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
     prefix, _, number = document.id.partition("-")  # the browser's search splits KB-0002
     words = (document.id, prefix + number, number, *document.tags)
     keys = " ".join(html.escape(str(word)) for word in words)
     return (  # the panel's labels are noise to search; the id and tags are not
-        '<div class="kb-meta" data-search-exclude markdown="1">\n\n'
-        + "\n".join(lines)
-        + "\n\n</div>\n"
-        f'<p class="kb-search-keys" hidden>{keys}</p>\n'
+        f'<div class="kb-meta" data-search-exclude><table><tbody>{table}</tbody></table></div>\n'
+        f'<p class="kb-search-keys" hidden>{keys}</p>'
     )
 
 
 def _related(site: SiteModel, document: Document, page: str) -> str:
-    known = site.by_id()
+    known = site.by_id
     links = [
-        site.link(known[i], page, f"{i} {known[i].title}") for i in document.related if i in known
+        site.anchor(known[i], page, f"{i} {known[i].title}") for i in document.related if i in known
     ]
     if document.supersedes in known:
         old = known[str(document.supersedes)]
-        links.append("取代 Supersedes " + site.link(old, page, f"{old.id} {old.title}"))
+        links.append("取代 Supersedes " + site.anchor(old, page, f"{old.id} {old.title}"))
     return "<br>".join(links)
 
 
@@ -491,7 +535,7 @@ def register_page(site: SiteModel) -> str:
         "下次複審 Next review",
     )
     lines += ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
-    by_id = site.by_id()
+    by_id = site.by_id
     for row in register_rows(site):
         cells = [
             f"{code(row[0])}",
