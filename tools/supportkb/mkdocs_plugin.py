@@ -91,8 +91,10 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         published = tuple(d for d in kb.documents if d.path not in hidden)
 
         def url_of(site_path: str) -> str:
-            site_file = files.get_file_from_path(site_path)
-            return site_file.url if site_file is not None else site_path
+            site_file = files.get_file_from_path(site_path) or File(
+                site_path, None, config.site_dir, config.use_directory_urls
+            )  # a generated page not added yet: its URL all the same
+            return str(site_file.url)
 
         self.site = SiteModel(
             published, kb.registry, self.kb_config, self.as_of, self.sources.site_path, url_of

@@ -332,6 +332,7 @@ def _document_table(
     page: str,
     columns: tuple[str, ...] = ("id", "title", "status", "owner", "due"),
 ) -> list[str]:
+    """An HTML table (one line: Markdown passes raw HTML through without parsing it)."""
     headers = {
         "id": "編號 ID",
         "title": "標題 Title",
@@ -348,24 +349,23 @@ def _document_table(
     rule = site.rule
     cells: dict[str, Callable[[Document], str]] = {
         "id": lambda d: f"{code(d.id)}",
-        "title": lambda d: site.link(d, page),
+        "title": lambda d: site.anchor(d, page),
         "status": lambda d: STATUS_NAMES[d.status],
-        "owner": lambda d: md(d.owner),
-        "due": lambda d: md(rule.review_due(d) or "–") if rule.is_held(d) else "–",
-        "version": lambda d: md(d.version or "–"),
-        "effective": lambda d: md(d.effective or "–"),
-        "approved": lambda d: md(d.approved_by or "–"),
-        "last_drill": lambda d: md(d.last_drill.date if d.last_drill else "–"),
-        "next_drill": lambda d: md(rule.drill_due(d) or "–"),
-        "category": lambda d: md(d.category or "–"),
+        "owner": lambda d: esc(d.owner),
+        "due": lambda d: esc(rule.review_due(d) or "–") if rule.is_held(d) else "–",
+        "version": lambda d: esc(d.version or "–"),
+        "effective": lambda d: esc(d.effective or "–"),
+        "approved": lambda d: esc(d.approved_by or "–"),
+        "last_drill": lambda d: esc(d.last_drill.date if d.last_drill else "–"),
+        "next_drill": lambda d: esc(rule.drill_due(d) or "–"),
+        "category": lambda d: esc(d.category or "–"),
     }
-    lines = [
-        "| " + " | ".join(headers[c] for c in columns) + " |",
-        "| " + " | ".join("---" for _ in columns) + " |",
-    ]
-    for document in sorted(documents, key=lambda d: d.id):
-        lines.append("| " + " | ".join(cells[c](document) for c in columns) + " |")
-    return lines
+    head = "".join(f"<th>{headers[c]}</th>" for c in columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{cells[c](d)}</td>" for c in columns) + "</tr>"
+        for d in sorted(documents, key=lambda d: d.id)
+    )
+    return [f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"]
 
 
 def catalog_page(site: SiteModel, doc_type: DocType) -> str:
@@ -429,9 +429,11 @@ def tags_page(site: SiteModel) -> str:
     lines = ["# 標籤 Tags", ""]
     for tag, members in sorted(by_tag.items(), key=lambda item: item[0].casefold()):
         lines += [f"## {md(tag)}", ""]
-        lines += [
-            f"- {code(d.id)} {site.link(d, TAGS_PAGE)}" for d in sorted(members, key=lambda d: d.id)
-        ]
+        items = "".join(
+            f"<li>{code(d.id)} {site.anchor(d, TAGS_PAGE)}</li>"
+            for d in sorted(members, key=lambda d: d.id)
+        )
+        lines.append(f"<ul>{items}</ul>")
         lines.append("")
     return "\n".join(lines)
 
@@ -534,15 +536,17 @@ def register_page(site: SiteModel) -> str:
         "最近複審 Last reviewed",
         "下次複審 Next review",
     )
-    lines += ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
     by_id = site.by_id
+    rows = []
     for row in register_rows(site):
         cells = [
-            f"{code(row[0])}",
-            site.link(by_id[row[0]], REGISTER_PAGE),
-            *(md(v or "–") for v in row[2:10]),
+            code(row[0]),
+            site.anchor(by_id[row[0]], REGISTER_PAGE),
+            *(esc(v or "–") for v in row[2:10]),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    head = "".join(f"<th>{column}</th>" for column in columns)
+    lines.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     return "\n".join([*lines, ""])
 
 

@@ -2,8 +2,9 @@
 
 jieba's PyPI package ships a dictionary of mostly Simplified words, so Material's search cuts
 依緊急應變計畫 into 依緊|急應|變計. This module converts the shipped dictionary with OpenCC
-(`s2twp`: Simplified to Taiwan Traditional, phrases included), keeps both forms, and adds a
-small list of IT-support words (`data/it-terms.zh-TW.txt`). The result is cached per user.
+(`s2twp`: Simplified to Taiwan Traditional, phrases included) and adds a small list of
+IT-support words (`data/it-terms.zh-TW.txt`). Only the Traditional dictionary is kept: it is no
+bigger than jieba's own, so loading it costs no more. The result is cached per user.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def traditional_dictionary() -> Path:
     import opencc
 
     source = Path(jieba.__file__).parent / "dict.txt"
-    stamp = f"{getattr(jieba, '__version__', '')}|{opencc.__file__}|{source.stat().st_size}"
+    stamp = f"2|{getattr(jieba, '__version__', '')}|{opencc.__file__}|{source.stat().st_size}"
     target = (
         cache_directory() / f"jieba-zh-hant-{hashlib.sha256(stamp.encode()).hexdigest()[:12]}.txt"
     )
@@ -33,7 +34,7 @@ def traditional_dictionary() -> Path:
     text = source.read_text(encoding="utf-8")
     converted = opencc.OpenCC("s2twp").convert(text)
     words: dict[str, tuple[int, str]] = {}
-    for line in (*text.splitlines(), *converted.splitlines()):
+    for line in converted.splitlines():  # the knowledge base is Traditional: one dictionary
         parts = line.split(" ")
         if len(parts) >= 2 and parts[1].isdigit():
             word, count, tag = parts[0], int(parts[1]), parts[2] if len(parts) > 2 else "x"
