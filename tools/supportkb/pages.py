@@ -138,20 +138,7 @@ class SiteModel:
 
     def owner_text(self, owner: str) -> str:
         """Name, id and a mailto link (a team without an address: its active members)."""
-        person = self.registry.people.get(owner)
-        team = self.registry.teams.get(owner)
-        name = person.name if person else team.name if team else owner
-        if person:
-            emails = [person.email]
-        elif team:
-            emails = (
-                [team.email]
-                if team.email
-                else [p.email for p in self.registry.active_members(owner)]
-            )
-        else:
-            emails = []
-        emails = [e for e in emails if e]
+        name, emails = self._owner_contact(owner)
         if not emails:
             return f"{md(name)} ({code(owner)})"
         address = html.escape(",".join(emails), quote=True)

@@ -8,17 +8,12 @@ from pathlib import Path
 import click
 
 from supportkb.build import build_site
-from supportkb.commands.options import IsoDate, root_option
+from supportkb.commands.options import as_of_option, root_option
 from supportkb.site import AUDIENCES
 
 
 @click.command("build")
-@click.option(
-    "--as-of",
-    type=IsoDate(),
-    default=None,
-    help="Judge freshness as of this date (default: today).",
-)
+@as_of_option
 @click.option(
     "--site-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write the site."
 )

@@ -8,19 +8,14 @@ from pathlib import Path
 import click
 
 from supportkb.check import check
-from supportkb.commands.options import IsoDate, root_option
+from supportkb.commands.options import as_of_option, root_option
 from supportkb.formats import FORMATTERS
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
 @root_option
-@click.option(
-    "--as-of",
-    type=IsoDate(),
-    default=None,
-    help="Judge freshness as of this date (default: today).",
-)
+@as_of_option
 @click.option(
     "--format",
     "output_format",

@@ -48,3 +48,13 @@ def root_option(command: F) -> F:
         callback=_resolve_root,
         help="The knowledge base checkout to work on (default: the current directory).",
     )(command)
+
+
+def as_of_option(command: F) -> F:
+    """`--as-of DATE`: judge freshness as of a date (tests and reruns pass one)."""
+    return click.option(
+        "--as-of",
+        type=IsoDate(),
+        default=None,
+        help="Judge freshness as of this date (default: today).",
+    )(command)

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import click
 
-from supportkb.commands.options import IsoDate, root_option
+from supportkb.commands.options import as_of_option, root_option
 from supportkb.knowledge_base import load_knowledge_base
 from supportkb.report import FORMATS, build_report
 
 
 @click.command("report")
-@click.option(
-    "--as-of", type=IsoDate(), default=None, help="Report as of this date (default: today)."
-)
+@as_of_option
 @click.option(
     "--format",
     "output_format",
