@@ -43,9 +43,6 @@ class KnowledgeBase:
     def documents(self) -> tuple[Document, ...]:
         return tuple(r.document for r in self.files.values() if r.document is not None)
 
-    def by_id(self, doc_id: str) -> Document | None:
-        return next((d for d in self.documents if d.id == doc_id), None)
-
 
 _ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z]+-\d+)", re.MULTILINE)
 

@@ -131,12 +131,6 @@ def normalise_heading(text: str) -> str:
     return _NUMBERING.sub("", text, count=1).strip().casefold()
 
 
-def section_present(
-    key: str, headings: Iterable[Heading], aliases: Mapping[str, tuple[str, ...]] = SECTION_ALIASES
-) -> bool:
-    return _present(key, tuple(normalise_heading(h.text) for h in headings), aliases)
-
-
 def _present(key: str, normalised: tuple[str, ...], aliases: Mapping[str, tuple[str, ...]]) -> bool:
     prefixes = _prefixes(aliases.get(key, (key,)))
     return any(heading.startswith(prefixes) for heading in normalised)
