@@ -105,8 +105,14 @@ def read_body(body: str, first_line: int) -> BodyFacts:
     """Scan the whole body with a few regular expressions (one pass each, not per line)."""
     fenced = _fenced_spans(body) if "``" in body or "~~~" in body else []
 
+    counted = [0, first_line]  # position and line reached so far: matches come in order
+
     def line_of(position: int) -> int:
-        return first_line + body.count("\n", 0, position)
+        if position < counted[0]:
+            counted[:] = [0, first_line]
+        counted[1] += body.count("\n", counted[0], position)
+        counted[0] = position
+        return counted[1]
 
     def in_code(position: int) -> bool:
         if any(start <= position < end for start, end in fenced):
@@ -119,6 +125,7 @@ def read_body(body: str, first_line: int) -> BodyFacts:
         for match in _HEADING.finditer("\n" + body)  # a match starts at the newline before
         if not fenced or not in_code(match.start())
     )
+    counted[:] = [0, first_line]
     found = [*_INLINE_LINK.finditer(body)] if "](" in body else []
     if "]:" in body:
         found.extend(_REFERENCE_DEFINITION.finditer(body))
