@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import click
 import pytest
@@ -162,3 +163,14 @@ def test_running_from_a_subfolder_finds_the_knowledge_base(
     monkeypatch.chdir(kb.root / "kb/vpn")
     result = CliRunner().invoke(cli, ["check", "error-809.md", "--as-of", "2026-11-24"])
     assert result.exit_code == 1 and "owner-unknown" in result.output
+
+
+def test_files_from_a_list(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    kb.article("kb/vpn/a.md", owner="nobody")
+    kb.article("kb/vpn/b.md", id="KB-0002")
+    listing = tmp_path / "changed.txt"
+    listing.write_text("kb/vpn/b.md\n\n", encoding="utf-8")
+    assert run(kb, "check", "--as-of", "2026-11-24", "--files-from", str(listing)).exit_code == 0
+    listing.write_text("", encoding="utf-8")
+    empty = run(kb, "check", "--files-from", str(listing))
+    assert empty.exit_code == 0 and "no files to check" in empty.output

@@ -208,3 +208,60 @@ def test_broken_link_fails_the_strict_build(site_kb: KnowledgeBaseFactory, tmp_p
     site_kb.write("docs/extra.md", "# x\n\n[gone](nowhere.md)\n")
     with pytest.raises(FatalError, match="could not be built"):
         build_site(site_kb.root, date(2026, 11, 24), tmp_path / "site")
+
+
+def test_visibility_fails_closed(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    site_kb.write(
+        "kb/vpn/broken.md",
+        "---\nid: KB-0009\ntitle: 機密 OKAPI-3\nvisibility: restricted\n"
+        "tags: [a, b\n---\n# 機密 OKAPI-3\n",
+    )
+    site_kb.write(
+        "kb/vpn/typo.md",
+        "---\nid: KB-0010\ntitle: 機密 OKAPI-3\nstatus: published\n"
+        "owner: alice\nlast_reviewed: 2026-10-01\nvisibility: Restricted\n---\n# OKAPI-3\n",
+    )
+    site_kb.write("kb/vpn/README.md", "# 給維護者看的 OKAPI-3\n")
+    site = build_site(site_kb.root, date(2026, 11, 24), tmp_path / "site", strict=False).site_dir
+    leaks = [p for p in site.rglob("*") if p.is_file() and b"OKAPI" in p.read_bytes()]
+    assert leaks == []
+
+
+def test_drill_reports_follow_their_plan(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    plan = (
+        "---\nid: EP-0001\ntitle: 停電\nstatus: published\nowner: alice\nversion: '1'\n"
+        "last_reviewed: 2026-10-01\nvisibility: {visibility}\ndrills:\n  - {{date: 2026-09-01, "
+        "scenario: 停電演練, report: drills/r.md}}\n---\n# 停電\n"
+    )
+    site_kb.write("sops/emergency/drills/r.md", "# 演練報告 HIPPO-9\n")
+    site_kb.write("sops/emergency/plan.md", plan.format(visibility="internal"))
+    internal = build_site(site_kb.root, date(2026, 11, 24), tmp_path / "a").site_dir
+    assert (internal / "sops/emergency/drills/r/index.html").is_file()
+    public = build_site(
+        site_kb.root, date(2026, 11, 24), tmp_path / "b", audience="public", strict=False
+    ).site_dir
+    assert not any(b"HIPPO" in p.read_bytes() for p in public.rglob("*") if p.is_file())
+
+
+def test_edit_links_are_quoted(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    site_kb.article('kb/vpn/q" onmouseover="alert(9).md', id="KB-0020")
+    site = build_site(site_kb.root, date(2026, 11, 24), tmp_path / "site", strict=False).site_dir
+    pages = [p.read_text(encoding="utf-8") for p in site.rglob("index.html")]
+    assert not any('onmouseover="alert(9)' in page for page in pages)
+
+
+def test_kb_build_shows_why_the_site_failed(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    site_kb.write("docs/extra.md", "# x\n\n[gone](nowhere.md)\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            "-C",
+            str(site_kb.root),
+            "--as-of",
+            "2026-11-24",
+            "--site-dir",
+            str(tmp_path / "site"),
+        ],
+    )
+    assert result.exit_code == 1 and "nowhere.md" in result.output

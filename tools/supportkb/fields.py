@@ -413,7 +413,7 @@ def build_document(
         version=values.get("version"),
         effective=values.get("effective"),
         approved_by=values.get("approved_by"),
-        visibility=Visibility(values.get("visibility", Visibility.INTERNAL.value)),
+        visibility=_visibility(front_matter, values),
         applies_to=values.get("applies_to", ()),
         related=values.get("related", ()),
         supersedes=values.get("supersedes"),
@@ -423,6 +423,13 @@ def build_document(
         field_lines=dict(key_lines),
     )
     return document, findings
+
+
+def _visibility(front_matter: Mapping[str, Any], values: Mapping[str, Any]) -> Visibility:
+    """Fails closed: a visibility that is written but not understood counts as restricted."""
+    if "visibility" in values:
+        return Visibility(values["visibility"])
+    return Visibility.RESTRICTED if "visibility" in front_matter else Visibility.INTERNAL
 
 
 def _unknown_field(path: str, line: int, key: str) -> Finding:

@@ -16,6 +16,7 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -86,9 +87,10 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         except FatalError as exc:
             raise PluginError(f"supportkb: {exc}") from exc
         docs_dir = Path(config.docs_dir).resolve().relative_to(root.resolve()).as_posix()
-        self.sources = SiteSources(root, docs_dir, kb.documents, self.config.audience)
+        unreadable = tuple(path for path, result in kb.files.items() if result.document is None)
+        self.sources = SiteSources(root, docs_dir, kb.documents, self.config.audience, unreadable)
         hidden = self.sources.excluded()
-        published = tuple(d for d in kb.documents if d.path not in hidden)
+        published = self.sources.published()
 
         def url_of(site_path: str) -> str:
             site_file = files.get_file_from_path(site_path) or File(
@@ -166,9 +168,9 @@ def escape_values(meta: dict[str, Any]) -> dict[str, Any]:
 
 def _edit_url(config: Any, repo_path: str) -> str | None:
     """ "Edit this page" goes to the real source file, wherever it lives in the repository."""
-    if not config.repo_url:
+    if not config.repo_url or config.edit_uri == "":  # MkDocs' way to turn edit links off
         return None
     edit_uri = (config.edit_uri or "edit/main/docs/").rstrip("/")
     docs = "/" + Path(config.docs_dir).name
     branch_path = edit_uri.removesuffix(docs) if edit_uri.endswith(docs) else edit_uri
-    return f"{config.repo_url.rstrip('/')}/{branch_path}/{repo_path}"
+    return f"{config.repo_url.rstrip('/')}/{branch_path}/{quote(repo_path)}"

@@ -9,7 +9,6 @@ turns them into links between site pages. Nothing here knows about MkDocs.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -37,23 +36,36 @@ class SiteSources:
     docs_dir: str  # relative to the root, e.g. "docs"
     documents: tuple[Document, ...]
     audience: str = "internal"
+    unreadable: tuple[str, ...] = ()  # document files whose front-matter could not be read
 
     def excluded(self) -> set[str]:
-        """Repository paths of documents this audience must not see."""
+        """Repository paths of documents this audience must not see. Visibility fails closed:
+        a document whose front-matter cannot be read is never published."""
         visible = _VISIBLE[self.audience]
-        return {d.path for d in self.documents if d.visibility not in visible}
+        return {d.path for d in self.documents if d.visibility not in visible} | set(
+            self.unreadable
+        )
+
+    def published(self) -> tuple[Document, ...]:
+        hidden = self.excluded()
+        return tuple(d for d in self.documents if d.path not in hidden)
 
     def outside_files(self) -> Iterator[tuple[str, str]]:
-        """(site path, absolute source path) of every file to publish from kb/ and sops/."""
-        hidden = self.excluded()
-        for top in (ARTICLES_DIR, SOPS_DIR):
-            for folder, subfolders, names in os.walk(self.root / top):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
-                base = Path(folder).relative_to(self.root).as_posix()
-                for name in sorted(names):
-                    path = f"{base}/{name}"
-                    if not name.startswith((".", "_")) and path not in hidden:
-                        yield path, str(self.root / path)
+        """(site path, absolute source path) of the files to publish from kb/ and sops/: the
+        published documents, and the other files (images, drill reports) they refer to."""
+        wanted: set[str] = set()
+        for document in self.published():
+            folder = posixpath.dirname(document.path)
+            wanted.add(document.path)
+            targets = [link.target for link in document.links]
+            targets += [drill.report for drill in document.drills]
+            wanted.update(posixpath.normpath(posixpath.join(folder, t)) for t in targets)
+        for path in sorted(wanted):
+            if (
+                path.startswith((ARTICLES_DIR + "/", SOPS_DIR + "/"))
+                and (self.root / path).is_file()
+            ):
+                yield path, str(self.root / path)
 
     def site_path(self, repo_path: str) -> str:
         prefix = self.docs_dir.rstrip("/") + "/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def build_command(
     Findings are listed but do not stop the build: stale documents are published with banners.
     Exit code 1 only when the site cannot be built.
     """
+    _show_mkdocs_messages()
     result = build_site(
         root, as_of or date.today(), site_dir, strict=not no_strict, audience=audience
     )
@@ -42,3 +44,15 @@ def build_command(
         err=True,
     )
     click.echo(f"site built in {result.site_dir}")
+
+
+def _show_mkdocs_messages() -> None:
+    """MkDocs reports broken links through logging: show its warnings on stderr."""
+    logger = logging.getLogger("mkdocs")
+    for old in [h for h in logger.handlers if getattr(h, "supportkb", False)]:
+        logger.removeHandler(old)  # one handler, on the current stderr
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    handler.setLevel(logging.WARNING)
+    handler.supportkb = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)

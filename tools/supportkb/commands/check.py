@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -24,6 +25,11 @@ from supportkb.formats import FORMATTERS
     show_default=True,
     help="text for people, json for tools, github for annotations, junit for CI dashboards.",
 )
+@click.option(
+    "--files-from",
+    type=click.File("r", encoding="utf-8"),
+    help="Check the files listed in this file, one per line (e.g. a pull request's changes).",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-cache", is_flag=True, help="Re-read every file instead of using the cache.")
 def check_command(
@@ -31,6 +37,7 @@ def check_command(
     root: Path,
     as_of: date | None,
     output_format: str,
+    files_from: TextIO | None,
     strict: bool,
     no_cache: bool,
 ) -> None:
@@ -40,6 +47,11 @@ def check_command(
     still see the whole knowledge base. Exit code 0 when clean, 1 on errors (or on warnings
     with --strict), 2 on bad usage or an unreadable mkdocs.yml/owners.yml.
     """
+    if files_from is not None:
+        paths += tuple(line.strip() for line in files_from if line.strip())
+        if not paths:
+            click.echo("no files to check")
+            return
     result = check(root, as_of or date.today(), paths, use_cache=not no_cache)
     click.echo(FORMATTERS[output_format](result))
     if result.failed(strict):
