@@ -90,7 +90,7 @@ def test_bump_raises_the_version_and_adds_a_revision_row(kb: KnowledgeBaseFactor
         "| 1.3 | 2026-11-24 | 更新 VPN 7.2 步驟 | 待核准 pending |\n" in text
     )
     assert text.endswith("附錄：本文後面的內容不動。\n")
-    review(kb, "SOP-0001", "--by", "alice", "--date", "2026-11-25", "--bump", "major")
+    review(kb, "SOP-0001", "--by", "alice", "--date", "2026-11-23", "--bump", "major")
     assert 'version: "2.0"' in path.read_text(encoding="utf-8")
 
 
@@ -202,3 +202,42 @@ def test_note_needs_bump(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     code, output = review(kb, "KB-0001", "--by", "bob", "--note", "x")
     assert code == 2 and "--bump" in output
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("last_reviewed:\nreviewers:\n", "last_reviewed: 2026-11-24\nreviewers: [bob]\n"),
+        ("last_reviewed: ~\nreviewers: ~\n", "last_reviewed: 2026-11-24\nreviewers: [bob]\n"),
+        ("reviewers: ''\n", "reviewers: [bob]\nlast_reviewed: 2026-11-24\n"),
+    ],
+)
+def test_empty_values_are_filled_in(kb: KnowledgeBaseFactory, before: str, after: str) -> None:
+    path = kb.write(
+        "kb/vpn/a.md",
+        "---\nid: KB-0001\ntitle: t\nstatus: draft\nowner: network\n" + before + "---\n",
+    )
+    record_review(kb.root, "KB-0001", "bob", date(2026, 11, 24))
+    text = path.read_text(encoding="utf-8")
+    assert all(line in text for line in after.splitlines()), text
+
+
+def test_flow_mapping_front_matter_is_refused_cleanly(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write(
+        "kb/vpn/a.md", "---\n{id: KB-0001, title: t, status: draft, owner: network}\n---\n"
+    )
+    with pytest.raises(FatalError, match=r"one \{\.\.\.\} mapping"):
+        record_review(kb.root, "KB-0001", "bob", date(2026, 11, 24))
+    assert path.read_text(encoding="utf-8").startswith("---\n{id")
+
+
+def test_a_review_in_the_future_is_refused(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    code, output = review(kb, "KB-0001", "--by", "bob", "--date", "2999-01-01")
+    assert code == 2 and "in the future" in output
+
+
+def test_note_with_a_pipe_keeps_the_table(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write("sops/network.md", SOP_TEXT)
+    record_review(kb.root, "SOP-0001", "bob", date(2026, 11, 24), bump="minor", note="a | b")
+    assert "| 1.3 | 2026-11-24 | a \\| b | 待核准 pending |" in path.read_text(encoding="utf-8")

@@ -61,6 +61,8 @@ class FrontMatterEditor:
         node = yaml.compose(self.normalised[self.front_start : self.front_end], yaml.SafeLoader)
         if not isinstance(node, yaml.MappingNode):
             raise FatalError("the front-matter is not a set of 'key: value' fields")
+        if node.flow_style:
+            raise FatalError("the front-matter is one {...} mapping; write a 'key: value' per line")
         self.mapping = node
 
     # --- lookups --------------------------------------------------------------------------
@@ -85,9 +87,13 @@ class FrontMatterEditor:
             self._insert_line(f"{key}: {rendered}", after)
         elif isinstance(node, yaml.ScalarNode):
             start, end = self._span(node)
-            self.edits.append(_Edit(start, end, rendered))
+            self.edits.append(_Edit(start, end, self._after_colon(start, rendered)))
         else:
             raise FatalError(f"'{key}' is not a single value; fix it by hand")
+
+    def _after_colon(self, start: int, text: str) -> str:
+        """An empty value (`key:`) gets the space YAML needs after the colon."""
+        return " " + text if self.normalised[start - 1 : start] == ":" else text
 
     def add_to_list(self, key: str, item: str, after: tuple[str, ...] = ()) -> None:
         """Add `item` to the list under `key` (flow or block style) unless it is there."""
@@ -99,7 +105,9 @@ class FrontMatterEditor:
                 return
             start, end = self._span(node)
             old = self.normalised[start:end]
-            self.edits.append(_Edit(start, end, f"[{old}, {quoted(item, None)}]"))
+            empty = node.tag == "tag:yaml.org,2002:null" or node.value == ""
+            listed = f"[{quoted(item, None)}]" if empty else f"[{old}, {quoted(item, None)}]"
+            self.edits.append(_Edit(start, end, self._after_colon(start, listed)))
         elif isinstance(node, yaml.SequenceNode):
             if any(isinstance(n, yaml.ScalarNode) and n.value == item for n in node.value):
                 return

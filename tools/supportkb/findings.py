@@ -30,6 +30,12 @@ class Finding:
 fast_pickle(Finding)
 
 
+def spreadsheet_cell(text: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them (CSV
+    exports carry front-matter text, which anyone can write)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def error(path: str, line: int, code: str, message: str, hint: str = "") -> Finding:
     return Finding(path, line, Severity.ERROR, code, message, hint)
 

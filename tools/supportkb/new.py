@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import re
 from collections.abc import Iterator
@@ -89,7 +88,7 @@ def front_matter(request: NewDocument, doc_id: str, owner: str, today: date) -> 
     if request.doc_type is DocType.ARTICLE:
         lines.append(f"kind: {request.kind}")
     elif request.category:
-        lines.append(f"category: {request.category}")
+        lines.append(f"category: {quoted(request.category, None)}")
     if request.doc_type is not DocType.ARTICLE:
         lines.append('version: "0.1"')
     if request.doc_type is DocType.EMERGENCY_PLAN:
@@ -145,11 +144,21 @@ def _body(root: Path, request: NewDocument, doc_id: str, today: date) -> str:
 
 @contextlib.contextmanager
 def _lock(root: Path) -> Iterator[None]:
-    """Two `kb new` at once in the same checkout take ids one after the other."""
-    folder = cache_directory()
-    folder.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    with open(folder / f"{name}.new.lock", "w") as handle:
+    """Two `kb new` at once in the same checkout take ids one after the other. The lock file
+    is in the checkout's .git folder (shared by everyone working in it), else in the cache."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; the exclusive create never overwrites
+        yield
+        return
+    git = root / ".git"
+    if git.is_dir():
+        path = git / "supportkb-new.lock"
+    else:
+        folder = cache_directory()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]}.new.lock"
+    with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from supportkb.config import KnowledgeBaseConfig
+from supportkb.findings import spreadsheet_cell
 from supportkb.freshness import Freshness, FreshnessRule
 from supportkb.model import DocType, Document, Status
 from supportkb.owners import OwnerRegistry
@@ -106,10 +107,10 @@ class SiteModel:
         target = posixpath.relpath(
             self.site_path(document.path), posixpath.dirname(from_page) or "."
         )
-        return f"[{md(text if text is not None else document.title)}]({target})"
+        return f"[{md(text if text is not None else document.title)}](<{target}>)"
 
     def page_link(self, page: str, from_page: str, text: str) -> str:
-        return f"[{text}]({posixpath.relpath(page, posixpath.dirname(from_page) or '.')})"
+        return f"[{text}](<{posixpath.relpath(page, posixpath.dirname(from_page) or '.')}>)"
 
     def owner_html(self, owner: str) -> str:
         name, emails = self._owner_contact(owner)
@@ -542,7 +543,7 @@ def register_csv(site: SiteModel) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REGISTER_COLUMNS)
     for row in register_rows(site):
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return "\ufeff" + out.getvalue()  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
 
 

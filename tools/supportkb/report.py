@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from supportkb.findings import spreadsheet_cell
 from supportkb.freshness import Freshness, FreshnessRule
 from supportkb.knowledge_base import KnowledgeBase
 from supportkb.model import Document, Status
@@ -170,25 +171,10 @@ def as_csv(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "id", "title", "type", "status", "owner", "path", "due", "detail"])
     for i in report.items:
-        writer.writerow(
-            [
-                i.section,
-                i.id,
-                _cell(i.title),
-                i.type,
-                i.status,
-                i.owner,
-                i.path,
-                i.due.isoformat() if i.due else "",
-                _cell(i.detail),
-            ]
-        )
+        due = i.due.isoformat() if i.due else ""
+        row = [i.section, i.id, i.title, i.type, i.status, i.owner, i.path, due, i.detail]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: neutralise them."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def as_markdown(report: Report) -> str:

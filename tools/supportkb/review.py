@@ -10,7 +10,7 @@ from pathlib import Path
 from supportkb.atomic import write_atomic
 from supportkb.body import read_body
 from supportkb.editing import FrontMatterEditor
-from supportkb.errors import FatalError
+from supportkb.errors import FatalError, InvalidUsage
 from supportkb.fields import did_you_mean
 from supportkb.knowledge_base import KnowledgeBase, load_knowledge_base
 from supportkb.model import Document
@@ -39,6 +39,8 @@ def record_review(
     bump: str | None = None,
     note: str | None = None,
 ) -> ReviewRecord:
+    if on > date.today():
+        raise InvalidUsage(f"--date {on} is in the future: a review is recorded once it is done")
     kb = load_knowledge_base(root)
     document = find_document(kb, doc_id)
     person = reviewer or person_for_git_user(kb.registry, root)
@@ -198,5 +200,5 @@ def _row(header: list[str], values: dict[str, str]) -> str:
     for title in header:
         lowered = title.casefold()
         key = next((k for k, words in _COLUMNS if any(w in lowered for w in words)), None)
-        cells.append(values.pop(key, "") if key else "")
+        cells.append(values.pop(key, "").replace("|", "\\|") if key else "")
     return "| " + " | ".join(cells) + " |"
