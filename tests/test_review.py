@@ -128,7 +128,9 @@ def test_refusals(kb: KnowledgeBaseFactory, args: list[str], message: str) -> No
 def test_a_file_that_does_not_parse_is_refused(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     kb.write("kb/vpn/bad.md", "---\nid: KB-0002\ntitle: [oops\n---\n")
-    with pytest.raises(FatalError, match="no document has the id KB-0002"):
+    with pytest.raises(
+        FatalError, match=r"kb/vpn/bad\.md:3: KB-0002 is in a file whose front-matter"
+    ):
         record_review(kb.root, "KB-0002", "bob", AS_OF)
 
 

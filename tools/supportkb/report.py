@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
+from urllib.parse import quote
 
 from supportkb.findings import spreadsheet_cell
 from supportkb.freshness import Freshness, FreshnessRule
@@ -189,15 +190,17 @@ def as_markdown(report: Report) -> str:
             continue
         lines += [f"## {title}", ""]
         for owner in sorted({i.owner for i in section}):
+            email = report.owner_emails.get(owner)
             lines.append(
-                f"### {_md(report.owner_names.get(owner, owner))} (`{owner}`)"
-                + (f" · <{report.owner_emails[owner]}>" if report.owner_emails.get(owner) else "")
+                f"### {_md(report.owner_names.get(owner, owner))} (`{_md(owner)}`)"
+                + (f" · [{_md(email)}](mailto:{quote(email, safe='@,')})" if email else "")
             )
             lines.append("")
             for i in (x for x in section if x.owner == owner):
                 due = f" · {i.due}" if i.due else ""
                 lines.append(
-                    f"- **{i.id}** [{_md(i.title)}]({i.path}) · {i.type} · {_md(i.detail)}{due}"
+                    f"- **{_md(i.id)}** [{_md(i.title)}](<{quote(i.path)}>) · {i.type} · "
+                    f"{_md(i.detail)}{due}"
                 )
             lines.append("")
     lines += ["## 健康指標 Health", ""]

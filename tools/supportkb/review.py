@@ -12,7 +12,7 @@ from supportkb.body import read_body
 from supportkb.editing import FrontMatterEditor
 from supportkb.errors import FatalError, InvalidUsage
 from supportkb.fields import did_you_mean
-from supportkb.knowledge_base import KnowledgeBase, load_knowledge_base
+from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files, load_knowledge_base
 from supportkb.model import Document
 from supportkb.owners import OwnerRegistry
 from supportkb.sections import SECTION_ALIASES, normalise_heading
@@ -66,6 +66,14 @@ def record_review(
 
 def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
     matches = [d for d in kb.documents if d.id == doc_id]
+    unreadable = ids_in_unreadable_files(kb.root, kb.files)
+    if not matches and doc_id in unreadable:
+        path = unreadable[doc_id]
+        reason = kb.files[path].findings[0]
+        raise FatalError(
+            f"{path}:{reason.line}: {doc_id} is in a file whose front-matter cannot be read "
+            f"({reason.message}); fix it first (kb check {path})"
+        )
     if not matches:
         hint = did_you_mean(doc_id, [d.id for d in kb.documents])
         raise FatalError(f"no document has the id {doc_id}" + (f"; {hint}" if hint else ""))
