@@ -60,9 +60,19 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-def _load_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> _Tagged:
+class _TaggedMapping(dict):  # type: ignore[type-arg]
+    """A `!!python/object/apply:...` mapping (toc's slugify), written back with its tag."""
+
+    tag = ""
+
+
+def _load_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
+    if isinstance(node, yaml.MappingNode):
+        mapping = _TaggedMapping(loader.construct_mapping(node, deep=True))
+        mapping.tag = "tag:yaml.org,2002:python/" + suffix
+        return mapping
     value = _Tagged(loader.construct_scalar(node))  # type: ignore[arg-type]
-    value.tag = "tag:yaml.org,2002:python/name:" + suffix
+    value.tag = "tag:yaml.org,2002:python/" + suffix
     return value
 
 
@@ -70,8 +80,13 @@ def _dump_tagged(dumper: yaml.SafeDumper, value: _Tagged) -> yaml.Node:
     return dumper.represent_scalar(value.tag, str(value))
 
 
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", _load_tagged)
+def _dump_tagged_mapping(dumper: yaml.SafeDumper, value: _TaggedMapping) -> yaml.Node:
+    return dumper.represent_mapping(value.tag, dict(value))
+
+
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _load_tagged)
 _Dumper.add_representer(_Tagged, _dump_tagged)
+_Dumper.add_representer(_TaggedMapping, _dump_tagged_mapping)
 
 
 def plain_config(repo_config: Path, docs: Path, full_nav: bool) -> str:
