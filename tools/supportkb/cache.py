@@ -79,10 +79,15 @@ class Batch:
 
     paths: tuple[str, ...]
     blob: bytes
+    stamps: tuple[Stamp, ...] = ()  # of the files as they were read
 
     @classmethod
-    def of(cls, paths: Iterable[str], results: list[FileResult]) -> Batch:
-        return cls(tuple(paths), pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    def of(
+        cls, paths: Iterable[str], results: list[FileResult], stamps: Iterable[Stamp] = ()
+    ) -> Batch:
+        return cls(
+            tuple(paths), pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), tuple(stamps)
+        )
 
     def results(self) -> list[FileResult]:
         results: list[FileResult] = pickle.loads(self.blob)
@@ -106,6 +111,10 @@ class ResultCache:
         self._unpacked: dict[int, list[FileResult]] = {}
 
     # per-file results
+
+    def has_files(self) -> bool:
+        """False on a first run: nothing to compare stamps with."""
+        return self.read and self.folder is not None and (self.folder / "files.pickle").is_file()
 
     def file_result(self, relative: str, stamp: Stamp) -> FileResult | None:
         if self._index is None:

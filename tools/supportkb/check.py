@@ -49,17 +49,17 @@ def check(
     """Check the knowledge base at `root`; with `paths`, report only on those files."""
     selected = select(root, paths) if paths else None
     config = load_config(root)
-    inventory = Inventory.take(root)
     cache = ResultCache(root, config.fingerprint(), read=use_cache)
-    key = inventory.key(config, as_of)
-    findings = cache.snapshot(key)
+    inventory = Inventory.take(root, with_stamps=cache.has_files())
+    known = all(stamp is not None for stamp in inventory.stamps.values())
+    findings = cache.snapshot(inventory.key(config, as_of)) if known else None
     if findings is None:
         probe = PathProbe(root)
         with fewer_collections():
             all_findings = _all_findings(inventory, config, as_of, cache, probe)
         findings = tuple(sorted(all_findings, key=lambda f: f.sort_key))
         if inventory.settled and not any(f.code == "unreadable" for f in findings):
-            cache.save_snapshot(key, probe.seen, findings)
+            cache.save_snapshot(inventory.key(config, as_of), probe.seen, findings)
     if selected is not None and not selected & CONFIGURATION_FILES:
         findings = tuple(f for f in findings if f.path in selected)
         return CheckResult(as_of, len(selected & inventory.locations.keys()), findings)

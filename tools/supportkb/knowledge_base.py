@@ -71,30 +71,38 @@ def load_knowledge_base(root: Path, use_cache: bool = True) -> KnowledgeBase:
 
 @dataclass(frozen=True)
 class Inventory:
-    """The documents on disk and their stamps, taken once at the start of a run."""
+    """The documents on disk and their stamps, taken once at the start of a run. Without a
+    cache to compare with (a first run, every CI run), the stamps are left to the worker
+    processes that read the files: 10,000 stat calls are then made in parallel."""
 
     root: Path
-    stamps: dict[str, Stamp]
+    stamps: dict[str, Stamp | None]
     locations: dict[str, Location]
     inputs: dict[str, Stamp]  # other files the findings depend on (owners.yml, CODEOWNERS)
 
     @classmethod
-    def take(cls, root: Path) -> Inventory:
+    def take(cls, root: Path, with_stamps: bool = True) -> Inventory:
         base = str(root)
         locations = {location.path: location for location in discover(root)}
-        stamps = {path: Stamp.of(os.path.join(base, path)) for path in locations}
+        stamps: dict[str, Stamp | None] = {
+            path: Stamp.of(os.path.join(base, path)) if with_stamps else None for path in locations
+        }
         inputs = {name: Stamp.of(os.path.join(base, name)) for name in INPUT_FILES}
         return cls(root, stamps, locations, inputs)
 
     @property
     def settled(self) -> bool:
         inputs = all(stamp.settled or stamp.size < 0 for stamp in self.inputs.values())
-        return inputs and all(stamp.settled for stamp in self.stamps.values())
+        return inputs and all(stamp is not None and stamp.settled for stamp in self.stamps.values())
 
     def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
         digest = hashlib.sha256(repr((as_of, config, sorted(self.inputs.items()))).encode())
         for path, stamp in self.stamps.items():
-            digest.update(f"{path}\0{stamp}\n".encode())
+            if stamp is None:
+                raise ValueError("stamps are known once the files have been read")
+            digest.update(
+                f"{path}\0{stamp.mtime_ns}\0{stamp.size}\0{stamp.ctime_ns}\0{stamp.inode}\n".encode()
+            )
         return digest.hexdigest()
 
 
@@ -125,7 +133,7 @@ def read_documents(
     results: dict[str, FileResult] = {}
     stale: list[Location] = []
     for path, stamp in inventory.stamps.items():
-        cached = cache.file_result(path, stamp)
+        cached = cache.file_result(path, stamp) if stamp is not None else None
         if cached is None:
             stale.append(inventory.locations[path])
         else:
@@ -133,12 +141,14 @@ def read_documents(
             each(cached)
     batches = []
     for batch in _analyse(inventory.root, stale, sections):
-        for path, result in zip(batch.paths, batch.results(), strict=True):
+        for path, result, stamp in zip(batch.paths, batch.results(), batch.stamps, strict=True):
             results[path] = result
+            inventory.stamps[path] = inventory.stamps[path] or stamp
             each(result)
         batches.append(batch)
     ordered = {path: results[path] for path in inventory.stamps}
-    cache.save_files(inventory.stamps, ordered, batches)
+    stamps = {path: stamp for path, stamp in inventory.stamps.items() if stamp is not None}
+    cache.save_files(stamps, ordered, batches)
     return ordered
 
 
@@ -160,5 +170,7 @@ def _analyse(root: Path, locations: list[Location], sections: SectionRules) -> I
 
 
 def _analyse_batch(root: Path, locations: list[Location], sections: SectionRules) -> Batch:
+    # each stamp is taken before the file is read: a change while reading shows next time
+    stamps = [Stamp.of(os.path.join(root, location.path)) for location in locations]
     results = [analyse_file(root, location, sections) for location in locations]
-    return Batch.of((location.path for location in locations), results)
+    return Batch.of((location.path for location in locations), results, stamps)
