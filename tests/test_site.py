@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -74,6 +75,11 @@ def site_kb(kb: KnowledgeBaseFactory) -> KnowledgeBaseFactory:
         "# 機密代號 ZEBRA-77\n\nZEBRA-77 只給資安組。\n",
     )
     return kb
+
+
+def kb_build(kb: KnowledgeBaseFactory, tmp_path: Path) -> Any:
+    arguments = ["-C", str(kb.root), "--as-of", "2026-11-24", "--site-dir", str(tmp_path / "site")]
+    return CliRunner().invoke(cli, ["build", *arguments])
 
 
 def html(site: Path, page: str) -> str:
@@ -188,18 +194,7 @@ def test_public_build_has_only_public_documents(
 
 
 def test_kb_build_publishes_stale_documents(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "-C",
-            str(site_kb.root),
-            "--as-of",
-            "2026-11-24",
-            "--site-dir",
-            str(tmp_path / "site"),
-        ],
-    )
+    result = kb_build(site_kb, tmp_path)
     assert result.exit_code == 0, result.output
     assert "kb check: 2 errors" in result.output and (tmp_path / "site/index.html").is_file()
 
@@ -252,16 +247,5 @@ def test_edit_links_are_quoted(site_kb: KnowledgeBaseFactory, tmp_path: Path) ->
 
 def test_kb_build_shows_why_the_site_failed(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
     site_kb.write("docs/extra.md", "# x\n\n[gone](nowhere.md)\n")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "-C",
-            str(site_kb.root),
-            "--as-of",
-            "2026-11-24",
-            "--site-dir",
-            str(tmp_path / "site"),
-        ],
-    )
+    result = kb_build(site_kb, tmp_path)
     assert result.exit_code == 1 and "nowhere.md" in result.output
