@@ -25,10 +25,11 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from supportkb.config import KnowledgeBaseConfig
+from supportkb.document_header import document_header, insert_header
 from supportkb.errors import FatalError
 from supportkb.knowledge_base import load_knowledge_base
 from supportkb.model import Document
-from supportkb.pages import SiteModel, document_header, generated_pages, home_section, insert_header
+from supportkb.pages import SiteModel, generated_pages, home_section
 from supportkb.search_dictionary import traditional_dictionary, user_terms
 from supportkb.site import AUDIENCES, SiteSources
 
