@@ -86,3 +86,21 @@ def test_csv_neutralises_formulas(kb: KnowledgeBaseFactory) -> None:
 def test_empty_knowledge_base_gives_an_empty_report(kb: KnowledgeBaseFactory) -> None:
     payload = json.loads(report(kb, "--format", "json"))
     assert payload["items"] == [] and payload["health"]["by_type"] == []
+
+
+def test_unreadable_files_are_listed_not_lost(kb: KnowledgeBaseFactory) -> None:
+    kb.write("kb/vpn/broken.md", "---\nid: KB-0009\ntitle: [oops\n---\n")
+    payload = json.loads(report(kb, "--format", "json"))
+    [item] = payload["items"]
+    assert (item["section"], item["id"], item["path"]) == (
+        "unreadable",
+        "KB-0009",
+        "kb/vpn/broken.md",
+    )
+    assert item["detail"].startswith("yaml-syntax")
+
+
+def test_json_carries_owner_contacts(kb: KnowledgeBaseFactory) -> None:
+    populated(kb)
+    payload = json.loads(report(kb, "--format", "json"))
+    assert payload["owners"]["alice"] == {"name": "Alice Lin", "email": "alice@example.com"}

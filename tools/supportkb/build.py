@@ -6,7 +6,6 @@ which is what an agent needs to see. Only a site that cannot be built is a failu
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,7 +28,6 @@ def build_site(
     audience: str | None = None,
 ) -> BuildResult:
     result = check(root, as_of)
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException

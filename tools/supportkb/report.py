@@ -19,7 +19,8 @@ from urllib.parse import quote
 
 from supportkb.findings import spreadsheet_cell
 from supportkb.freshness import Freshness, FreshnessRule
-from supportkb.knowledge_base import KnowledgeBase
+from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files
+from supportkb.layout import locate
 from supportkb.model import Document, Status
 
 SECTIONS = {
@@ -28,6 +29,7 @@ SECTIONS = {
     "inactive_owner": "負責人已停用 Owner inactive",
     "drill_overdue": "演練逾期 Drills overdue",
     "product_outdated": "與產品版本不符 Out of date with the product version",
+    "unreadable": "無法讀取 Front-matter that cannot be read",
 }
 
 
@@ -67,6 +69,7 @@ def build_report(kb: KnowledgeBase, as_of: date) -> Report:
     rule = FreshnessRule(kb.config)
     documents = [d for d in kb.documents if d.status is not Status.ARCHIVED]
     items = [item for d in documents for item in _items(d, rule, kb, as_of)]
+    items += _unreadable(kb)
     names = {p.id: p.name for p in kb.registry.people.values()}
     names |= {t.id: t.name for t in kb.registry.teams.values()}
     emails = {p.id: p.email for p in kb.registry.people.values()}
@@ -84,6 +87,30 @@ def build_report(kb: KnowledgeBase, as_of: date) -> Report:
         names,
         emails,
     )
+
+
+def _unreadable(kb: KnowledgeBase) -> list[ReportItem]:
+    """Files that are not in the figures because their front-matter cannot be read."""
+    ids = {path: doc_id for doc_id, path in ids_in_unreadable_files(kb.root, kb.files).items()}
+    items = []
+    for path, result in kb.files.items():
+        if result.document is None:
+            location = locate(path)
+            first = result.findings[0] if result.findings else None
+            items.append(
+                ReportItem(
+                    "unreadable",
+                    ids.get(path, ""),
+                    "",
+                    location.type.value if location else "",
+                    "",
+                    "-",
+                    path,
+                    None,
+                    f"{first.code}: {first.message}" if first else "unreadable",
+                )
+            )
+    return items
 
 
 def _items(
@@ -159,6 +186,13 @@ def as_json(report: Report) -> str:
         "format_version": 1,
         "as_of": report.as_of.isoformat(),
         "items": [{**asdict(i), "due": i.due.isoformat() if i.due else None} for i in report.items],
+        "owners": {
+            owner: {
+                "name": report.owner_names.get(owner, owner),
+                "email": report.owner_emails.get(owner, ""),
+            }
+            for owner in sorted({i.owner for i in report.items} - {"-"})
+        },
         "health": {
             "by_type": [asdict(h) for h in report.by_type],
             "by_owner": [asdict(h) for h in report.by_owner],
