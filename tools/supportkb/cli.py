@@ -7,13 +7,19 @@ errors (`FatalError`) become a message on stderr and an exit code here, in one p
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from supportkb import __version__
+from supportkb.commands.build import build_command
+from supportkb.commands.check import check_command
+from supportkb.commands.codeowners import codeowners_command
+from supportkb.commands.new import new_command
+from supportkb.commands.report import report_command
+from supportkb.commands.review import review_command
+from supportkb.commands.schema import schema_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
@@ -31,28 +37,7 @@ def as_click_exception(exc: FatalError) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-COMMANDS = {  # name -> module: each command is imported only when it runs (fast start-up)
-    "check": "supportkb.commands.check:check_command",
-    "new": "supportkb.commands.new:new_command",
-    "review": "supportkb.commands.review:review_command",
-    "report": "supportkb.commands.report:report_command",
-    "codeowners": "supportkb.commands.codeowners:codeowners_command",
-    "schema": "supportkb.commands.schema:schema_command",
-    "build": "supportkb.commands.build:build_command",
-}
-
-
 class KbGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        module, _, attribute = COMMANDS[cmd_name].partition(":")
-        command: click.Command = getattr(importlib.import_module(module), attribute)
-        return command
-
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -73,6 +58,18 @@ class KbGroup(click.Group):
 def cli(ctx: click.Context, root: Path | None) -> None:
     """supportkb: check, index and publish a support centre's knowledge base."""
     ctx.obj = root
+
+
+for command in (
+    check_command,
+    new_command,
+    review_command,
+    report_command,
+    codeowners_command,
+    schema_command,
+    build_command,
+):
+    cli.add_command(command)
 
 
 def main() -> None:
