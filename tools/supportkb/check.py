@@ -52,14 +52,16 @@ def check(
     cache = ResultCache(root, config.fingerprint(), read=use_cache)
     inventory = Inventory.take(root, with_stamps=cache.has_files())
     known = all(stamp is not None for stamp in inventory.stamps.values())
-    findings = cache.snapshot(inventory.key(config, as_of)) if known else None
+    key = inventory.key(config, as_of) if known else None
+    findings = cache.snapshot(key) if key is not None else None
     if findings is None:
         probe = PathProbe(root)
         with fewer_collections():
             all_findings = _all_findings(inventory, config, as_of, cache, probe)
         findings = tuple(sorted(all_findings, key=lambda f: f.sort_key))
         if inventory.settled and not any(f.code == "unreadable" for f in findings):
-            cache.save_snapshot(inventory.key(config, as_of), probe.seen, findings)
+            key = key or inventory.key(config, as_of)  # first run: stamps are known only now
+            cache.save_snapshot(key, probe.seen, findings)
     if selected is not None and not selected & CONFIGURATION_FILES:
         findings = tuple(f for f in findings if f.path in selected)
         return CheckResult(as_of, len(selected & inventory.locations.keys()), findings)
