@@ -16,10 +16,12 @@ from supportkb import __version__
 from supportkb.commands.build import build_command
 from supportkb.commands.check import check_command
 from supportkb.commands.codeowners import codeowners_command
+from supportkb.commands.index import index_command
 from supportkb.commands.new import new_command
 from supportkb.commands.report import report_command
 from supportkb.commands.review import review_command
 from supportkb.commands.schema import schema_command
+from supportkb.commands.search import search_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
@@ -68,6 +70,8 @@ for command in (
     codeowners_command,
     schema_command,
     build_command,
+    index_command,
+    search_command,
 ):
     cli.add_command(command)
 

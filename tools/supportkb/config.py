@@ -49,6 +49,7 @@ _KNOWN_OPTIONS = {
     "products",
     "required_sections",
     "section_names",
+    "index_dir",  # read by `kb index` and `kb search`: where the search index is kept
 }
 
 
@@ -112,6 +113,20 @@ def load_config(root: Path) -> KnowledgeBaseConfig:
         )
     _, data = read_yaml_file(path, _MkDocsLoader)
     return KnowledgeBaseConfig.from_options(plugin_options(data), path.name)
+
+
+def mkdocs_settings(root: Path) -> dict[str, Any]:
+    """The few site settings other commands need: site_url, use_directory_urls, index_dir."""
+    _, data = read_yaml_file(root / "mkdocs.yml", _MkDocsLoader)
+    data = data if isinstance(data, dict) else {}
+    index_dir = plugin_options(data).get("index_dir")
+    if index_dir is not None and not isinstance(index_dir, str):
+        raise ConfigError("mkdocs.yml: the 'supportkb' option index_dir must be a folder name")
+    return {
+        "site_url": data.get("site_url") if isinstance(data.get("site_url"), str) else "",
+        "use_directory_urls": data.get("use_directory_urls", True) is not False,
+        "index_dir": index_dir,
+    }
 
 
 def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:

@@ -58,3 +58,13 @@ def as_of_option(command: F) -> F:
         default=None,
         help="Judge freshness as of this date (default: today).",
     )(command)
+
+
+def index_dir_option(command: F) -> F:
+    """`--index-dir DIR`: where the search index lives (default: mkdocs.yml's index_dir)."""
+    return click.option(
+        "--index-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The search index folder (default: .kb-index, or index_dir in mkdocs.yml).",
+    )(command)

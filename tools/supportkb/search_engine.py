@@ -1,0 +1,623 @@
+"""The full-text engine: Whoosh (`whoosh-reloaded`), and the only module that imports it.
+
+What the rest of supportkb sees is `Engine` (open, write, search a folder) and plain records:
+`IndexEntry` in, `EngineResults` out. Replacing Whoosh means rewriting this module only.
+
+- Text fields (title, headings, body, tags) are cut by `text_analysis` (OpenCC `tw2sp` +
+  rjieba + sub-words), then lowercased, English stop words removed and English stemmed by
+  Whoosh's own filters. Token offsets are those of the original text, so highlights show it.
+- Keyword fields (id, type, tag, status, owner, product, category, kind, visibility) are the
+  filters of the query syntax: `type:sop`, `tag:vpn`, `owner:network`, `product:ERP`.
+- Ranking: Whoosh's BM25F with per-field weights, then a per-document factor: validated above
+  not validated and drafts, overdue for review and deprecated lower (`RankingRules`).
+- Query words are OR-ed, with a bonus for matching more of them; each word also matches its
+  synonyms and, for a long Chinese word, its dictionary sub-words (both a little lower).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from whoosh import collectors, highlight, index, qparser, query, scoring
+from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from supportkb.text_analysis import synonym_groups, text_analyzer
+
+TEXT_FIELDS = ("title", "headings", "body", "tags")
+FIELD_WEIGHTS = {"id": 8.0, "title": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
+FILTER_FIELDS = ("id", "type", "tag", "status", "owner", "product", "category", "kind")
+# what the query syntax calls a field -> the field that answers it
+_SYNTAX_FIELDS = {"type": "doctype", "owner": "owners", "tags": "tag", "products": "product"}
+FACETS = ("type", "category", "status")
+SYNONYM_BOOST = 0.7
+SUBWORD_BOOST = 0.5
+MAX_EXPANSION = 64  # terms a prefix* or wild?card query may stand for
+UNDATED = 0  # review_due of a document that has none
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One document as the index stores it."""
+
+    path: str
+    id: str
+    title: str
+    type: str
+    status: str
+    owner: str
+    owner_groups: tuple[str, ...]  # the owner and the teams the owner belongs to
+    visibility: str
+    headings: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    category: str = ""
+    kind: str = ""
+    products: tuple[str, ...] = ()
+    version: str = ""
+    last_reviewed: date | None = None
+    review_due: date | None = None  # None: not held to review (draft, retired) or undated
+    url: str = ""
+    digest: str = ""  # of the source file, for incremental builds
+
+
+@dataclass(frozen=True, slots=True)
+class EngineHit:
+    path: str
+    id: str
+    title: str
+    type: str
+    status: str
+    owner: str
+    url: str
+    review_due: date | None
+    score: float
+    snippet: str  # HTML: the original text, escaped, matched words in <mark>
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResults:
+    total: int
+    hits: tuple[EngineHit, ...]
+    suggestion: str | None
+    timed_out: bool = False
+    facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+class QuerySyntaxError(ValueError):
+    """The query could not be understood."""
+
+
+# -- analysis -----------------------------------------------------------------------------
+
+
+class SupportTokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh tokenizer over `text_analysis`: documents get sub-words, queries do not (the
+    query is expanded with them as alternatives instead, see `_Expander`)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for term in text_analyzer().terms(value, with_subwords=mode != "query"):
+            token.text = term.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term.text
+            if positions:
+                token.pos = start_pos + term.position
+            if chars:
+                token.startchar = start_char + term.start
+                token.endchar = start_char + term.end
+            yield token
+
+
+def _text_analyzer() -> Any:
+    return SupportTokenizer() | LowercaseFilter() | StopFilter(renumber=False) | StemFilter()
+
+
+def build_schema() -> Schema:
+    def text(stored: bool = False) -> TEXT:
+        return TEXT(analyzer=_text_analyzer(), stored=stored, phrase=True)
+
+    def keyword() -> KEYWORD:
+        return KEYWORD(stored=True, lowercase=True, commas=True, scorable=True)
+
+    return Schema(
+        path=ID(stored=True, unique=True),
+        id=keyword(),
+        title=text(stored=True),
+        headings=text(),
+        body=text(stored=True),
+        tags=text(),
+        type=KEYWORD(stored=True, lowercase=True, sortable=True),
+        doctype=KEYWORD(lowercase=True, commas=True),
+        tag=keyword(),
+        status=KEYWORD(stored=True, lowercase=True, sortable=True),
+        owner=STORED(),
+        owners=KEYWORD(lowercase=True, commas=True),
+        product=KEYWORD(lowercase=True, commas=True),
+        category=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True),
+        kind=keyword(),
+        visibility=KEYWORD(stored=True, lowercase=True, sortable=True),
+        version=STORED(),
+        url=STORED(),
+        digest=STORED(),
+        last_reviewed=NUMERIC(int, stored=True),
+        review_due=NUMERIC(int, stored=True, sortable=True, default=UNDATED),
+    )
+
+
+_TYPE_NAMES = {
+    "article": "article,kb",
+    "sop": "sop",
+    "emergency-plan": "emergency-plan,ep,plan",
+    "policy": "policy,pol",
+}
+
+
+def _fields_of(entry: IndexEntry) -> dict[str, Any]:
+    return {
+        "path": entry.path,
+        "id": entry.id,
+        "title": entry.title,
+        "headings": entry.headings,
+        "body": entry.body,
+        "tags": " ".join(entry.tags),
+        "type": entry.type,
+        "doctype": _TYPE_NAMES.get(entry.type, entry.type),
+        "tag": ",".join(entry.tags),
+        "status": entry.status,
+        "owner": entry.owner,
+        "owners": ",".join(entry.owner_groups),
+        "product": ",".join(entry.products),
+        "category": ",".join(_category_levels(entry.category)),
+        "kind": entry.kind,
+        "visibility": entry.visibility,
+        "version": entry.version,
+        "url": entry.url,
+        "digest": entry.digest,
+        "last_reviewed": entry.last_reviewed.toordinal() if entry.last_reviewed else UNDATED,
+        "review_due": entry.review_due.toordinal() if entry.review_due else UNDATED,
+    }
+
+
+def _category_levels(category: str) -> list[str]:
+    """`applications/erp` is found by `category:applications` and `category:applications/erp`."""
+    parts = category.split("/") if category else []
+    return ["/".join(parts[: n + 1]) for n in range(len(parts))]
+
+
+# -- ranking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingRules:
+    """Per-document factors applied to the BM25F score."""
+
+    status: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "published": 1.0,
+            "in-review": 0.8,
+            "draft": 0.7,
+            "deprecated": 0.5,
+            "archived": 0.4,
+        }
+    )
+    overdue: float = 0.8  # review overdue: still found, but below current documents
+
+
+class _RankedBM25F(scoring.BM25F):  # type: ignore[misc]
+    use_final = True
+
+    def __init__(self, rules: RankingRules, as_of: date) -> None:
+        super().__init__(B=0.75, K1=1.2, title_B=0.4, tags_B=0.2)
+        self.rules = rules
+        self.today = as_of.toordinal()
+        self._columns: tuple[Any, Any, Any] | None = None
+
+    def final(self, searcher: Any, docnum: int, score: float) -> float:
+        reader = searcher.reader()
+        if self._columns is None or self._columns[0] is not reader:
+            self._columns = (
+                reader,
+                reader.column_reader("status"),
+                reader.column_reader("review_due"),
+            )
+        _, status, due = self._columns
+        factor = self.rules.status.get(status[docnum], 1.0)
+        held = status[docnum] in ("published", "in-review")
+        review_due = due[docnum]
+        if held and review_due != UNDATED and review_due < self.today:
+            factor *= self.rules.overdue
+        return float(score) * factor
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+class Engine:
+    """A Whoosh index in one folder."""
+
+    def __init__(self, folder: Path, handle: Any) -> None:
+        self.folder = folder
+        self._index = handle
+
+    @classmethod
+    def create(cls, folder: Path) -> Engine:
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(folder, index.create_in(str(folder), build_schema()))
+
+    @classmethod
+    def open(cls, folder: Path) -> Engine:
+        return cls(folder, index.open_dir(str(folder)))
+
+    def digests(self) -> dict[str, str]:
+        """path -> digest of every indexed document."""
+        with self._index.searcher() as searcher:
+            return {
+                fields["path"]: fields.get("digest", "")
+                for fields in searcher.reader().iter_docs_stored()
+            }
+
+    def write(
+        self, added: Iterable[IndexEntry], removed: Iterable[str], processes: int = 1
+    ) -> None:
+        """Add or replace `added` (by path) and delete `removed`, in one commit."""
+        if processes > 1:
+            writer = self._index.writer(procs=processes, multisegment=True, limitmb=128)
+        else:
+            writer = self._index.writer(limitmb=128)
+        try:
+            for path in removed:
+                writer.delete_by_term("path", path)
+            for entry in added:
+                writer.update_document(**_fields_of(entry))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(optimize=False)
+
+    def searcher(self, rules: RankingRules | None = None) -> EngineSearcher:
+        return EngineSearcher(self._index, rules or RankingRules())
+
+    def doc_count(self) -> int:
+        return int(self._index.doc_count())
+
+
+class EngineSearcher:
+    """An open searcher: keep it for many queries (opening costs more than a query)."""
+
+    def __init__(self, handle: Any, rules: RankingRules) -> None:
+        self._index = handle
+        self._rules = rules
+        self._searcher = handle.searcher()
+        self._parser = _query_parser(handle.schema)
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def refreshed(self) -> EngineSearcher:
+        """The same searcher if the index has not changed, else one on the new state."""
+        fresh = self._searcher.refresh()
+        if fresh is not self._searcher:
+            self._searcher = fresh
+        return self
+
+    def search(
+        self,
+        text: str,
+        *,
+        as_of: date,
+        filters: Mapping[str, Sequence[str]] | None = None,
+        exclude: Mapping[str, Sequence[str]] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        facets: bool = False,
+        time_limit: float = 1.5,
+    ) -> EngineResults:
+        parsed = self._parse(text)
+        reader = self._searcher.reader()
+        expanded = _expand(parsed, reader)
+        self._searcher.weighting = _RankedBM25F(self._rules, as_of)
+        collector = self._searcher.collector(
+            limit=offset + limit,
+            filter=_any_of(filters),
+            mask=_any_of(exclude),
+            groupedby=list(FACETS) if facets else None,
+        )
+        timed = collectors.TimeLimitCollector(
+            collector, timelimit=time_limit, use_alarm=_alarm_allowed()
+        )
+        timed_out = False
+        try:
+            self._searcher.search_with_collector(expanded, timed)
+        except collectors.TimeLimit:
+            timed_out = True
+        results = timed.results()
+        results.fragmenter = highlight.PinpointFragmenter(maxchars=120, surround=30, autotrim=True)
+        results.formatter = _MarkFormatter()
+        hits = tuple(_hit(hit) for hit in results[offset : offset + limit])
+        total = len(results)
+        suggestion = self._suggest(parsed, text, total)
+        counts = {name: dict(results.groups(name)) for name in FACETS} if facets else {}
+        return EngineResults(total, hits, suggestion, timed_out, _counts(counts))
+
+    def more_like(self, path: str, top: int) -> list[tuple[str, float]]:
+        docnum = self._searcher.document_number(path=path)
+        if docnum is None:
+            return []
+        hits = self._searcher.more_like(docnum, "body", top=top, numterms=12)
+        return [(hit["path"], float(hit.score)) for hit in hits]
+
+    def _parse(self, text: str) -> Any:
+        try:
+            parsed = self._parser.parse(text)
+        except Exception as exc:  # Whoosh's parser is lenient; anything it still rejects
+            raise QuerySyntaxError(f"cannot read the query: {exc}") from None
+        return _filters_required(parsed)
+
+    def _suggest(self, parsed: Any, text: str, total: int) -> str | None:
+        """'Did you mean': words of the query that no document has, replaced by the nearest
+        word of the index (when that word is found, and the query found little)."""
+        reader = self._searcher.reader()
+        changes: list[tuple[int, int, str]] = []
+        for term in _body_terms(parsed):
+            known = [term.text, *(w[0] for w in _synonyms("body").get(term.text, ()))]
+            if any(reader.doc_frequency(f, w) for w in known for f in ("body", "title")):
+                continue
+            word = term.text
+            chinese = bool(_CJK.search(word))
+            if len(word) < (2 if chinese else 4) or term.startchar is None:
+                continue
+            corrector = self._searcher.corrector("body")
+            found = corrector.suggest(
+                word,
+                limit=1,
+                maxdist=1 if chinese or len(word) < 6 else 2,
+                prefix=0 if chinese else 1,
+            )
+            if found:
+                changes.append((term.startchar, term.endchar, found[0]))
+        return _rewrite(text, changes) if changes else None
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _rewrite(text: str, changes: list[tuple[int, int, str]]) -> str:
+    analyzer = text_analyzer()
+    traditional = analyzer.is_traditional(text)
+    result = text
+    for start, end, word in sorted(set(changes), reverse=True):
+        shown = analyzer.normaliser.traditional(word) if traditional else word
+        result = result[:start] + shown + result[end:]
+    return result
+
+
+def _filters_required(parsed: Any) -> Any:
+    """Words are OR-ed, but a field filter (`type:sop`) must hold: `type:sop 停電` is SOPs
+    about power cuts, not everything about power cuts plus every SOP."""
+    if not isinstance(parsed, query.Or):
+        return parsed
+    filters = [q for q in parsed.subqueries if _is_filter(q)]
+    if not filters:
+        return parsed
+    words = [q for q in parsed.subqueries if not _is_filter(q)]
+    if not words:
+        return query.And(filters)
+    rest = words[0] if len(words) == 1 else query.Or(words, scale=parsed.scale)
+    return query.And([*filters, rest])
+
+
+def _is_filter(node: Any) -> bool:
+    names = (
+        {leaf.fieldname for leaf in node.leaves()}
+        if node.is_leaf() is False
+        else {getattr(node, "fieldname", None)}
+    )
+    return bool(names) and all(name in _KEYWORD_FIELDS for name in names)
+
+
+_KEYWORD_FIELDS = {
+    "doctype",
+    "tag",
+    "status",
+    "owners",
+    "product",
+    "category",
+    "kind",
+    "visibility",
+}
+
+
+def _body_terms(parsed: Any) -> list[Any]:
+    return (
+        [
+            leaf
+            for leaf in parsed.leaves()
+            if isinstance(leaf, query.Term) and leaf.fieldname == "body"
+        ]
+        if parsed is not query.NullQuery
+        else []
+    )
+
+
+def _query_parser(schema: Schema) -> Any:
+    parser = qparser.MultifieldParser(
+        list(FIELD_WEIGHTS),
+        schema,
+        fieldboosts=FIELD_WEIGHTS,
+        group=qparser.OrGroup.factory(0.9),
+    )
+    aliases: dict[str, list[str]] = {}
+    for alias, target in _SYNTAX_FIELDS.items():
+        aliases.setdefault(target, []).append(alias)
+    parser.add_plugin(qparser.FieldAliasPlugin(aliases))
+    return parser
+
+
+def _any_of(conditions: Mapping[str, Sequence[str]] | None) -> Any:
+    """(field -> values): a document matching one value of every field."""
+    if not conditions:
+        return None
+    parts = []
+    for name, values in conditions.items():
+        fieldname = _SYNTAX_FIELDS.get(name, name)
+        terms = [query.Term(fieldname, value.lower()) for value in values]
+        parts.append(query.Or(terms) if len(terms) > 1 else terms[0])
+    return query.And(parts) if len(parts) > 1 else parts[0]
+
+
+def _alarm_allowed() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _counts(raw: Mapping[str, Mapping[Any, Any]]) -> dict[str, dict[str, int]]:
+    return {
+        name: {
+            str(key): len(value) if isinstance(value, list) else int(value)
+            for key, value in groups.items()
+            if key
+        }
+        for name, groups in raw.items()
+    }
+
+
+def _hit(hit: Any) -> EngineHit:
+    fields = hit.fields()
+    snippet = hit.highlights("body", top=1) or html.escape(_opening(fields.get("body", "")))
+    due = fields.get("review_due") or UNDATED
+    return EngineHit(
+        path=fields["path"],
+        id=fields.get("id", ""),
+        title=fields.get("title", ""),
+        type=fields.get("type", ""),
+        status=fields.get("status", ""),
+        owner=fields.get("owner", ""),
+        url=fields.get("url", ""),
+        review_due=date.fromordinal(due) if due != UNDATED else None,
+        score=round(float(hit.score or 0.0), 4),
+        snippet=snippet,
+    )
+
+
+def _opening(body: str, size: int = 160) -> str:
+    text = " ".join(body.split())
+    return text[:size] + ("…" if len(text) > size else "")
+
+
+class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]
+    """Original text, HTML-escaped, matched words in <mark>, fragments joined by ' … '."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
+
+    def _text(self, text: str) -> str:
+        return html.escape(" ".join(text.split("\n")))
+
+
+# -- query expansion ----------------------------------------------------------------------
+
+
+def _expand(parsed: Any, reader: Any) -> Any:
+    """Each word also matches its synonyms and sub-words; prefix* and wild?card patterns stand
+    for at most MAX_EXPANSION words of the index (Whoosh would expand them all)."""
+    if parsed is query.NullQuery:
+        return parsed
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, query.Term) and node.fieldname in TEXT_FIELDS:
+            return _alternatives(node)
+        if isinstance(node, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
+            return _bounded(node, reader)
+        return node
+
+    return parsed.accept(visit)
+
+
+def _alternatives(term: Any) -> Any:
+    options = [term]
+    for words in _synonyms(term.fieldname).get(term.text, ()):
+        if len(words) == 1:
+            options.append(query.Term(term.fieldname, words[0], boost=term.boost * SYNONYM_BOOST))
+        else:
+            options.append(
+                query.Phrase(term.fieldname, list(words), boost=term.boost * SYNONYM_BOOST)
+            )
+    for part in text_analyzer().subwords(term.text):
+        options.append(query.Term(term.fieldname, part, boost=term.boost * SUBWORD_BOOST))
+    return query.Or(options) if len(options) > 1 else term
+
+
+def _bounded(node: Any, reader: Any) -> Any:
+    words = []
+    for word in node._btexts(reader):
+        words.append(word.decode("utf-8") if isinstance(word, bytes) else word)
+        if len(words) >= MAX_EXPANSION:
+            break
+    if not words:
+        return query.NullQuery
+    return query.Or([query.Term(node.fieldname, word, boost=node.boost) for word in words])
+
+
+@cache
+def _synonyms(fieldname: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """normalised word -> the other words of its synonym groups, as the field cuts them."""
+    analyzer = _text_analyzer()
+    result: dict[str, list[tuple[str, ...]]] = {}
+    for group in synonym_groups():
+        cut = [tuple(token.text for token in analyzer(word, mode="query")) for word in group]
+        cut = [words for words in cut if words]
+        for words in cut:
+            if len(words) == 1:
+                others = [w for w in cut if w != words]
+                result.setdefault(words[0], []).extend(others)
+    return {word: tuple(dict.fromkeys(others)) for word, others in result.items()}
+
+
+def remove_folder(folder: Path) -> None:
+    """Delete an index folder (only files Whoosh writes are expected in it)."""
+    if not folder.is_dir():
+        return
+    for name in os.listdir(folder):
+        (folder / name).unlink()
+    folder.rmdir()

@@ -1,0 +1,191 @@
+"""Chinese and English text, cut into search terms the same way for documents and queries.
+
+Three steps, none of which knows about the search engine:
+
+1. Normalise with OpenCC's `tw2sp` (Taiwan Traditional to mainland Simplified, phrases
+   included: 印表機→打印机, 網際網路→互联网), so that a query in either script and either usage
+   meets documents in either. `tw2sp` may change the length of the text, so a map from
+   normalised back to original offsets is kept: highlights show the original text.
+2. Segment the normalised text with `rjieba` (jieba-rs) plus the domain dictionary
+   (`data/it-terms.zh-TW.txt`). A long word also yields its dictionary sub-words at the parent
+   word's position (like jieba's search mode), so 電源 finds 關閉電源 and phrases still work.
+3. Letters and digits run together (`Outlook2019`) also yield their parts.
+
+Lowercasing, stop words and stemming of English are the engine's filters (`search_engine`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+USER_TERMS = "it-terms.zh-TW.txt"
+SYNONYMS = "search-synonyms.zh-TW.txt"
+
+_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_LETTERS_DIGITS = re.compile(r"^(?!0x)(?:[A-Za-z]+\d+|\d+[A-Za-z]+)[A-Za-z0-9]*$")
+_PARTS = re.compile(r"[A-Za-z]+|\d+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One search term: normalised text, word position, and its span in the original text."""
+
+    text: str
+    position: int
+    start: int
+    end: int
+    sub: bool = False  # a part of a longer word, at that word's position
+
+
+class Normaliser:
+    """OpenCC `tw2sp` with a map back to the original offsets."""
+
+    def __init__(self) -> None:
+        import opencc
+
+        self._to_simplified = opencc.OpenCC("tw2sp")
+        self._to_traditional = opencc.OpenCC("s2twp")
+
+    def simplified(self, text: str) -> str:
+        return str(self._to_simplified.convert(text))
+
+    def traditional(self, text: str) -> str:
+        return str(self._to_traditional.convert(text))
+
+    def normalise(self, text: str) -> tuple[str, list[int] | None]:
+        """(normalised text, offsets): offsets[i] is the original offset of normalised
+        character i, with one extra entry for the end; None when the length did not change."""
+        converted = self.simplified(text)
+        if len(converted) == len(text):
+            return converted, None
+        pieces: list[str] = []
+        offsets: list[int] = []
+        for run in _CJK_RUN.finditer(text):  # OpenCC's phrases never cross a non-CJK character
+            start, original = run.start(), run.group()
+            piece = self.simplified(original) if _CJK.match(original) else original
+            pieces.append(piece)
+            if len(piece) == len(original):
+                offsets.extend(range(start, start + len(original)))
+            else:
+                offsets.extend(start + k for k in self._align(original, len(piece)))
+        offsets.append(len(text))
+        return "".join(pieces), offsets
+
+    def _align(self, original: str, length: int) -> list[int]:
+        """For each character of a converted run, the original offset it comes from: past the
+        longest original prefix whose conversion ends before that character."""
+        converted = [len(self.simplified(original[:end])) for end in range(1, len(original) + 1)]
+        result = []
+        prefix = 0
+        for index in range(length):
+            while prefix < len(original) and converted[prefix] <= index:
+                prefix += 1
+            result.append(prefix)
+        return result
+
+
+class Segmenter:
+    """rjieba with the domain dictionary, cutting normalised (Simplified) text."""
+
+    def __init__(self, normaliser: Normaliser) -> None:
+        import rjieba
+
+        self._jieba: Any = rjieba.Jieba()
+        for word, frequency, tag in domain_terms():
+            simplified = normaliser.simplified(word)
+            self._jieba.add_word(simplified, frequency, tag)
+
+    def words(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end), as jieba's default mode cuts them."""
+        return list(self._jieba.tokenize(text, "default", True))
+
+    def has_word(self, word: str) -> bool:
+        return bool(self._jieba.has_word(word))
+
+
+def domain_terms() -> Iterator[tuple[str, int, str]]:
+    """The IT-support dictionary shipped with supportkb: `word frequency tag` per line."""
+    text = resources.files("supportkb").joinpath("data", USER_TERMS).read_text("utf-8")
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and not line.startswith("#") and parts[1].isdigit():
+            yield parts[0], int(parts[1]), parts[2] if len(parts) > 2 else "n"
+
+
+def synonym_groups() -> list[list[str]]:
+    """Words that conversion cannot relate (關閉/停止/關機, 登入/login): one group per line."""
+    text = resources.files("supportkb").joinpath("data", SYNONYMS).read_text("utf-8")
+    groups = []
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2:
+            groups.append(words)
+    return groups
+
+
+class TextAnalyzer:
+    """Text in, terms out: the one place where documents and queries are cut."""
+
+    def __init__(self) -> None:
+        self.normaliser = Normaliser()
+        self.segmenter = Segmenter(self.normaliser)
+
+    def terms(self, text: str, with_subwords: bool = True) -> list[Term]:
+        normalised, offsets = self.normaliser.normalise(text)
+
+        def span(start: int, end: int) -> tuple[int, int]:
+            return (offsets[start], offsets[end]) if offsets else (start, end)
+
+        terms: list[Term] = []
+        position = 0
+        for word, start, end in self.segmenter.words(normalised):
+            if not _WORDLIKE.search(word):
+                continue
+            terms.append(Term(word, position, *span(start, end)))
+            if with_subwords:
+                for part, offset in self._parts(word):
+                    s = start + offset
+                    terms.append(Term(part, position, *span(s, s + len(part)), sub=True))
+            position += 1
+        return terms
+
+    def subwords(self, word: str) -> list[str]:
+        return [part for part, _ in self._parts(word)]
+
+    def _parts(self, word: str) -> Iterator[tuple[str, int]]:
+        """Dictionary 2- and 3-grams of a long word (jieba's search mode), or the letter and
+        digit runs of a word like `outlook2019`."""
+        if _LETTERS_DIGITS.match(word):
+            for part in _PARTS.finditer(word):
+                yield part.group(), part.start()
+            return
+        for size in (2, 3):
+            if len(word) > size:
+                for offset in range(len(word) - size + 1):
+                    gram = word[offset : offset + size]
+                    if self.segmenter.has_word(gram):
+                        yield gram, offset
+
+    def normalise(self, text: str) -> str:
+        return self.normaliser.simplified(text)
+
+    def is_traditional(self, text: str) -> bool:
+        """Does the text use Traditional characters (or Taiwan usage) that `tw2sp` changes?"""
+        return bool(_CJK.search(text)) and self.normaliser.simplified(text) != text
+
+
+@cache
+def _shared() -> TextAnalyzer:
+    return TextAnalyzer()
+
+
+def text_analyzer() -> TextAnalyzer:
+    """The process's analyzer (loading the dictionaries costs about 0.1 s, so only once)."""
+    return _shared()
