@@ -32,7 +32,9 @@ def kb_ranker(root: Path, folder: Path):  # type: ignore[no-untyped-def]
     searcher = open_engine(folder).searcher()
 
     def rank(text: str) -> list[str]:
-        request = SearchRequest(text, AS_OF, limit=10, include_archived=True)
+        request = SearchRequest(
+            text, AS_OF, limit=10, include_archived=True, include_restricted=True
+        )
         return [r.id for r in run_search(searcher, request).results]
 
     return rank

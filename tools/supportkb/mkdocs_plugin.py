@@ -47,6 +47,7 @@ class SupportKBConfig(Config):
     products = c.Type(dict, default={})
     required_sections = c.Type(dict, default={})
     section_names = c.Type(dict, default={})
+    index_dir = c.Optional(c.Type(str))  # read by `kb index` and `kb search`
 
 
 class SupportKBPlugin(BasePlugin[SupportKBConfig]):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from supportkb.search_engine import EngineResults, EngineSearcher, QuerySyntaxError
+from supportkb.search_engine import EngineHit, EngineSearcher, QuerySyntaxError
 
 MAX_QUERY_CHARS = 256
 MAX_LIMIT = 100
@@ -163,7 +163,7 @@ def _exclusions(request: SearchRequest, text: str) -> dict[str, Sequence[str]]:
     return dict(excluded)
 
 
-def _result(hit: EngineResults | Any, as_of: date) -> SearchResult:
+def _result(hit: EngineHit, as_of: date) -> SearchResult:
     stale = (
         hit.status in ("published", "in-review")
         and hit.review_due is not None

@@ -27,19 +27,19 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import collectors, highlight, index, qparser, query, scoring
-from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from supportkb.text_analysis import synonym_groups, text_analyzer
+from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
 TEXT_FIELDS = ("title", "headings", "body", "tags")
-FIELD_WEIGHTS = {"id": 8.0, "title": 3.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
+FIELD_WEIGHTS = {"id": 8.0, "title": 2.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
 FILTER_FIELDS = ("id", "type", "tag", "status", "owner", "product", "category", "kind")
 # what the query syntax calls a field -> the field that answers it
 _SYNTAX_FIELDS = {"type": "doctype", "owner": "owners", "tags": "tag", "products": "product"}
 FACETS = ("type", "category", "status")
-SYNONYM_BOOST = 0.7
-SUBWORD_BOOST = 0.5
+SYNONYM_BOOST = 0.5
+SUBWORD_BOOST = 0.8
 MAX_EXPANSION = 64  # terms a prefix* or wild?card query may stand for
 UNDATED = 0  # review_due of a document that has none
 
@@ -147,7 +147,13 @@ class SupportTokenizer(Tokenizer):  # type: ignore[misc]
 
 
 def _text_analyzer() -> Any:
-    return SupportTokenizer() | LowercaseFilter() | StopFilter(renumber=False) | StemFilter()
+    stop_words = STOP_WORDS | chinese_stop_words()
+    return (
+        SupportTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=stop_words, minsize=1, renumber=False)
+        | StemFilter()
+    )
 
 
 def build_schema() -> Schema:
@@ -355,20 +361,19 @@ class EngineSearcher:
         expanded = _expand(parsed, reader)
         self._searcher.weighting = _RankedBM25F(self._rules, as_of)
         collector = self._searcher.collector(
-            limit=offset + limit,
-            filter=_any_of(filters),
-            mask=_any_of(exclude),
-            groupedby=list(FACETS) if facets else None,
+            limit=offset + limit, groupedby=list(FACETS) if facets else None
         )
         timed = collectors.TimeLimitCollector(
             collector, timelimit=time_limit, use_alarm=_alarm_allowed()
         )
+        # the filter wraps the time limit (not the other way round) so that it sees every document
+        outer = collectors.FilterCollector(timed, _any_of(filters), _none_of(exclude))
         timed_out = False
         try:
-            self._searcher.search_with_collector(expanded, timed)
+            self._searcher.search_with_collector(expanded, outer)
         except collectors.TimeLimit:
             timed_out = True
-        results = timed.results()
+        results = outer.results()
         results.fragmenter = highlight.PinpointFragmenter(maxchars=120, surround=30, autotrim=True)
         results.formatter = _MarkFormatter()
         hits = tuple(_hit(hit) for hit in results[offset : offset + limit])
@@ -434,10 +439,10 @@ def _filters_required(parsed: Any) -> Any:
     about power cuts, not everything about power cuts plus every SOP."""
     if not isinstance(parsed, query.Or):
         return parsed
-    filters = [q for q in parsed.subqueries if _is_filter(q)]
+    filters = [q for q in parsed.subqueries if _is_filter(q) or isinstance(q, query.Not)]
     if not filters:
         return parsed
-    words = [q for q in parsed.subqueries if not _is_filter(q)]
+    words = [q for q in parsed.subqueries if q not in filters]
     if not words:
         return query.And(filters)
     rest = words[0] if len(words) == 1 else query.Or(words, scale=parsed.scale)
@@ -501,6 +506,16 @@ def _any_of(conditions: Mapping[str, Sequence[str]] | None) -> Any:
         terms = [query.Term(fieldname, value.lower()) for value in values]
         parts.append(query.Or(terms) if len(terms) > 1 else terms[0])
     return query.And(parts) if len(parts) > 1 else parts[0]
+
+
+def _none_of(conditions: Mapping[str, Sequence[str]] | None) -> Any:
+    """(field -> values): the documents to leave out, those matching any value of any field."""
+    terms = [
+        query.Term(_SYNTAX_FIELDS.get(name, name), value.lower())
+        for name, values in (conditions or {}).items()
+        for value in values
+    ]
+    return query.Or(terms) if terms else None
 
 
 def _alarm_allowed() -> bool:

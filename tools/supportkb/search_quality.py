@@ -31,7 +31,9 @@ class Quality:
     mrr_at_10: float
     recall_at_5: float
     queries: int
-    misses: tuple[tuple[str, tuple[str, ...]], ...]  # (query, top 3) where no answer is in the top 10
+    misses: tuple[
+        tuple[str, tuple[str, ...]], ...
+    ]  # (query, top 3) where no answer is in the top 10
 
 
 def load_query_set(path: Path) -> list[Judgement]:
@@ -50,7 +52,9 @@ def converted(judgements: Sequence[Judgement]) -> list[Judgement]:
     result = []
     for judgement in judgements:
         simplified = normaliser.simplified(judgement.text)
-        other = normaliser.traditional(judgement.text) if simplified == judgement.text else simplified
+        other = (
+            normaliser.traditional(judgement.text) if simplified == judgement.text else simplified
+        )
         if other != judgement.text:
             result.append(Judgement(other, judgement.kind, judgement.relevant))
     return result
@@ -68,4 +72,6 @@ def evaluate(ranker: Ranker, judgements: Sequence[Judgement]) -> Quality:
         if first is None:
             misses.append((judgement.text, tuple(ranked[:3])))
     count = max(len(judgements), 1)
-    return Quality(round(reciprocal / count, 4), round(recall / count, 4), len(judgements), tuple(misses))
+    return Quality(
+        round(reciprocal / count, 4), round(recall / count, 4), len(judgements), tuple(misses)
+    )

@@ -25,6 +25,7 @@ from typing import Any
 
 USER_TERMS = "it-terms.zh-TW.txt"
 SYNONYMS = "search-synonyms.zh-TW.txt"
+STOP_WORDS = "search-stopwords.zh.txt"
 
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _LETTERS_DIGITS = re.compile(r"^(?!0x)(?:[A-Za-z]+\d+|\d+[A-Za-z]+)[A-Za-z0-9]*$")
@@ -128,6 +129,14 @@ def synonym_groups() -> list[list[str]]:
         if len(words) >= 2:
             groups.append(words)
     return groups
+
+
+def chinese_stop_words() -> frozenset[str]:
+    """Chinese function words, normalised (Simplified) as the analyzer emits them."""
+    text = resources.files("supportkb").joinpath("data", STOP_WORDS).read_text("utf-8")
+    words = " ".join(line.split("#", 1)[0] for line in text.splitlines()).split()
+    normaliser = text_analyzer().normaliser
+    return frozenset(normaliser.simplified(word) for word in words)
 
 
 class TextAnalyzer:

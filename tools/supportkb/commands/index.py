@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,21 +43,21 @@ class _Progress:
 
     def __init__(self, after: int = 200) -> None:
         self._after = after
-        self._bar: object | None = None
+        self._bar: Any = None
 
     def __enter__(self) -> _Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
-            self._bar.__exit__(*exc)  # type: ignore[attr-defined]
+            self._bar.__exit__(*exc)
 
     def __call__(self, done: int, total: int) -> None:
         if total < self._after:
             return
         if self._bar is None:
             self._bar = click.progressbar(
-                length=total, label="indexing", file=click.get_text_stream("stderr")
+                length=total, label="indexing", file=sys.stderr
             )
-            self._bar.__enter__()  # type: ignore[attr-defined]
-        self._bar.update(1)  # type: ignore[attr-defined]
+            self._bar.__enter__()
+        self._bar.update(1)

@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from supportkb.cli import cli
+from supportkb.search import SearchRequest, run_search
+from supportkb.search_index import build_index, open_engine
+
+from conftest import AS_OF, KnowledgeBaseFactory
+
+JAM = """\
+# 印表機卡紙
+
+## 症狀
+印表機一直卡紙，面板顯示錯誤 E-201。
+
+## 解決方法
+先關閉電源，打開前蓋取出紙張，再重新開機。
+"""
+VPN = """\
+# VPN 錯誤 809
+
+## 症狀
+在飯店連線 VPN 時出現錯誤 809。
+
+## 解決方法
+改用 SSL 通訊協定；網際網路連線正常時再試一次。
+"""
+OUTLOOK = """\
+# Outlook cannot send mail
+
+## Symptom
+Messages stay in the Outbox and are never sent.
+
+## Resolution
+Restart Outlook and check the network connection.
+"""
+POWER = """\
+# 機房停電
+
+## 目的
+機房停電時依序關機。
+
+## 步驟
+確認不斷電系統 (UPS) 供電，通知值班人員。
+"""
+
+
+def front(doc_id: str, title: str, **extra: str) -> str:
+    values = {
+        "id": doc_id,
+        "title": title,
+        "status": "published",
+        "owner": "alice",
+        "last_reviewed": "2026-10-01",
+        "kind": "troubleshooting",
+        **extra,
+    }
+    return "\n".join(f"{key}: {value}" for key, value in values.items() if value != "")
+
+
+@pytest.fixture
+def site(kb: KnowledgeBaseFactory) -> KnowledgeBaseFactory:
+    kb.document("kb/printing/jam.md", front("KB-0001", "印表機卡紙處理", tags="[printer]"), JAM)
+    kb.document("kb/vpn/error-809.md", front("KB-0002", "VPN 錯誤 809", tags="[vpn]"), VPN)
+    kb.document(
+        "kb/email/outlook.md",
+        front("KB-0003", "Outlook cannot send mail", owner="bob", tags="[email]"),
+        OUTLOOK,
+    )
+    kb.document(
+        "sops/power.md",
+        front("SOP-0001", "機房停電 SOP", kind="", version="1.0", reviewers="[bob]"),
+        POWER,
+    )
+    return kb
+
+
+def run(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
+
+
+def search_json(root: Path, *words: str) -> dict[str, Any]:
+    result = run(root, "search", "--json", "--as-of", AS_OF.isoformat(), *words)
+    assert result.exit_code in (0, 1), result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def ids(root: Path, *words: str) -> list[str]:
+    return [r["id"] for r in search_json(root, *words)["results"]]
+
+
+@pytest.fixture
+def indexed(site: KnowledgeBaseFactory) -> Path:
+    assert run(site.root, "index").exit_code == 0
+    return site.root
+
+
+def test_traditional_simplified_and_english_queries_find_their_documents(indexed: Path) -> None:
+    assert ids(indexed, "印表機", "一直卡紙")[0] == "KB-0001"
+    assert ids(indexed, "打印机", "卡纸")[0] == "KB-0001"  # Simplified on a Traditional KB
+    assert ids(indexed, "互联网")[0] == "KB-0002"  # usage too: 網際網路 is 互联网
+    assert ids(indexed, "outlook", "sending")[0] == "KB-0003"  # stemmed
+    assert ids(indexed, "VPN 錯誤 809")[0] == "KB-0002"
+
+
+def test_json_output_is_the_documented_object(indexed: Path) -> None:
+    data = search_json(indexed, "卡紙")
+    assert set(data) == {"query", "total", "took_ms", "suggestion", "results"}
+    assert data["query"] == "卡紙" and data["total"] >= 1
+    first = data["results"][0]
+    assert set(first) == {
+        "id",
+        "title",
+        "type",
+        "status",
+        "stale",
+        "owner",
+        "path",
+        "url",
+        "score",
+        "snippet",
+    }
+    assert first["path"] == "kb/printing/jam.md"
+    assert first["type"] == "article" and first["stale"] is False
+    assert "<mark>卡紙</mark>" in first["snippet"]  # the original text, highlighted
+
+
+def test_snippet_highlights_the_original_script_for_a_simplified_query(indexed: Path) -> None:
+    snippet = search_json(indexed, "互联网")["results"][0]["snippet"]
+    assert "<mark>網際網路</mark>" in snippet
+
+
+def test_sub_words_and_phrases(indexed: Path) -> None:
+    assert ids(indexed, "電源")[0] == "KB-0001"  # a part of 關閉電源
+    assert ids(indexed, '"關閉電源"') == ["KB-0001"]
+    assert ids(indexed, '"電源關閉"') == []
+
+
+def test_field_filters_and_operators(indexed: Path) -> None:
+    assert ids(indexed, "type:sop") == ["SOP-0001"]
+    assert ids(indexed, "type:article", "停電") == []  # a filter must hold
+    assert ids(indexed, "tag:vpn") == ["KB-0002"]
+    everyone = {"KB-0001", "KB-0002", "KB-0003", "SOP-0001"}
+    assert set(ids(indexed, "owner:network")) == everyone  # the team: alice and bob
+    assert ids(indexed, "owner:bob") == ["KB-0003"]
+    assert set(ids(indexed, "卡紙 OR outlook")) == {"KB-0001", "KB-0003"}
+    assert ids(indexed, "卡紙 AND outlook") == []
+    assert ids(indexed, "錯誤 NOT vpn") == ["KB-0001"]
+    assert "KB-0003" in ids(indexed, "outl*")
+
+
+def test_type_status_and_tag_options(indexed: Path) -> None:
+    result = run(indexed, "search", "--json", "--type", "sop", "停電")
+    assert [r["id"] for r in json.loads(result.stdout)["results"]] == ["SOP-0001"]
+    result = run(indexed, "search", "--json", "--tag", "email", "--limit", "1", "outlook")
+    assert [r["id"] for r in json.loads(result.stdout)["results"]] == ["KB-0003"]
+
+
+def test_validated_documents_rank_above_drafts_and_overdue_ones_are_flagged(
+    site: KnowledgeBaseFactory,
+) -> None:
+    site.document(
+        "kb/printing/jam-draft.md", front("KB-0010", "印表機卡紙處理", status="draft"), JAM
+    )
+    site.document(
+        "kb/printing/jam-old.md",
+        front("KB-0011", "印表機卡紙處理", last_reviewed="2024-01-01"),
+        JAM,
+    )
+    run(site.root, "index")
+    results = search_json(site.root, "印表機卡紙")["results"]
+    order = [r["id"] for r in results]
+    assert order[0] == "KB-0001"
+    assert order.index("KB-0011") < order.index("KB-0010")  # overdue (x0.8) above draft (x0.7)
+    stale = {r["id"]: r["stale"] for r in results}
+    assert stale == {"KB-0001": False, "KB-0010": False, "KB-0011": True}
+
+
+def test_archived_and_restricted_documents_are_left_out_unless_asked_for(
+    site: KnowledgeBaseFactory,
+) -> None:
+    site.document(
+        "kb/printing/jam-archived.md", front("KB-0020", "卡紙 舊版", status="archived"), JAM
+    )
+    site.document(
+        "kb/printing/jam-secret.md", front("KB-0021", "卡紙 內部", visibility="restricted"), JAM
+    )
+    run(site.root, "index")
+    assert not {"KB-0020", "KB-0021"} & set(ids(site.root, "卡紙"))
+    assert {"KB-0020", "KB-0021"} <= set(ids(site.root, "--all", "卡紙"))
+    assert ids(site.root, "status:archived") == ["KB-0020"]
+
+
+def test_did_you_mean_for_a_misspelled_word(indexed: Path) -> None:
+    data = search_json(indexed, "outlok")
+    assert data["total"] == 0
+    assert data["suggestion"] == "outlook"
+    assert search_json(indexed, "outlook")["suggestion"] is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "卡紙" * 5000,
+        '"',
+        "(",
+        ")",
+        "[",
+        "*",
+        "**",
+        "?*",
+        "卡紙 \x00\x07 錯誤",
+        "🖨️ 卡紙 😡",
+        "AND",
+        "NOT",
+        "type:",
+        ":",
+        "title:(",
+        "a" * 300 + "*",
+        "{} [] <> ~2 ^3",
+    ],
+)
+def test_hostile_queries_get_an_answer_not_a_traceback(indexed: Path, query: str) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(indexed), "search", "--json", query])
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    json.loads(result.stdout)
+
+
+def test_wildcard_expansion_is_bounded(site: KnowledgeBaseFactory) -> None:
+    body = "\n".join(f"詞 a{n:04d}" for n in range(400))
+    site.document("kb/misc/many.md", front("KB-0030", "many words"), body)
+    build_index(site.root)
+    searcher = open_engine(site.root / ".kb-index").searcher()
+    response = run_search(searcher, SearchRequest("a*", AS_OF))
+    assert response.total == 1
+
+
+def test_text_output_and_exit_codes(indexed: Path) -> None:
+    found = run(indexed, "search", "卡紙")
+    assert found.exit_code == 0
+    assert "KB-0001" in found.output and "kb/printing/jam.md" in found.output
+    missing = run(indexed, "search", "完全不存在的詞彙組合")
+    assert missing.exit_code == 1
+
+
+def test_search_without_an_index_says_what_to_do(site: KnowledgeBaseFactory) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(site.root), "search", "卡紙"])
+    assert result.exit_code == 1
+    assert "run `kb index` first" in result.output
+
+
+def test_search_needs_no_write_access(indexed: Path) -> None:
+    folder = indexed / ".kb-index"
+    modes = {p: p.stat().st_mode for p in folder.rglob("*")}
+    try:
+        for path in folder.rglob("*"):
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        assert ids(indexed, "卡紙")[0] == "KB-0001"
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+    assert os.access(folder, os.W_OK)

@@ -1,0 +1,58 @@
+"""The search quality floor on the starter content. Quality is deterministic (same documents,
+same queries, same engine), so unlike timings it is a fair thing to test. The full report,
+with the baseline, is `python bench/search_quality.py`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supportkb.search import SearchRequest, run_search
+from supportkb.search_index import build_index, open_engine
+from supportkb.search_quality import converted, evaluate, load_query_set
+
+from conftest import AS_OF
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
+
+
+@pytest.fixture(scope="module")
+def ranker(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("index")
+    build_index(ROOT, folder)
+    searcher = open_engine(folder).searcher()
+
+    def rank(text: str) -> list[str]:
+        request = SearchRequest(text, AS_OF, include_archived=True, include_restricted=True)
+        return [r.id for r in run_search(searcher, request).results]
+
+    return rank
+
+
+def test_the_query_set_is_large_and_names_real_documents() -> None:
+    judgements = load_query_set(QUERIES)
+    assert len(judgements) >= 80
+    ids = {line.split(":", 1)[1].strip() for line in _front_matter_id_lines()}
+    assert {doc for j in judgements for doc in j.relevant} <= ids
+
+
+def test_quality_stays_above_the_floor(ranker) -> None:  # type: ignore[no-untyped-def]
+    judgements = load_query_set(QUERIES)
+    original = evaluate(ranker, judgements)
+    switched = evaluate(ranker, converted(judgements))
+    assert original.mrr_at_10 >= 0.89, original.misses
+    assert original.recall_at_5 >= 0.92
+    assert switched.mrr_at_10 >= original.mrr_at_10 - 0.025, switched.misses
+
+
+def _front_matter_id_lines() -> list[str]:
+    lines = []
+    for top in ("kb", "sops", "docs/policies"):
+        for path in (ROOT / top).rglob("*.md"):
+            text = path.read_text(encoding="utf-8")
+            if text.startswith("---"):
+                front = text.split("---", 2)[1]
+                lines += [line for line in front.splitlines() if line.startswith("id:")]
+    return lines

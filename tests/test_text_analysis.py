@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supportkb.text_analysis import text_analyzer
+
+
+def words(text: str, subwords: bool = False) -> list[str]:
+    return [t.text for t in text_analyzer().terms(text, with_subwords=subwords) if not t.sub]
+
+
+def test_traditional_and_simplified_give_the_same_terms() -> None:
+    assert words("印表機一直卡紙") == words("打印机一直卡纸")
+    assert words("網際網路連線很慢") == words("互联网连接很慢")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("網際網路連線", ["網際網路", "連線"]), ("使用者的印表機", ["使用者", "的", "印表機"])],
+)
+def test_offsets_point_at_the_original_text_when_conversion_changes_the_length(
+    text: str, expected: list[str]
+) -> None:
+    terms = [t for t in text_analyzer().terms(text) if not t.sub]
+    assert [text[t.start : t.end] for t in terms] == expected
+
+
+def test_long_words_also_give_their_sub_words_at_their_position() -> None:
+    terms = text_analyzer().terms("請先關閉電源")
+    parent = next(t for t in terms if t.text == "关闭电源")
+    subs = {t.text: t for t in terms if t.sub}
+    assert {"关闭", "电源"} <= set(subs)
+    assert subs["电源"].position == parent.position
+    assert "請先關閉電源"[subs["电源"].start : subs["电源"].end] == "電源"
+
+
+def test_letters_and_digits_run_together_give_their_parts_but_error_codes_stay_whole() -> None:
+    assert {t.text for t in text_analyzer().terms("Outlook2019")} >= {"Outlook", "2019"}
+    assert [t.text for t in text_analyzer().terms("0x80070005")] == ["0x80070005"]
+
+
+def test_domain_dictionary_keeps_support_words_whole() -> None:
+    assert "不间断电源系统" not in words("不斷電系統")  # converted, then cut with our dictionary
+    assert len(words("不斷電系統")) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_gives_terms_with_spans_inside_the_text(text: str) -> None:
+    for term in text_analyzer().terms(text):
+        assert 0 <= term.start <= term.end <= len(text)
+        assert term.text
