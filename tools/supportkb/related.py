@@ -29,6 +29,7 @@ RELATED = "related.json"
 STATE = "related-state.json"
 TOP = 5
 MIN_SCORE = 0.08
+COMMON = 0.05  # words in more than this share of documents say nothing about relatedness
 OPENING = 200  # characters of the body that describe the document
 
 
@@ -144,12 +145,17 @@ class _Matrix:
         self.paths = list(state.docs)
         self.rows = {path: row for row, path in enumerate(self.paths)}
         total = len(self.paths)
-        idf = {w: math.log((total + 1) / (n + 1)) + 1.0 for w, n in state.df.items() if n > 0}
+        ceiling = max(10, int(total * COMMON))
+        idf = {
+            w: math.log((total + 1) / (n + 1)) + 1.0
+            for w, n in state.df.items()
+            if 0 < n <= ceiling
+        }
         postings: dict[str, tuple[list[int], list[float]]] = {}
         self.vectors: list[list[tuple[str, float]]] = []
         for row, path in enumerate(self.paths):
             counts = state.docs[path].counts
-            weights = {w: (1 + math.log(c)) * idf.get(w, 1.0) for w, c in counts.items()}
+            weights = {w: (1 + math.log(c)) * idf[w] for w, c in counts.items() if w in idf}
             norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
             vector = [(w, v / norm) for w, v in weights.items()]
             self.vectors.append(vector)

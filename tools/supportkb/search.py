@@ -20,9 +20,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from supportkb.search_engine import EngineHit, EngineSearcher, QuerySyntaxError
+if TYPE_CHECKING:  # the engine (Whoosh) is imported when a search runs, not with the CLI
+    from supportkb.search_engine import EngineHit, EngineSearcher
 
 MAX_QUERY_CHARS = 256
 MAX_LIMIT = 100
@@ -108,6 +109,8 @@ def clean_query(text: str) -> tuple[str, list[str]]:
 
 
 def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchResponse:
+    from supportkb.search_engine import QuerySyntaxError
+
     started = time.perf_counter()
     text, notes = clean_query(request.text)
     if not 1 <= request.limit <= MAX_LIMIT:

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import collectors, highlight, index, qparser, query, scoring
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.lang.porter import stem
 
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
@@ -40,6 +41,7 @@ _SYNTAX_FIELDS = {"type": "doctype", "owner": "owners", "tags": "tag", "products
 FACETS = ("type", "category", "status")
 SYNONYM_BOOST = 0.5
 SUBWORD_BOOST = 0.8
+SUBWORDS_BELOW = 5  # a query word found in fewer documents also looks for its sub-words
 MAX_EXPANSION = 64  # terms a prefix* or wild?card query may stand for
 UNDATED = 0  # review_due of a document that has none
 
@@ -100,14 +102,40 @@ class QuerySyntaxError(ValueError):
 
 
 class SupportTokenizer(Tokenizer):  # type: ignore[misc]
-    """Whoosh tokenizer over `text_analysis`: documents get sub-words, queries do not (the
-    query is expanded with them as alternatives instead, see `_Expander`)."""
+    """Whoosh tokenizer over `text_analysis`, which also lowercases, drops stop words (English
+    and Chinese) and stems English, with one cache for the three (Whoosh's own filters cost
+    a generator step per word each). Documents get sub-words; queries do not (the query is
+    expanded with them as alternatives instead, see `_expand`)."""
+
+    def __init__(self) -> None:
+        self._final: dict[str, str] = {}  # word as cut -> indexed text ("" for a stop word)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}  # the cache is rebuilt in each process
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._final = {}
+
+    def final(self, word: str) -> str:
+        found = self._final.get(word)
+        if found is None:
+            lowered = word.lower()
+            if lowered in _stop_words():
+                found = ""
+            elif lowered.isascii() and lowered.isalpha():
+                found = stem(lowered)
+            else:
+                found = lowered
+            if len(self._final) > 500_000:
+                self._final.clear()
+            self._final[word] = found
+        return found
 
     def __call__(
         self,
@@ -132,28 +160,31 @@ class SupportTokenizer(Tokenizer):  # type: ignore[misc]
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for term in text_analyzer().terms(value, with_subwords=mode != "query"):
-            token.text = term.text
+        final = self.final
+        for word, position, start, end, _ in text_analyzer().terms(value, mode != "query"):
+            text = final(word)
+            if not text:
+                continue
+            token.text = text
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = term.text
+                token.original = word
             if positions:
-                token.pos = start_pos + term.position
+                token.pos = start_pos + position
             if chars:
-                token.startchar = start_char + term.start
-                token.endchar = start_char + term.end
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 
+@cache
+def _stop_words() -> frozenset[str]:
+    return frozenset(STOP_WORDS) | chinese_stop_words()
+
+
 def _text_analyzer() -> Any:
-    stop_words = STOP_WORDS | chinese_stop_words()
-    return (
-        SupportTokenizer()
-        | LowercaseFilter()
-        | StopFilter(stoplist=stop_words, minsize=1, renumber=False)
-        | StemFilter()
-    )
+    return SupportTokenizer()
 
 
 def build_schema() -> Schema:
@@ -301,9 +332,14 @@ class Engine:
             }
 
     def write(
-        self, added: Iterable[IndexEntry], removed: Iterable[str], processes: int = 1
+        self,
+        added: Iterable[IndexEntry],
+        removed: Iterable[str],
+        processes: int = 1,
+        fresh: bool = False,
     ) -> None:
-        """Add or replace `added` (by path) and delete `removed`, in one commit."""
+        """Add or replace `added` (by path) and delete `removed`, in one commit. `fresh`: the
+        index is new, so nothing needs replacing."""
         if processes > 1:
             writer = self._index.writer(procs=processes, multisegment=True, limitmb=128)
         else:
@@ -311,8 +347,9 @@ class Engine:
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
+            add = writer.add_document if fresh else writer.update_document
             for entry in added:
-                writer.update_document(**_fields_of(entry))
+                add(**_fields_of(entry))
         except BaseException:
             writer.cancel()
             raise
@@ -323,6 +360,83 @@ class Engine:
 
     def doc_count(self) -> int:
         return int(self._index.doc_count())
+
+
+class _Run:
+    """One pass of a query through Whoosh's collectors: filters and masks first, then a time
+    limit, then the top documents (and facet counts)."""
+
+    def __init__(
+        self,
+        searcher: Any,
+        limit: int,
+        facets: bool,
+        filters: Mapping[str, Sequence[str]] | None,
+        exclude: Mapping[str, Sequence[str]] | None,
+        time_limit: float,
+    ) -> None:
+        self.searcher, self.limit, self.facets, self.time_limit = (
+            searcher,
+            limit,
+            facets,
+            time_limit,
+        )
+        self.filter, self.mask = _any_of(filters), _none_of(exclude)
+        self.timed_out = False
+
+    def count(self, expanded: Any) -> int:
+        """The exact number of matching documents (the top-documents pass skips blocks that
+        cannot reach the top, so its own count is a lower bound)."""
+        unscored = collectors.FilterCollector(
+            collectors.UnsortedCollector(), self.filter, self.mask
+        )
+        self.searcher.search_with_collector(expanded, unscored)
+        return int(unscored.count())
+
+    def __call__(self, expanded: Any) -> Any:
+        collector = self.searcher.collector(
+            limit=self.limit, groupedby=list(FACETS) if self.facets else None
+        )
+        timed = collectors.TimeLimitCollector(
+            collector, timelimit=self.time_limit, use_alarm=_alarm_allowed()
+        )
+        # the filter wraps the time limit (not the other way round) so that it sees every document
+        outer = collectors.FilterCollector(timed, self.filter, self.mask)
+        try:
+            self.searcher.search_with_collector(expanded, outer)
+        except collectors.TimeLimit:
+            self.timed_out = True
+        return outer.results()
+
+
+def _every_word(parsed: Any) -> Any:
+    """The query with every word required, when it is a plain list of words (`印表機 離線`):
+    documents with all the words come first, and finding them is much cheaper than scoring
+    every document that has any one of them. None when there is nothing to require.
+
+    The multi-field parser gives one flat Or of (field, word) terms; the words are grouped
+    back by their text (the id field, which takes the query as typed, stays optional)."""
+    node, filters = parsed, []
+    if isinstance(node, query.And) and isinstance(node.subqueries[-1], query.Or):
+        filters, node = list(node.subqueries[:-1]), node.subqueries[-1]
+    if not isinstance(node, query.Or):
+        return None
+    words: dict[str, list[Any]] = {}
+    for clause in node.subqueries:
+        if not isinstance(clause, query.Term):
+            return None  # phrases, groups, wildcards: leave the query as written
+        if clause.fieldname in TEXT_FIELDS:
+            words.setdefault(clause.text, []).append(clause)
+    if len(words) < 2:
+        return None
+    return query.And([*filters, *(_Union(terms) for terms in words.values())])
+
+
+class _Union(query.Or):  # type: ignore[misc]
+    """An Or that is matched lazily (a tree of unions that can skip ahead), never preloaded:
+    inside an And, only the documents that have the other words are looked at."""
+
+    matcher_type = query.Or.DEFAULT_MATCHER
 
 
 class EngineSearcher:
@@ -360,24 +474,22 @@ class EngineSearcher:
         reader = self._searcher.reader()
         expanded = _expand(parsed, reader)
         self._searcher.weighting = _RankedBM25F(self._rules, as_of)
-        collector = self._searcher.collector(
-            limit=offset + limit, groupedby=list(FACETS) if facets else None
-        )
-        timed = collectors.TimeLimitCollector(
-            collector, timelimit=time_limit, use_alarm=_alarm_allowed()
-        )
-        # the filter wraps the time limit (not the other way round) so that it sees every document
-        outer = collectors.FilterCollector(timed, _any_of(filters), _none_of(exclude))
-        timed_out = False
-        try:
-            self._searcher.search_with_collector(expanded, outer)
-        except collectors.TimeLimit:
-            timed_out = True
-        results = outer.results()
+        wanted = offset + limit
+        run = _Run(self._searcher, wanted, facets, filters, exclude, time_limit)
+        strict = _every_word(parsed)
+        chosen, total = expanded, -1
+        if strict is not None:
+            every_word = _expand(strict, reader)
+            total = run.count(every_word)
+            if total >= wanted:
+                chosen = every_word  # else too few documents have every word: any will do
+        if chosen is expanded:
+            total = run.count(expanded)
+        results = run(chosen)
+        timed_out = run.timed_out
         results.fragmenter = highlight.PinpointFragmenter(maxchars=120, surround=30, autotrim=True)
         results.formatter = _MarkFormatter()
         hits = tuple(_hit(hit) for hit in results[offset : offset + limit])
-        total = len(results)
         suggestion = self._suggest(parsed, text, total)
         counts = {name: dict(results.groups(name)) for name in FACETS} if facets else {}
         return EngineResults(total, hits, suggestion, timed_out, _counts(counts))
@@ -581,15 +693,18 @@ def _expand(parsed: Any, reader: Any) -> Any:
 
     def visit(node: Any) -> Any:
         if isinstance(node, query.Term) and node.fieldname in TEXT_FIELDS:
-            return _alternatives(node)
+            return _alternatives(node, reader)
         if isinstance(node, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
-            return _bounded(node, reader)
+            return _bounded(_normalised(node), reader)
         return node
 
     return parsed.accept(visit)
 
 
-def _alternatives(term: Any) -> Any:
+def _alternatives(term: Any, reader: Any) -> Any:
+    """The word, its synonyms and, when the index knows the word in few documents, its
+    sub-words (documents that cut it differently); a frequent word needs no help, and every
+    alternative costs a posting list to score."""
     options = [term]
     for words in _synonyms(term.fieldname).get(term.text, ()):
         if len(words) == 1:
@@ -598,9 +713,20 @@ def _alternatives(term: Any) -> Any:
             options.append(
                 query.Phrase(term.fieldname, list(words), boost=term.boost * SYNONYM_BOOST)
             )
-    for part in text_analyzer().subwords(term.text):
-        options.append(query.Term(term.fieldname, part, boost=term.boost * SUBWORD_BOOST))
-    return query.Or(options) if len(options) > 1 else term
+    parts = text_analyzer().subwords(term.text)
+    if parts and reader.doc_frequency(term.fieldname, term.text) < SUBWORDS_BELOW:
+        for part in parts:
+            options.append(query.Term(term.fieldname, part, boost=term.boost * SUBWORD_BOOST))
+    return _Union(options) if len(options) > 1 else term
+
+
+def _normalised(node: Any) -> Any:
+    """`憑證*` is looked up as the index stores it (凭证*): the pattern is not analysed."""
+    if node.fieldname not in TEXT_FIELDS:
+        return node
+    copy = node.copy()
+    copy.text = text_analyzer().normalise(node.text).lower()
+    return copy
 
 
 def _bounded(node: Any, reader: Any) -> Any:

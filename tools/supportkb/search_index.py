@@ -265,7 +265,9 @@ def _write(
         if progress:
             progress(number, len(todo))
     engine = Engine.create(generation) if full else Engine.open(generation)
-    engine.write(entries, removed, processes=processes if full and len(entries) > 200 else 1)
+    engine.write(
+        entries, removed, processes=processes if full and len(entries) > 200 else 1, fresh=full
+    )
     write_atomic(generation / MANIFEST, manifest.dumps(), durable=False)
     from supportkb.related import update_related
 

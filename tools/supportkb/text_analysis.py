@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 USER_TERMS = "it-terms.zh-TW.txt"
 SYNONYMS = "search-synonyms.zh-TW.txt"
@@ -34,9 +34,9 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """One search term: normalised text, word position, and its span in the original text."""
+class Term(NamedTuple):
+    """One search term: normalised text, word position, and its span in the original text.
+    (A named tuple: documents have thousands of terms, and tuples are the cheapest record.)"""
 
     text: str
     position: int
@@ -52,6 +52,7 @@ class Normaliser:
         import opencc
 
         self._to_simplified = opencc.OpenCC("tw2sp")
+        self._characters_only = opencc.OpenCC("tw2s")  # the same, without Taiwan phrases
         self._to_traditional = opencc.OpenCC("s2twp")
 
     def simplified(self, text: str) -> str:
@@ -75,21 +76,51 @@ class Normaliser:
             if len(piece) == len(original):
                 offsets.extend(range(start, start + len(original)))
             else:
-                offsets.extend(start + k for k in self._align(original, len(piece)))
+                offsets.extend(start + k for k in self._align(original, piece))
         offsets.append(len(text))
         return "".join(pieces), offsets
 
-    def _align(self, original: str, length: int) -> list[int]:
-        """For each character of a converted run, the original offset it comes from: past the
-        longest original prefix whose conversion ends before that character."""
-        converted = [len(self.simplified(original[:end])) for end in range(1, len(original) + 1)]
-        result = []
-        prefix = 0
-        for index in range(length):
-            while prefix < len(original) and converted[prefix] <= index:
-                prefix += 1
-            result.append(prefix)
+    def _align(self, original: str, converted: str) -> list[int]:
+        """For each character of a converted run, the original offset it comes from.
+
+        `tw2s` converts character by character (same length); `tw2sp` also replaces Taiwan
+        phrases (網際網路→互联网). Stretches of four or more characters where the two agree
+        anchor the map one to one; what lies between is aligned by converting its prefixes."""
+        characters = str(self._characters_only.convert(original))
+        result: list[int] = []
+        self._align_region(
+            original, characters, converted, (0, len(original)), (0, len(converted)), result
+        )
         return result
+
+    def _align_region(
+        self,
+        original: str,
+        characters: str,
+        converted: str,
+        source: tuple[int, int],
+        target: tuple[int, int],
+        result: list[int],
+    ) -> None:
+        (a, b), (c, d) = source, target
+        if b - a == d - c and characters[a:b] == converted[c:d]:
+            result.extend(range(a, b))
+            return
+        match = SequenceMatcher(None, converted, characters, autojunk=False).find_longest_match(
+            c, d, a, b
+        )
+        if match.size >= 4:
+            self._align_region(original, characters, converted, (a, match.b), (c, match.a), result)
+            result.extend(range(match.b, match.b + match.size))
+            rest_source, rest_target = (match.b + match.size, b), (match.a + match.size, d)
+            self._align_region(original, characters, converted, rest_source, rest_target, result)
+            return
+        lengths = [len(self.simplified(original[a:end])) for end in range(a + 1, b + 1)]
+        prefix = 0
+        for index in range(d - c):
+            while prefix < len(lengths) and lengths[prefix] <= index:
+                prefix += 1
+            result.append(a + prefix)
 
 
 class Segmenter:
@@ -145,6 +176,7 @@ class TextAnalyzer:
     def __init__(self) -> None:
         self.normaliser = Normaliser()
         self.segmenter = Segmenter(self.normaliser)
+        self._part_cache: dict[str, tuple[tuple[str, int], ...]] = {}
 
     def terms(self, text: str, with_subwords: bool = True) -> list[Term]:
         normalised, offsets = self.normaliser.normalise(text)
@@ -168,12 +200,24 @@ class TextAnalyzer:
     def subwords(self, word: str) -> list[str]:
         return [part for part, _ in self._parts(word)]
 
-    def _parts(self, word: str) -> Iterator[tuple[str, int]]:
+    def _parts(self, word: str) -> tuple[tuple[str, int], ...]:
         """Dictionary 2- and 3-grams of a long word (jieba's search mode), or the letter and
-        digit runs of a word like `outlook2019`."""
+        digit runs (of two characters or more) of a word like `outlook2019`."""
+        if len(word) <= 2:
+            return ()
+        found = self._part_cache.get(word)
+        if found is None:
+            found = tuple(self._find_parts(word))
+            if len(self._part_cache) > 200_000:
+                self._part_cache.clear()
+            self._part_cache[word] = found
+        return found
+
+    def _find_parts(self, word: str) -> Iterator[tuple[str, int]]:
         if _LETTERS_DIGITS.match(word):
             for part in _PARTS.finditer(word):
-                yield part.group(), part.start()
+                if len(part.group()) >= 2:
+                    yield part.group(), part.start()
             return
         for size in (2, 3):
             if len(word) > size:

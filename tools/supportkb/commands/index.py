@@ -56,8 +56,6 @@ class _Progress:
         if total < self._after:
             return
         if self._bar is None:
-            self._bar = click.progressbar(
-                length=total, label="indexing", file=sys.stderr
-            )
+            self._bar = click.progressbar(length=total, label="indexing", file=sys.stderr)
             self._bar.__enter__()
         self._bar.update(1)

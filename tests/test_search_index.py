@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import fcntl
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from supportkb.cli import cli
+from supportkb.errors import FatalError
+from supportkb.search import SearchRequest, run_search
+from supportkb.search_engine import Engine
+from supportkb.search_index import (
+    build_index,
+    live_generation,
+    open_engine,
+    page_url,
+    plain_text,
+    read_related,
+)
+
+from conftest import AS_OF, KnowledgeBaseFactory
+
+PRINTING = "# 印表機\n\n## 症狀\n印表機卡紙，列印佇列卡住。\n\n## 解決方法\n清除卡紙後重新列印。\n"
+VPN = "# VPN\n\n## 症狀\nVPN 連線逾時，出現錯誤 809。\n\n## 解決方法\n改用 SSL 通訊協定連線。\n"
+
+
+def article(kb: KnowledgeBaseFactory, path: str, doc_id: str, title: str, body: str) -> Path:
+    front = (
+        f"id: {doc_id}\ntitle: {title}\nstatus: published\nowner: alice\n"
+        "last_reviewed: 2026-10-01\nkind: troubleshooting"
+    )
+    return kb.document(path, front, body)
+
+
+@pytest.fixture
+def site(kb: KnowledgeBaseFactory) -> KnowledgeBaseFactory:
+    article(kb, "kb/printing/jam.md", "KB-0001", "印表機卡紙", PRINTING)
+    article(kb, "kb/printing/queue.md", "KB-0002", "列印佇列卡住", PRINTING)
+    article(kb, "kb/printing/paper.md", "KB-0003", "印表機缺紙與卡紙", PRINTING)
+    article(kb, "kb/vpn/809.md", "KB-0004", "VPN 錯誤 809", VPN)
+    return kb
+
+
+def found(root: Path, text: str) -> list[str]:
+    searcher = open_engine(root / ".kb-index").searcher()
+    try:
+        return [r.id for r in run_search(searcher, SearchRequest(text, AS_OF)).results]
+    finally:
+        searcher.close()
+
+
+def test_first_build_then_only_what_changed(site: KnowledgeBaseFactory) -> None:
+    first = build_index(site.root)
+    assert first.rebuilt and first.documents == 4
+    assert not build_index(site.root).changed  # nothing changed: nothing done
+
+    jam = site.root / "kb/printing/jam.md"
+    jam.write_text(jam.read_text(encoding="utf-8") + "\n補充：碳粉匣也要檢查。\n", encoding="utf-8")
+    article(site, "kb/vpn/new.md", "KB-0005", "VPN 憑證過期", VPN)
+    (site.root / "kb/printing/paper.md").unlink()
+    report = build_index(site.root)
+    assert not report.rebuilt
+    assert report.updated == ("kb/printing/jam.md",)
+    assert report.added == ("kb/vpn/new.md",)
+    assert report.removed == ("kb/printing/paper.md",)
+    assert report.documents == 4
+    assert found(site.root, "碳粉匣") == ["KB-0001"]
+    assert "KB-0003" not in found(site.root, "缺紙")
+
+
+def test_a_touched_but_unchanged_file_is_not_reindexed(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    path = site.root / "kb/vpn/809.md"
+    path.write_bytes(path.read_bytes())  # new mtime, same content
+    report = build_index(site.root)
+    assert report.updated == () and report.added == ()
+
+
+def test_an_unreadable_document_is_reported_and_left_out(site: KnowledgeBaseFactory) -> None:
+    site.write("kb/vpn/broken.md", "---\nid: [unclosed\n---\nbody\n")
+    result = CliRunner().invoke(cli, ["-C", str(site.root), "index"])
+    assert result.exit_code == 0
+    assert "kb/vpn/broken.md: not indexed:" in result.stderr
+    assert "kb check kb/vpn/broken.md" in result.stderr
+
+
+def test_rebuild_starts_over(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    result = CliRunner().invoke(cli, ["-C", str(site.root), "index", "--rebuild"])
+    assert result.exit_code == 0 and "rebuilt: 4 documents" in result.output
+
+
+def test_a_build_stopped_half_way_leaves_the_previous_index_in_use(
+    site: KnowledgeBaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_index(site.root)
+    live = live_generation(site.root / ".kb-index")
+    article(site, "kb/vpn/new.md", "KB-0005", "VPN 憑證過期", VPN)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Engine, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(site.root)
+    assert live_generation(site.root / ".kb-index") == live
+    assert sorted(p.name for p in (site.root / ".kb-index").glob("gen-*")) == [live.name]
+    assert found(site.root, "卡紙")[0] in {"KB-0001", "KB-0003"}
+    monkeypatch.undo()
+    assert build_index(site.root).added == ("kb/vpn/new.md",)  # the next run catches up
+
+
+def test_a_searcher_opened_before_a_build_keeps_working(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    before = open_engine(site.root / ".kb-index").searcher()
+    article(site, "kb/vpn/new.md", "KB-0005", "VPN 憑證過期", VPN)
+    build_index(site.root)
+    old = run_search(before, SearchRequest("憑證過期", AS_OF))
+    assert [r.id for r in old.results] == []  # the old generation, whole
+    assert found(site.root, "憑證過期") == ["KB-0005"]
+    before.close()
+
+
+def test_two_builds_at_once_are_refused(site: KnowledgeBaseFactory) -> None:
+    folder = site.root / ".kb-index"
+    folder.mkdir()
+    with open(folder / ".lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with pytest.raises(FatalError, match="another `kb index` is updating"):
+            build_index(site.root)
+
+
+def test_a_damaged_pointer_means_a_full_rebuild(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    (site.root / ".kb-index" / "CURRENT").write_text("../../etc\n", encoding="utf-8")
+    assert build_index(site.root).rebuilt
+    assert found(site.root, "卡紙")
+
+
+def test_a_change_in_owners_rebuilds_everything(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    owners = site.root / "owners.yml"
+    owners.write_text(owners.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert build_index(site.root).rebuilt
+
+
+def test_the_index_folder_can_be_configured(site: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    mkdocs = site.root / "mkdocs.yml"
+    mkdocs.write_text(
+        mkdocs.read_text(encoding="utf-8").replace(
+            "      due_soon_days: 30", "      due_soon_days: 30\n      index_dir: build/search"
+        ),
+        encoding="utf-8",
+    )
+    build_index(site.root)
+    assert live_generation(site.root / "build/search") is not None
+    elsewhere = tmp_path / "elsewhere"
+    result = CliRunner().invoke(cli, ["-C", str(site.root), "index", "--index-dir", str(elsewhere)])
+    assert result.exit_code == 0 and live_generation(elsewhere) is not None
+
+
+def test_related_documents_are_written_for_the_site(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    related = read_related(site.root / ".kb-index")
+    assert set(related) == {"KB-0001", "KB-0002", "KB-0003", "KB-0004"}
+    printing = [item["id"] for item in related["KB-0001"]]
+    assert set(printing[:2]) == {"KB-0002", "KB-0003"}  # the other printing articles first
+    assert "KB-0001" not in printing and len(printing) <= 5
+    assert set(related["KB-0001"][0]) == {"id", "title", "url", "score"}
+    generation = live_generation(site.root / ".kb-index")
+    assert generation is not None
+    json.loads((generation / "related.json").read_text(encoding="utf-8"))
+
+
+def test_related_documents_follow_an_incremental_change(site: KnowledgeBaseFactory) -> None:
+    build_index(site.root)
+    article(site, "kb/printing/toner.md", "KB-0006", "印表機卡紙與列印佇列", PRINTING)
+    build_index(site.root)
+    related = read_related(site.root / ".kb-index")
+    assert "KB-0006" in related
+    assert any(item["id"] == "KB-0006" for item in related["KB-0001"])
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [
+        ("kb/vpn/error-809.md", "https://kb.example/kb/vpn/error-809/"),
+        ("docs/policies/sla.md", "https://kb.example/policies/sla/"),
+        ("docs/index.md", "https://kb.example/"),
+    ],
+)
+def test_page_url(path: str, url: str) -> None:
+    assert page_url("https://kb.example/", path) == url
+
+
+def test_plain_text_drops_markdown_but_keeps_placeholders() -> None:
+    text = plain_text("## 步驟\n\n1. 點選 **[設定](x.md)**，輸入 `<新密碼>`。\n\n```\ncode\n```\n")
+    assert text.splitlines()[0] == "步驟"
+    assert "點選 設定" in text and "<新密碼>" in text
+    assert "code" not in text and "**" not in text
