@@ -2,22 +2,27 @@
 
 Each document is described by the words of its title (twice), tags, category, headings and the
 opening of its body, cut by `text_analysis` as the index cuts them, weighted by TF-IDF; two
-documents are as related as the cosine of their vectors. This is Whoosh's more-like-this idea,
-computed for all documents at once with NumPy (10,000 searches through Whoosh would take
-minutes). An incremental build recomputes the changed documents and, since the similarity is
-symmetric, updates the lists the changed documents enter or leave. Document frequencies are
-updated with the changes; a full rebuild recomputes everything.
+documents are as related as the cosine of their vectors (Whoosh's more-like-this idea; running
+10,000 more-like-this searches through Whoosh would take minutes). Words found in more than
+5 % of the documents say nothing about relatedness and are left out.
 
-Written to `related.json` in the index generation: {id: [{id, title, url, score}, ...]}.
+A full build computes everything at once with NumPy. The state is kept in a small SQLite
+database in the index generation (`related.sqlite`), so that an incremental build reads and
+writes only what a change touches: the changed documents get new vectors and lists and, since
+the similarity is symmetric, the lists they enter or leave are updated. Vectors of unchanged
+documents keep the weights of the build that computed them.
+
+The result for the site is `related.json`: {id: [{id, title, url, score}, ...]}.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -26,158 +31,117 @@ from supportkb.search_engine import IndexEntry
 from supportkb.text_analysis import text_analyzer
 
 RELATED = "related.json"
-STATE = "related-state.json"
+STATE = "related.sqlite"
 TOP = 5
 MIN_SCORE = 0.08
 COMMON = 0.05  # words in more than this share of documents say nothing about relatedness
 OPENING = 200  # characters of the body that describe the document
 
+_SCHEMA = """
+CREATE TABLE docs (path TEXT PRIMARY KEY, id TEXT, title TEXT, url TEXT, counts TEXT);
+CREATE TABLE df (term TEXT PRIMARY KEY, n INTEGER);
+CREATE TABLE vectors (term TEXT, path TEXT, weight REAL);
+CREATE INDEX vectors_term ON vectors (term);
+CREATE INDEX vectors_path ON vectors (path);
+CREATE TABLE lists (path TEXT PRIMARY KEY, items TEXT);
+CREATE TABLE members (member TEXT, path TEXT);
+CREATE INDEX members_member ON members (member);
+"""
 
-@dataclass
-class _Doc:
-    id: str
-    title: str
-    url: str
-    counts: dict[str, int]
+Scored = list[tuple[str, float]]
 
 
-class RelatedDocuments:
-    def __init__(self) -> None:
-        self.docs: dict[str, _Doc] = {}
-        self.df: Counter[str] = Counter()
-        self.lists: dict[str, list[tuple[str, float]]] = {}
+def update_related(
+    generation: Path, entries: list[IndexEntry], removed: list[str], full: bool
+) -> None:
+    """Bring `related.sqlite` and `related.json` of a new generation up to date. The database
+    came hard-linked from the previous generation: it is copied before it is changed."""
+    database = generation / STATE
+    if full or not database.is_file():
+        database.unlink(missing_ok=True)
+        _compute_all(database, entries)
+        with closing(sqlite3.connect(database)) as db:
+            write_atomic(generation / RELATED, _public(db), durable=False)
+        return
+    copy = generation / (STATE + ".new")
+    shutil.copyfile(database, copy)
+    copy.replace(database)  # the old name pointed at the previous generation's file
+    with closing(sqlite3.connect(database)) as db, db:
+        gone = _ids(db, removed)
+        stored = _compute_some(db, entries, removed)
+        public = _patched(generation / RELATED, db, stored, gone)
+    write_atomic(generation / RELATED, public, durable=False)
 
-    # -- persistence ----------------------------------------------------------------------
 
-    @classmethod
-    def load(cls, folder: Path) -> RelatedDocuments:
-        state = cls()
-        try:
-            data = json.loads((folder / STATE).read_bytes())
-        except (OSError, ValueError):
-            return state
-        for path, (doc_id, title, url, counts) in data["docs"].items():
-            state.docs[path] = _Doc(doc_id, title, url, counts)
-            state.df.update(counts.keys())
-        state.lists = {p: [(q, s) for q, s in items] for p, items in data["lists"].items()}
-        return state
+def describe(entry: IndexEntry) -> dict[str, int]:
+    text = "\n".join(
+        [entry.title, entry.title, " ".join(entry.tags), entry.headings, entry.body[:OPENING]]
+    )
+    terms = text_analyzer().terms(text, with_subwords=False)
+    counts = Counter(term.text.lower() for term in terms)
+    if entry.category:
+        counts["category:" + entry.category] += 2
+    return dict(counts)
 
-    def save(self, folder: Path) -> None:
-        state = {
-            "docs": {p: [d.id, d.title, d.url, d.counts] for p, d in self.docs.items()},
-            "lists": self.lists,
-        }
-        write_atomic(folder / STATE, _dumps(state), durable=False)
-        public = {
-            doc.id: [
-                {
-                    "id": self.docs[other].id,
-                    "title": self.docs[other].title,
-                    "url": self.docs[other].url,
-                    "score": round(score, 3),
-                }
-                for other, score in self.lists.get(path, [])
-                if other in self.docs
-            ]
-            for path, doc in sorted(self.docs.items(), key=lambda item: item[1].id)
-        }
-        write_atomic(folder / RELATED, _dumps(public), durable=False)
 
-    # -- computing ------------------------------------------------------------------------
+# -- a full build -------------------------------------------------------------------------
 
-    def update(self, entries: Iterable[IndexEntry], removed: Iterable[str], full: bool) -> None:
-        if full:
-            self.docs.clear()
-            self.df.clear()
-            self.lists.clear()
-        changed = []
-        for path in removed:
-            self._forget(path)
-        for entry in entries:
-            self._forget(entry.path)
-            counts = _describe(entry)
-            self.docs[entry.path] = _Doc(entry.id, entry.title, entry.url, counts)
-            self.df.update(counts.keys())
-            changed.append(entry.path)
-        if full or len(changed) > len(self.docs) // 4:
-            self._compute_all()
-        else:
-            self._compute_some(changed, list(removed))
 
-    def _forget(self, path: str) -> None:
-        doc = self.docs.pop(path, None)
-        if doc is not None:
-            self.df.subtract(doc.counts.keys())
-        self.lists.pop(path, None)
-
-    def _compute_all(self) -> None:
-        matrix = _Matrix(self)
-        self.lists = {path: matrix.top(row) for row, path in enumerate(matrix.paths)}
-
-    def _compute_some(self, changed: list[str], removed: list[str]) -> None:
-        matrix = _Matrix(self)
-        gone = set(removed) | set(changed)
-        for path in changed:
-            row = matrix.rows[path]
-            self.lists[path] = matrix.top(row)
-            similar = matrix.similarities(row)
-            for other_row, other in enumerate(matrix.paths):
-                if other == path:
-                    continue
-                current = [(p, s) for p, s in self.lists.get(other, []) if p != path]
-                score = float(similar[other_row])
-                if score >= MIN_SCORE:
-                    current.append((path, score))
-                current.sort(key=lambda item: -item[1])
-                self.lists[other] = current[:TOP]
-        for other, items in list(self.lists.items()):
-            if any(p in gone and p not in self.docs for p, _ in items):
-                self.lists[other] = matrix.top(matrix.rows[other])
+def _compute_all(database: Path, entries: list[IndexEntry]) -> None:
+    counts = {entry.path: describe(entry) for entry in entries}
+    df: Counter[str] = Counter()
+    for words in counts.values():
+        df.update(words.keys())
+    ceiling = _ceiling(len(counts))
+    vectors = {path: _vector(words, df, len(counts), ceiling) for path, words in counts.items()}
+    lists = _Matrix(vectors).all_lists()
+    with closing(sqlite3.connect(database)) as db, db:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+            ((e.path, e.id, e.title, e.url, json.dumps(counts[e.path])) for e in entries),
+        )
+        db.executemany("INSERT INTO df VALUES (?, ?)", df.items())
+        db.executemany(
+            "INSERT INTO vectors VALUES (?, ?, ?)",
+            (
+                (term, path, weight)
+                for path, vector in vectors.items()
+                for term, weight in vector.items()
+            ),
+        )
+        _store_lists(db, lists)
 
 
 class _Matrix:
-    """TF-IDF vectors as one sparse posting list per word, in NumPy arrays."""
+    """All vectors as one posting array per word, for NumPy."""
 
-    def __init__(self, state: RelatedDocuments) -> None:
+    def __init__(self, vectors: dict[str, dict[str, float]]) -> None:
         import numpy as np
 
         self.np = np
-        self.paths = list(state.docs)
-        self.rows = {path: row for row, path in enumerate(self.paths)}
-        total = len(self.paths)
-        ceiling = max(10, int(total * COMMON))
-        idf = {
-            w: math.log((total + 1) / (n + 1)) + 1.0
-            for w, n in state.df.items()
-            if 0 < n <= ceiling
-        }
+        self.paths = list(vectors)
         postings: dict[str, tuple[list[int], list[float]]] = {}
-        self.vectors: list[list[tuple[str, float]]] = []
         for row, path in enumerate(self.paths):
-            counts = state.docs[path].counts
-            weights = {w: (1 + math.log(c)) * idf[w] for w, c in counts.items() if w in idf}
-            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-            vector = [(w, v / norm) for w, v in weights.items()]
-            self.vectors.append(vector)
-            for word, value in vector:
-                rows, values = postings.setdefault(word, ([], []))
+            for word, weight in vectors[path].items():
+                rows, weights = postings.setdefault(word, ([], []))
                 rows.append(row)
-                values.append(value)
+                weights.append(weight)
+        self.vectors = [list(vectors[path].items()) for path in self.paths]
         self.postings = {
             w: (np.array(r, dtype=np.int32), np.array(v, dtype=np.float32))
             for w, (r, v) in postings.items()
         }
 
-    def similarities(self, row: int) -> Any:
-        scores = self.np.zeros(len(self.paths), dtype=self.np.float32)
-        for word, value in self.vectors[row]:
-            rows, values = self.postings[word]
-            scores[rows] += value * values
-        scores[row] = 0.0
-        return scores
+    def all_lists(self) -> dict[str, Scored]:
+        return {path: self.top(row) for row, path in enumerate(self.paths)}
 
-    def top(self, row: int) -> list[tuple[str, float]]:
-        scores = self.similarities(row)
+    def top(self, row: int) -> Scored:
+        scores = self.np.zeros(len(self.paths), dtype=self.np.float32)
+        for word, weight in self.vectors[row]:
+            rows, weights = self.postings[word]
+            scores[rows] += weight * weights
+        scores[row] = 0.0
         count = min(TOP, len(scores) - 1)
         if count <= 0:
             return []
@@ -186,23 +150,195 @@ class _Matrix:
         return [(self.paths[r], float(scores[r])) for r in ranked if scores[r] >= MIN_SCORE]
 
 
-def _describe(entry: IndexEntry) -> dict[str, int]:
-    text = "\n".join(
-        [entry.title, entry.title, " ".join(entry.tags), entry.headings, entry.body[:OPENING]]
+# -- an incremental build -----------------------------------------------------------------
+
+
+def _compute_some(
+    db: sqlite3.Connection, entries: list[IndexEntry], removed: list[str]
+) -> set[str]:
+    """Update the database for the changed and removed documents; returns the documents
+    whose lists were rewritten."""
+    stored: set[str] = set()
+    for path in [*removed, *(e.path for e in entries)]:
+        _forget(db, path)
+    total = db.execute("SELECT count(*) FROM docs").fetchone()[0] + len(entries)
+    touched: set[str] = set()
+    for entry in entries:
+        vector = _add(db, entry, total)
+        touched |= _relate(db, entry.path, vector, stored)
+    for member in removed:
+        rows = db.execute("SELECT path FROM members WHERE member = ?", (member,)).fetchall()
+        touched.update(path for (path,) in rows)
+    for path in touched - {e.path for e in entries} - set(removed):
+        _recompute(db, path, stored)
+    return stored
+
+
+def _add(db: sqlite3.Connection, entry: IndexEntry, total: int) -> dict[str, float]:
+    counts = describe(entry)
+    db.execute(
+        "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+        (entry.path, entry.id, entry.title, entry.url, json.dumps(counts)),
     )
-    counts = Counter(term.text.lower() for term in text_analyzer().terms(text, with_subwords=False))
-    if entry.category:
-        counts["category:" + entry.category] += 2
-    return dict(counts)
+    db.executemany(
+        "INSERT INTO df VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET n = n + 1",
+        ((term,) for term in counts),
+    )
+    marks = ",".join("?" * len(counts))
+    df = dict(db.execute(f"SELECT term, n FROM df WHERE term IN ({marks})", list(counts)))
+    vector = _vector(counts, df, total, _ceiling(total))
+    db.executemany(
+        "INSERT INTO vectors VALUES (?, ?, ?)",
+        ((term, entry.path, weight) for term, weight in vector.items()),
+    )
+    return vector
 
 
-def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _forget(db: sqlite3.Connection, path: str) -> None:
+    row = db.execute("SELECT counts FROM docs WHERE path = ?", (path,)).fetchone()
+    if row is None:
+        return
+    for term in json.loads(row[0]):
+        db.execute("UPDATE df SET n = n - 1 WHERE term = ?", (term,))
+    db.execute("DELETE FROM docs WHERE path = ?", (path,))
+    db.execute("DELETE FROM vectors WHERE path = ?", (path,))
+    db.execute("DELETE FROM lists WHERE path = ?", (path,))
+    db.execute("DELETE FROM members WHERE path = ?", (path,))
 
 
-def update_related(
-    generation: Path, entries: list[IndexEntry], removed: list[str], full: bool
+def _relate(
+    db: sqlite3.Connection, path: str, vector: dict[str, float], stored: set[str]
+) -> set[str]:
+    """Give `path` its list, and put it into the lists of documents it now belongs to.
+    Returns the documents whose lists lost it (they need recomputing)."""
+    scores = _similar(db, path, vector)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    _store_lists(db, {path: [(p, s) for p, s in ranked[:TOP] if s >= MIN_SCORE]}, stored)
+    stale = set()
+    for (other,) in db.execute("SELECT path FROM members WHERE member = ?", (path,)).fetchall():
+        stale.add(other)  # it was in their list: recompute them, its score may have dropped
+    for other, score in ranked:
+        if score < MIN_SCORE:
+            break
+        items = [(p, s) for p, s in _list(db, other) if p != path]
+        if len(items) < TOP or score > items[-1][1]:
+            items = sorted([*items, (path, score)], key=lambda item: -item[1])[:TOP]
+            _store_lists(db, {other: items}, stored)
+            stale.discard(other)
+    return stale
+
+
+def _recompute(db: sqlite3.Connection, path: str, stored: set[str]) -> None:
+    vector = dict(db.execute("SELECT term, weight FROM vectors WHERE path = ?", (path,)).fetchall())
+    scores = _similar(db, path, vector)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    _store_lists(db, {path: [(p, s) for p, s in ranked[:TOP] if s >= MIN_SCORE]}, stored)
+
+
+def _similar(db: sqlite3.Connection, path: str, vector: dict[str, float]) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for term, weight in vector.items():
+        for other, theirs in db.execute("SELECT path, weight FROM vectors WHERE term = ?", (term,)):
+            if other != path:
+                scores[other] = scores.get(other, 0.0) + weight * theirs
+    return scores
+
+
+def _list(db: sqlite3.Connection, path: str) -> Scored:
+    row = db.execute("SELECT items FROM lists WHERE path = ?", (path,)).fetchone()
+    return [(p, float(s)) for p, s in json.loads(row[0])] if row else []
+
+
+def _store_lists(
+    db: sqlite3.Connection, lists: dict[str, Scored], stored: set[str] | None = None
 ) -> None:
-    state = RelatedDocuments() if full else RelatedDocuments.load(generation)
-    state.update(entries, removed, full)
-    state.save(generation)
+    for path, items in lists.items():
+        if stored is not None:
+            stored.add(path)
+        db.execute(
+            "INSERT INTO lists VALUES (?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET items = excluded.items",
+            (path, json.dumps([[p, round(s, 4)] for p, s in items])),
+        )
+        db.execute("DELETE FROM members WHERE path = ?", (path,))
+        db.executemany("INSERT INTO members VALUES (?, ?)", ((p, path) for p, _ in items))
+
+
+# -- shared -------------------------------------------------------------------------------
+
+
+def _ceiling(total: int) -> int:
+    return max(10, int(total * COMMON))
+
+
+def _vector(
+    counts: dict[str, int], df: dict[str, int] | Counter[str], total: int, ceiling: int
+) -> dict[str, float]:
+    weights = {
+        word: (1 + math.log(count)) * (math.log((total + 1) / (df[word] + 1)) + 1.0)
+        for word, count in counts.items()
+        if 0 < df.get(word, 0) <= ceiling
+    }
+    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    return {word: value / norm for word, value in weights.items()}
+
+
+def _ids(db: sqlite3.Connection, paths: list[str]) -> set[str]:
+    return {
+        row[0]
+        for path in paths
+        for row in db.execute("SELECT id FROM docs WHERE path = ?", (path,)).fetchall()
+    }
+
+
+def _patched(previous: Path, db: sqlite3.Connection, stored: set[str], gone: set[str]) -> bytes:
+    """The previous related.json with the rewritten lists replaced and the removed documents
+    taken out: cheaper than writing it from the database (the rest did not change)."""
+    try:
+        result: dict[str, list[dict[str, Any]]] = json.loads(previous.read_bytes())
+    except (OSError, ValueError):
+        return _public(db)
+    involved = set(stored)
+    for path in stored:
+        involved.update(p for p, _ in _list(db, path))
+    docs = {}
+    for path in involved:
+        row = db.execute("SELECT id, title, url FROM docs WHERE path = ?", (path,)).fetchone()
+        if row is not None:
+            docs[path] = tuple(row)
+    for doc_id in gone:
+        result.pop(doc_id, None)
+    for path in stored:
+        if path in docs:
+            result[docs[path][0]] = [
+                {"id": docs[p][0], "title": docs[p][1], "url": docs[p][2], "score": round(s, 3)}
+                for p, s in _list(db, path)
+                if p in docs
+            ]
+    fresh = {doc_id: (title, url) for doc_id, title, url in docs.values()}
+    for items in result.values():  # a changed title shows in the other lists too
+        for item in items:
+            if item["id"] in fresh:
+                item["title"], item["url"] = fresh[item["id"]]
+    ordered = dict(sorted(result.items()))
+    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _public(db: sqlite3.Connection) -> bytes:
+    docs = {
+        path: (doc_id, title, url)
+        for path, doc_id, title, url in db.execute("SELECT path, id, title, url FROM docs")
+    }
+    result: dict[str, list[dict[str, Any]]] = {}
+    for path, items in db.execute("SELECT path, items FROM lists"):
+        if path not in docs:
+            continue
+        result[docs[path][0]] = [
+            {"id": docs[p][0], "title": docs[p][1], "url": docs[p][2], "score": round(s, 3)}
+            for p, s in json.loads(items)
+            if p in docs
+        ]
+    for doc_id, _, _ in docs.values():
+        result.setdefault(doc_id, [])
+    ordered = dict(sorted(result.items()))
+    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -48,7 +48,7 @@ DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 1  # bump when the schema or the analysis changes: forces a full rebuild
+FORMAT = 2  # bump when the schema or the analysis changes: forces a full rebuild
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -316,14 +316,15 @@ def _scan(root: Path, previous: Manifest | None) -> tuple[dict[str, tuple[int, i
     stamps: dict[str, tuple[int, int]] = {}
     changed: set[str] = set()
     known = previous.files if previous else {}
+    base = str(root)
     for location in discover(root):
         try:
-            info = os.stat(root / location.path)
+            info = os.stat(os.path.join(base, location.path))
         except OSError:
             continue
-        stamps[location.path] = (info.st_mtime_ns, info.st_size)
+        stamp = stamps[location.path] = (info.st_mtime_ns, info.st_size)
         old = known.get(location.path)
-        if old is None or (old.mtime_ns, old.size) != stamps[location.path]:
+        if old is None or (old.mtime_ns, old.size) != stamp:
             changed.add(location.path)
     return stamps, changed
 

@@ -51,15 +51,20 @@ class Normaliser:
     def __init__(self) -> None:
         import opencc
 
+        self._opencc = opencc
         self._to_simplified = opencc.OpenCC("tw2sp")
-        self._characters_only = opencc.OpenCC("tw2s")  # the same, without Taiwan phrases
-        self._to_traditional = opencc.OpenCC("s2twp")
+        self._others: dict[str, Any] = {}  # loaded when first needed (about 30 ms each)
+
+    def _converter(self, config: str) -> Any:
+        if config not in self._others:
+            self._others[config] = self._opencc.OpenCC(config)
+        return self._others[config]
 
     def simplified(self, text: str) -> str:
         return str(self._to_simplified.convert(text))
 
     def traditional(self, text: str) -> str:
-        return str(self._to_traditional.convert(text))
+        return str(self._converter("s2twp").convert(text))
 
     def normalise(self, text: str) -> tuple[str, list[int] | None]:
         """(normalised text, offsets): offsets[i] is the original offset of normalised
@@ -86,7 +91,7 @@ class Normaliser:
         `tw2s` converts character by character (same length); `tw2sp` also replaces Taiwan
         phrases (網際網路→互联网). Stretches of four or more characters where the two agree
         anchor the map one to one; what lies between is aligned by converting its prefixes."""
-        characters = str(self._characters_only.convert(original))
+        characters = str(self._converter("tw2s").convert(original))  # tw2sp without phrases
         result: list[int] = []
         self._align_region(
             original, characters, converted, (0, len(original)), (0, len(converted)), result
@@ -129,10 +134,11 @@ class Segmenter:
     def __init__(self, normaliser: Normaliser) -> None:
         import rjieba
 
-        self._jieba: Any = rjieba.Jieba()
+        # rjieba's module functions use the dictionary it loads on import; a second
+        # `rjieba.Jieba()` would load it again (0.1 to 0.2 s on every command)
+        self._jieba: Any = rjieba
         for word, frequency, tag in domain_terms():
-            simplified = normaliser.simplified(word)
-            self._jieba.add_word(simplified, frequency, tag)
+            self._jieba.add_word(normaliser.simplified(word), frequency, tag)
 
     def words(self, text: str) -> list[tuple[str, int, int]]:
         """(word, start, end), as jieba's default mode cuts them."""
