@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +272,27 @@ def test_search_needs_no_write_access(indexed: Path) -> None:
         for path, mode in modes.items():
             path.chmod(mode)
     assert os.access(folder, os.W_OK)
+
+
+def test_a_fresh_process_reads_the_index(indexed: Path) -> None:
+    """The schema (with our tokenizer) is pickled into the index: a new process must be able
+    to load it and search, as `kb search` does."""
+    done = subprocess.run(
+        [sys.executable, "-m", "supportkb", "-C", str(indexed), "search", "--json", "卡紙"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"][0]["id"] == "KB-0001"
+
+
+def test_an_index_of_another_format_asks_for_a_rebuild(indexed: Path) -> None:
+    current = indexed / ".kb-index" / "CURRENT"
+    name = current.read_text(encoding="utf-8").split()[0]
+    current.write_text(f"{name} 1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(indexed), "search", "卡紙"])
+    assert result.exit_code == 1
+    assert "built by another version of supportkb: run `kb index`" in result.output
+    assert run(indexed, "index").exit_code == 0
+    assert ids(indexed, "卡紙")[0] == "KB-0001"

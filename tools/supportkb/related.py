@@ -24,7 +24,6 @@ import sqlite3
 from collections import Counter
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 from supportkb.atomic import write_atomic
 from supportkb.search_engine import IndexEntry
@@ -46,6 +45,8 @@ CREATE INDEX vectors_path ON vectors (path);
 CREATE TABLE lists (path TEXT PRIMARY KEY, items TEXT);
 CREATE TABLE members (member TEXT, path TEXT);
 CREATE INDEX members_member ON members (member);
+CREATE INDEX members_path ON members (path);
+CREATE TABLE fragments (path TEXT PRIMARY KEY, id TEXT, json TEXT);
 """
 
 Scored = list[tuple[str, float]]
@@ -61,15 +62,18 @@ def update_related(
         database.unlink(missing_ok=True)
         _compute_all(database, entries)
         with closing(sqlite3.connect(database)) as db:
-            write_atomic(generation / RELATED, _public(db), durable=False)
-        return
-    copy = generation / (STATE + ".new")
-    shutil.copyfile(database, copy)
-    copy.replace(database)  # the old name pointed at the previous generation's file
-    with closing(sqlite3.connect(database)) as db, db:
-        gone = _ids(db, removed)
-        stored = _compute_some(db, entries, removed)
-        public = _patched(generation / RELATED, db, stored, gone)
+            public = _public(db)
+    else:
+        copy = generation / (STATE + ".new")
+        shutil.copyfile(database, copy)
+        copy.replace(database)  # the old name pointed at the previous generation's file
+        with closing(sqlite3.connect(database)) as db, db:
+            stored = _compute_some(db, entries, removed)
+            changed = [e.path for e in entries]
+            marks = ",".join("?" * len(changed))
+            listing = db.execute(f"SELECT path FROM members WHERE member IN ({marks})", changed)
+            _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
+            public = _public(db)
     write_atomic(generation / RELATED, public, durable=False)
 
 
@@ -110,7 +114,27 @@ def _compute_all(database: Path, entries: list[IndexEntry]) -> None:
                 for term, weight in vector.items()
             ),
         )
-        _store_lists(db, lists)
+        db.executemany(
+            "INSERT INTO lists VALUES (?, ?)", ((p, _encoded(i)) for p, i in lists.items())
+        )
+        db.executemany(
+            "INSERT INTO members VALUES (?, ?)",
+            ((member, path) for path, items in lists.items() for member, _ in items),
+        )
+        shown = {e.path: (e.id, e.title, e.url) for e in entries}
+        db.executemany(
+            "INSERT INTO fragments VALUES (?, ?, ?)",
+            ((path, shown[path][0], _fragment(items, shown)) for path, items in lists.items()),
+        )
+
+
+def _fragment(items: Scored, shown: dict[str, tuple[str, str, str]]) -> str:
+    listed = [
+        {"id": shown[p][0], "title": shown[p][1], "url": shown[p][2], "score": round(s, 3)}
+        for p, s in items
+        if p in shown
+    ]
+    return json.dumps(listed, ensure_ascii=False, separators=(",", ":"))
 
 
 class _Matrix:
@@ -204,6 +228,7 @@ def _forget(db: sqlite3.Connection, path: str) -> None:
     db.execute("DELETE FROM vectors WHERE path = ?", (path,))
     db.execute("DELETE FROM lists WHERE path = ?", (path,))
     db.execute("DELETE FROM members WHERE path = ?", (path,))
+    db.execute("DELETE FROM fragments WHERE path = ?", (path,))
 
 
 def _relate(
@@ -244,6 +269,10 @@ def _similar(db: sqlite3.Connection, path: str, vector: dict[str, float]) -> dic
     return scores
 
 
+def _encoded(items: Scored) -> str:
+    return json.dumps([[p, round(s, 4)] for p, s in items])
+
+
 def _list(db: sqlite3.Connection, path: str) -> Scored:
     row = db.execute("SELECT items FROM lists WHERE path = ?", (path,)).fetchone()
     return [(p, float(s)) for p, s in json.loads(row[0])] if row else []
@@ -258,7 +287,7 @@ def _store_lists(
         db.execute(
             "INSERT INTO lists VALUES (?, ?) "
             "ON CONFLICT(path) DO UPDATE SET items = excluded.items",
-            (path, json.dumps([[p, round(s, 4)] for p, s in items])),
+            (path, _encoded(items)),
         )
         db.execute("DELETE FROM members WHERE path = ?", (path,))
         db.executemany("INSERT INTO members VALUES (?, ?)", ((p, path) for p, _ in items))
@@ -283,62 +312,32 @@ def _vector(
     return {word: value / norm for word, value in weights.items()}
 
 
-def _ids(db: sqlite3.Connection, paths: list[str]) -> set[str]:
-    return {
-        row[0]
-        for path in paths
-        for row in db.execute("SELECT id FROM docs WHERE path = ?", (path,)).fetchall()
-    }
-
-
-def _patched(previous: Path, db: sqlite3.Connection, stored: set[str], gone: set[str]) -> bytes:
-    """The previous related.json with the rewritten lists replaced and the removed documents
-    taken out: cheaper than writing it from the database (the rest did not change)."""
-    try:
-        result: dict[str, list[dict[str, Any]]] = json.loads(previous.read_bytes())
-    except (OSError, ValueError):
-        return _public(db)
-    involved = set(stored)
-    for path in stored:
-        involved.update(p for p, _ in _list(db, path))
-    docs = {}
-    for path in involved:
-        row = db.execute("SELECT id, title, url FROM docs WHERE path = ?", (path,)).fetchone()
-        if row is not None:
-            docs[path] = tuple(row)
-    for doc_id in gone:
-        result.pop(doc_id, None)
-    for path in stored:
-        if path in docs:
-            result[docs[path][0]] = [
-                {"id": docs[p][0], "title": docs[p][1], "url": docs[p][2], "score": round(s, 3)}
-                for p, s in _list(db, path)
-                if p in docs
-            ]
-    fresh = {doc_id: (title, url) for doc_id, title, url in docs.values()}
-    for items in result.values():  # a changed title shows in the other lists too
-        for item in items:
-            if item["id"] in fresh:
-                item["title"], item["url"] = fresh[item["id"]]
-    ordered = dict(sorted(result.items()))
-    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _refresh(db: sqlite3.Connection, paths: list[str]) -> None:
+    """Encode the lists of `paths` as they appear in related.json (kept per document, so that
+    writing the file after a change does not encode ten thousand lists again)."""
+    for path in set(paths):
+        row = db.execute("SELECT id FROM docs WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            continue
+        items = _list(db, path)
+        shown: dict[str, tuple[str, str, str]] = {}
+        for other, _ in items:
+            found = db.execute("SELECT id, title, url FROM docs WHERE path = ?", (other,))
+            listed = found.fetchone()
+            if listed is not None:
+                shown[other] = (listed[0], listed[1], listed[2])
+        encoded = _fragment(items, shown)
+        db.execute(
+            "INSERT INTO fragments VALUES (?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET id = excluded.id, json = excluded.json",
+            (path, row[0], encoded),
+        )
 
 
 def _public(db: sqlite3.Connection) -> bytes:
-    docs = {
-        path: (doc_id, title, url)
-        for path, doc_id, title, url in db.execute("SELECT path, id, title, url FROM docs")
-    }
-    result: dict[str, list[dict[str, Any]]] = {}
-    for path, items in db.execute("SELECT path, items FROM lists"):
-        if path not in docs:
-            continue
-        result[docs[path][0]] = [
-            {"id": docs[p][0], "title": docs[p][1], "url": docs[p][2], "score": round(s, 3)}
-            for p, s in json.loads(items)
-            if p in docs
-        ]
-    for doc_id, _, _ in docs.values():
-        result.setdefault(doc_id, [])
-    ordered = dict(sorted(result.items()))
-    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """related.json: {id: [{id, title, url, score}, ...]}, ids in order."""
+    rows = db.execute(
+        "SELECT f.id, f.json FROM fragments f JOIN docs d ON d.path = f.path ORDER BY f.id"
+    )
+    body = ",".join(f"{json.dumps(doc_id, ensure_ascii=False)}:{items}" for doc_id, items in rows)
+    return ("{" + body + "}").encode("utf-8")

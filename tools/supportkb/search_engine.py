@@ -16,7 +16,6 @@ What the rest of supportkb sees is `Engine` (open, write, search a folder) and p
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,11 +25,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, highlight, index, qparser, query, scoring
+from whoosh import collectors, index, qparser, query, scoring
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 
+from supportkb.snippets import snippet
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
 TEXT_FIELDS = ("title", "headings", "body", "tags")
@@ -42,6 +42,7 @@ FACETS = ("type", "category", "status")
 SYNONYM_BOOST = 0.5
 SUBWORD_BOOST = 0.8
 SUBWORDS_BELOW = 5  # a query word found in fewer documents also looks for its sub-words
+LARGE_RESULT = 3000  # estimated matches above which only the top documents are scored
 MAX_EXPANSION = 64  # terms a prefix* or wild?card query may stand for
 UNDATED = 0  # review_due of a document that has none
 
@@ -101,14 +102,14 @@ class QuerySyntaxError(ValueError):
 # -- analysis -----------------------------------------------------------------------------
 
 
+_FINAL: dict[str, str] = {}  # word as cut -> indexed text ("" for a stop word), per process
+
+
 class SupportTokenizer(Tokenizer):  # type: ignore[misc]
     """Whoosh tokenizer over `text_analysis`, which also lowercases, drops stop words (English
     and Chinese) and stems English, with one cache for the three (Whoosh's own filters cost
     a generator step per word each). Documents get sub-words; queries do not (the query is
     expanded with them as alternatives instead, see `_expand`)."""
-
-    def __init__(self) -> None:
-        self._final: dict[str, str] = {}  # word as cut -> indexed text ("" for a stop word)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -116,14 +117,8 @@ class SupportTokenizer(Tokenizer):  # type: ignore[misc]
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {}  # the cache is rebuilt in each process
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._final = {}
-
     def final(self, word: str) -> str:
-        found = self._final.get(word)
+        found = _FINAL.get(word)
         if found is None:
             lowered = word.lower()
             if lowered in _stop_words():
@@ -132,9 +127,9 @@ class SupportTokenizer(Tokenizer):  # type: ignore[misc]
                 found = stem(lowered)
             else:
                 found = lowered
-            if len(self._final) > 500_000:
-                self._final.clear()
-            self._final[word] = found
+            if len(_FINAL) > 500_000:
+                _FINAL.clear()
+            _FINAL[word] = found
         return found
 
     def __call__(
@@ -384,18 +379,13 @@ class _Run:
         self.filter, self.mask = _any_of(filters), _none_of(exclude)
         self.timed_out = False
 
-    def count(self, expanded: Any) -> int:
-        """The exact number of matching documents (the top-documents pass skips blocks that
-        cannot reach the top, so its own count is a lower bound)."""
-        unscored = collectors.FilterCollector(
-            collectors.UnsortedCollector(), self.filter, self.mask
-        )
-        self.searcher.search_with_collector(expanded, unscored)
-        return int(unscored.count())
-
-    def __call__(self, expanded: Any) -> Any:
+    def __call__(self, expanded: Any) -> tuple[Any, int]:
+        """(results, exact number of matching documents)."""
+        large = expanded.estimate_size(self.searcher.reader()) > LARGE_RESULT
+        # Small sets: score them all (the count comes free). Large sets: keep only the top
+        # (Whoosh skips blocks that cannot reach it), then count without scoring.
         collector = self.searcher.collector(
-            limit=self.limit, groupedby=list(FACETS) if self.facets else None
+            limit=self.limit if large else None, groupedby=list(FACETS) if self.facets else None
         )
         timed = collectors.TimeLimitCollector(
             collector, timelimit=self.time_limit, use_alarm=_alarm_allowed()
@@ -406,7 +396,15 @@ class _Run:
             self.searcher.search_with_collector(expanded, outer)
         except collectors.TimeLimit:
             self.timed_out = True
-        return outer.results()
+        results = outer.results()
+        return results, self._count(expanded) if large and not self.timed_out else len(results)
+
+    def _count(self, expanded: Any) -> int:
+        unscored = collectors.FilterCollector(
+            collectors.UnsortedCollector(), self.filter, self.mask
+        )
+        self.searcher.search_with_collector(expanded, unscored)
+        return int(unscored.count())
 
 
 def _every_word(parsed: Any) -> Any:
@@ -477,19 +475,14 @@ class EngineSearcher:
         wanted = offset + limit
         run = _Run(self._searcher, wanted, facets, filters, exclude, time_limit)
         strict = _every_word(parsed)
-        chosen, total = expanded, -1
-        if strict is not None:
-            every_word = _expand(strict, reader)
-            total = run.count(every_word)
-            if total >= wanted:
-                chosen = every_word  # else too few documents have every word: any will do
-        if chosen is expanded:
-            total = run.count(expanded)
-        results = run(chosen)
+        chosen = _expand(strict, reader) if strict is not None else None
+        results, total = run(chosen) if chosen is not None else (None, 0)
+        if results is None or (total < wanted and not run.timed_out):
+            chosen = expanded  # too few documents have every word: any will do
+            results, total = run(chosen)
         timed_out = run.timed_out
-        results.fragmenter = highlight.PinpointFragmenter(maxchars=120, surround=30, autotrim=True)
-        results.formatter = _MarkFormatter()
-        hits = tuple(_hit(hit) for hit in results[offset : offset + limit])
+        words = _marked_words(chosen)
+        hits = tuple(_hit(hit, words) for hit in results[offset : offset + limit])
         suggestion = self._suggest(parsed, text, total)
         counts = {name: dict(results.groups(name)) for name in FACETS} if facets else {}
         return EngineResults(total, hits, suggestion, timed_out, _counts(counts))
@@ -647,9 +640,14 @@ def _counts(raw: Mapping[str, Mapping[Any, Any]]) -> dict[str, dict[str, int]]:
     }
 
 
-def _hit(hit: Any) -> EngineHit:
+def _marked_words(expanded: Any) -> set[str]:
+    if expanded is query.NullQuery:
+        return set()
+    return {text for fieldname, text in expanded.all_terms() if fieldname in TEXT_FIELDS}
+
+
+def _hit(hit: Any, words: set[str]) -> EngineHit:
     fields = hit.fields()
-    snippet = hit.highlights("body", top=1) or html.escape(_opening(fields.get("body", "")))
     due = fields.get("review_due") or UNDATED
     return EngineHit(
         path=fields["path"],
@@ -661,25 +659,8 @@ def _hit(hit: Any) -> EngineHit:
         url=fields.get("url", ""),
         review_due=date.fromordinal(due) if due != UNDATED else None,
         score=round(float(hit.score or 0.0), 4),
-        snippet=snippet,
+        snippet=snippet(fields.get("body", ""), words),
     )
-
-
-def _opening(body: str, size: int = 160) -> str:
-    text = " ".join(body.split())
-    return text[:size] + ("…" if len(text) > size else "")
-
-
-class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]
-    """Original text, HTML-escaped, matched words in <mark>, fragments joined by ' … '."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def _text(self, text: str) -> str:
-        return html.escape(" ".join(text.split("\n")))
 
 
 # -- query expansion ----------------------------------------------------------------------

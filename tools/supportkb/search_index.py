@@ -48,7 +48,7 @@ DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 2  # bump when the schema or the analysis changes: forces a full rebuild
+FORMAT = 5  # bump when the schema or the analysis changes: forces a full rebuild
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -114,19 +114,33 @@ def index_folder(root: Path, folder: Path | None = None) -> Path:
 
 
 def live_generation(folder: Path) -> Path | None:
+    """The generation CURRENT points at, if it is complete and of this version's format."""
+    pointer = _read_pointer(folder)
+    if pointer is None or pointer[1] != FORMAT:
+        return None
+    return folder / pointer[0]
+
+
+def _read_pointer(folder: Path) -> tuple[str, int] | None:
     try:
-        name = (folder / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+        name, _, version = (folder / CURRENT).read_text(encoding="utf-8").strip().partition(" ")
+    except (OSError, UnicodeDecodeError):
         return None
     if not re.fullmatch(r"gen-\d{6}", name) or not (folder / name / MANIFEST).is_file():
         return None
-    return folder / name
+    return name, int(version) if version.isdigit() else 0
 
 
 def open_engine(folder: Path) -> Engine:
-    generation = live_generation(folder)
-    if generation is None:
+    pointer = _read_pointer(folder)
+    if pointer is None:
         raise FatalError(f"no search index in {folder}: run `kb index` first")
+    if pointer[1] != FORMAT:
+        raise FatalError(
+            f"the search index in {folder} was built by another version of supportkb: "
+            "run `kb index` to rebuild it"
+        )
+    generation = folder / pointer[0]
     try:
         return Engine.open(generation)
     except Exception as exc:  # a damaged index: say so instead of a traceback
@@ -214,7 +228,7 @@ def build_index(
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
-        write_atomic(target / CURRENT, generation.name.encode() + b"\n")
+        write_atomic(target / CURRENT, f"{generation.name} {FORMAT}\n".encode())
         _remove_old_generations(target, keep={generation.name, live.name if live else ""})
     return IndexReport(**{**report.__dict__, "seconds": time.perf_counter() - started})
 
