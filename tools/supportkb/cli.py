@@ -22,6 +22,7 @@ from supportkb.commands.report import report_command
 from supportkb.commands.review import review_command
 from supportkb.commands.schema import schema_command
 from supportkb.commands.search import search_command
+from supportkb.commands.serve import serve_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
@@ -72,6 +73,7 @@ for command in (
     build_command,
     index_command,
     search_command,
+    serve_command,
 ):
     cli.add_command(command)
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from urllib.parse import quote
 
+from supportkb.analytics import QueryCount, SearchLog, since_days
 from supportkb.findings import spreadsheet_cell
 from supportkb.freshness import Freshness, FreshnessRule
 from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files
@@ -63,9 +64,24 @@ class Report:
     by_owner: tuple[Health, ...]
     owner_names: dict[str, str]
     owner_emails: dict[str, str]
+    searches: SearchFigures | None = None
 
 
-def build_report(kb: KnowledgeBase, as_of: date) -> Report:
+@dataclass(frozen=True)
+class SearchFigures:
+    """From `kb serve`'s analytics: what people looked for and did not find."""
+
+    days: int
+    no_result: tuple[QueryCount, ...]
+    not_opened: tuple[QueryCount, ...]
+
+
+def search_figures(log: SearchLog, as_of: date, days: int = 30) -> SearchFigures:
+    since = since_days(as_of, days)
+    return SearchFigures(days, tuple(log.without_results(since)), tuple(log.not_opened(since)))
+
+
+def build_report(kb: KnowledgeBase, as_of: date, searches: SearchFigures | None = None) -> Report:
     rule = FreshnessRule(kb.config)
     documents = [d for d in kb.documents if d.status is not Status.ARCHIVED]
     items = [item for d in documents for item in _items(d, rule, kb, as_of)]
@@ -86,6 +102,7 @@ def build_report(kb: KnowledgeBase, as_of: date) -> Report:
         _health(documents, lambda d: d.owner, rule, as_of),
         names,
         emails,
+        searches,
     )
 
 
@@ -198,6 +215,12 @@ def as_json(report: Report) -> str:
             "by_owner": [asdict(h) for h in report.by_owner],
         },
     }
+    if report.searches is not None:
+        payload["searches"] = {
+            "days": report.searches.days,
+            "no_result": [asdict(q) for q in report.searches.no_result],
+            "not_opened": [asdict(q) for q in report.searches.not_opened],
+        }
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
@@ -209,7 +232,20 @@ def as_csv(report: Report) -> str:
         due = i.due.isoformat() if i.due else ""
         row = [i.section, i.id, i.title, i.type, i.status, i.owner, i.path, due, i.detail]
         writer.writerow([spreadsheet_cell(cell) for cell in row])
+    for section, counts in _search_sections(report):
+        for q in counts:
+            row = [section, "", q.query, "", "", "", "", "", f"{q.searches} searches"]
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def _search_sections(report: Report) -> list[tuple[str, tuple[QueryCount, ...]]]:
+    if report.searches is None:
+        return []
+    return [
+        ("search-no-result", report.searches.no_result),
+        ("search-not-opened", report.searches.not_opened),
+    ]
 
 
 def as_markdown(report: Report) -> str:
@@ -254,7 +290,28 @@ def as_markdown(report: Report) -> str:
                 f"| {_md(h.group)} | {h.documents} | {h.validated:.0%} | {h.overdue:.0%} | {age} |"
             )
         lines.append("")
+    lines += _search_markdown(report)
     return "\n".join(lines)
+
+
+def _search_markdown(report: Report) -> list[str]:
+    """The knowledge base's to-do list, from what people searched for."""
+    if report.searches is None:
+        return []
+    figures = report.searches
+    lines = []
+    for title, counts, note in (
+        ("搜尋無結果 Searches with no result", figures.no_result, "write or tag an article"),
+        ("搜尋後未開啟 Searched but not opened", figures.not_opened, "titles or snippets miss"),
+    ):
+        lines += [f"## {title} (last {figures.days} days)", ""]
+        if not counts:
+            lines += ["None.", ""]
+            continue
+        lines += [f"| query | searches | results |  ({note}) |", "| --- | ---: | ---: | --- |"]
+        lines += [f"| {_md(q.query)} | {q.searches} | {q.results} | |" for q in counts]
+        lines.append("")
+    return lines
 
 
 def _md(text: str) -> str:

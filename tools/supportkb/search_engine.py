@@ -95,6 +95,9 @@ class EngineResults:
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
+_METADATA = ("id", "title", "type", "status", "owner", "visibility", "version", "url", "path")
+
+
 class QuerySyntaxError(ValueError):
     """The query could not be understood."""
 
@@ -487,12 +490,16 @@ class EngineSearcher:
         counts = {name: dict(results.groups(name)) for name in FACETS} if facets else {}
         return EngineResults(total, hits, suggestion, timed_out, _counts(counts))
 
-    def more_like(self, path: str, top: int) -> list[tuple[str, float]]:
-        docnum = self._searcher.document_number(path=path)
-        if docnum is None:
-            return []
-        hits = self._searcher.more_like(docnum, "body", top=top, numterms=12)
-        return [(hit["path"], float(hit.score)) for hit in hits]
+    def stored(self, doc_id: str) -> dict[str, Any] | None:
+        """A document's metadata by id (not its text), or None."""
+        fields = self._searcher.document(id=doc_id.lower())
+        if fields is None:
+            return None
+        result = {name: fields.get(name, "") for name in _METADATA}
+        for name in ("last_reviewed", "review_due"):
+            value = fields.get(name) or UNDATED
+            result[name] = date.fromordinal(value) if value != UNDATED else None
+        return result
 
     def _parse(self, text: str) -> Any:
         try:

@@ -1,0 +1,124 @@
+"""`kb serve`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+import click
+
+from supportkb.commands.options import as_of_option, index_dir_option, root_option
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Worker processes (one per core).",
+)
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="The site built by `kb build`.",
+)
+@click.option(
+    "--analytics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".kb-analytics/searches.sqlite"),
+    show_default=True,
+    help="Where searches are recorded (no personal data), for `kb report`.",
+)
+@click.option("--no-analytics", is_flag=True, help="Record nothing.")
+@click.option("--cors-origin", multiple=True, help="Allow this origin to call the API (CORS).")
+@click.option("--restricted", is_flag=True, help="Also find restricted documents.")
+@click.option("--watch", is_flag=True, help="Rebuild the site and update the index on changes.")
+@as_of_option
+@index_dir_option
+@root_option
+def serve_command(
+    host: str,
+    port: int,
+    workers: int,
+    site_dir: Path,
+    analytics: Path,
+    no_analytics: bool,
+    cors_origin: tuple[str, ...],
+    restricted: bool,
+    watch: bool,
+    as_of: date | None,
+    index_dir: Path | None,
+    root: Path,
+) -> None:
+    """Serve the built site and a JSON search API over the index (`/api/search`,
+    `/api/documents/{id}`, `/api/health`; OpenAPI at `/api/openapi.json`). The site's search
+    box then asks this API as you type; on static hosting it falls back to the site's own
+    search. Listens on 127.0.0.1 unless told otherwise; stops cleanly on Ctrl-C or SIGTERM."""
+    import uvicorn
+
+    from supportkb.search_index import index_folder, open_engine
+    from supportkb.web import SETTINGS_VARIABLE, ServeSettings
+
+    folder = index_folder(root, index_dir)
+    open_engine(folder)  # a clear error now rather than in every worker
+    site = site_dir if site_dir.is_absolute() else root / site_dir
+    if not (site / "index.html").is_file():
+        raise click.ClickException(f"no site in {site}: run `kb build --site-dir {site_dir}`")
+    settings = ServeSettings(
+        index_folder=str(folder),
+        site_folder=str(site),
+        analytics=None
+        if no_analytics
+        else str(analytics if analytics.is_absolute() else root / analytics),
+        cors_origins=cors_origin,
+        restricted=restricted,
+        as_of=as_of.isoformat() if as_of else None,
+    )
+    os.environ[SETTINGS_VARIABLE] = settings.dumps()
+    if watch:
+        _watch(root, folder, site, as_of)
+    logging.getLogger("supportkb.access").setLevel(logging.INFO)
+    click.echo(f"serving {site} and the search API on http://{host}:{port}/", err=True)
+    uvicorn.run(
+        "supportkb.web:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+    )
+
+
+def _watch(root: Path, folder: Path, site: Path, as_of: date | None) -> None:
+    """Rebuild on changes, in a thread of the main process (the workers pick up the new
+    index by themselves; the site's files are replaced by MkDocs)."""
+    from watchfiles import watch
+
+    from supportkb.build import build_site
+    from supportkb.errors import FatalError
+    from supportkb.search_index import build_index
+
+    watched = [p for p in ("kb", "sops", "docs", "mkdocs.yml", "owners.yml") if (root / p).exists()]
+
+    def loop() -> None:
+        for changes in watch(*(root / p for p in watched)):
+            names = sorted({Path(path).name for _, path in changes})
+            click.echo(f"changed: {', '.join(names[:5])}; rebuilding", err=True)
+            try:
+                report = build_index(root, folder)
+                build_site(root, as_of or date.today(), site, strict=False)
+                click.echo(f"index: {report.documents} documents; site rebuilt", err=True)
+            except FatalError as exc:
+                click.echo(f"rebuild failed: {exc}", err=True)
+
+    threading.Thread(target=loop, name="kb-watch", daemon=True).start()

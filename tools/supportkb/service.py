@@ -1,0 +1,98 @@
+"""The search service behind `kb serve`: the index, a searcher kept open, analytics.
+
+Plain Python, nothing of the web framework (that is `supportkb.web`). One `SearchService` per
+worker process: it keeps a searcher open and, before each query, looks at the index's
+`CURRENT` pointer; when `kb index` has swapped in a new generation, the next query opens it
+(the previous generation stays on disk, so a query already running finishes on it). Whoosh
+searchers are not safe to share between threads, so queries in one process take turns; the
+service runs one process per core.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from supportkb.analytics import SearchLog
+from supportkb.search import SearchRequest, SearchResponse, run_search
+from supportkb.search_engine import Engine, EngineSearcher
+from supportkb.search_index import (
+    CURRENT,
+    open_engine,
+    read_related,
+)
+
+
+@dataclass
+class _Open:
+    pointer: str
+    engine: Engine
+    searcher: EngineSearcher
+    related: dict[str, list[dict[str, Any]]]
+
+
+class SearchService:
+    def __init__(
+        self,
+        index_folder: Path,
+        log: SearchLog | None = None,
+        today: Callable[[], date] = date.today,
+        restricted: bool = False,
+    ) -> None:
+        self.index_folder = index_folder
+        self.restricted = restricted  # serve restricted documents too (an internal service)
+        self.log = log
+        self.today = today
+        self._lock = threading.Lock()
+        self._open: _Open | None = None
+        self._previous: _Open | None = None  # kept alive while queries may still use it
+
+    def _current(self) -> _Open:
+        """The open searcher on the live generation (reopened after a swap)."""
+        try:
+            pointer = (self.index_folder / CURRENT).read_text(encoding="utf-8").strip()
+        except OSError:
+            pointer = ""
+        if self._open is None or self._open.pointer != pointer:
+            engine = open_engine(self.index_folder)
+            opened = _Open(pointer, engine, engine.searcher(), read_related(self.index_folder))
+            self._previous, self._open = self._open, opened
+        return self._open
+
+    def search(self, request: SearchRequest, record: bool = True) -> SearchResponse:
+        with self._lock:
+            response = run_search(self._current().searcher, request)
+        if record and self.log is not None and request.offset == 0:
+            self.log.record_search(request.text, response.total)
+        return response
+
+    def document(self, doc_id: str, as_of: date | None = None) -> dict[str, Any] | None:
+        """A document's metadata (and its related documents), or None."""
+        with self._lock:
+            opened = self._current()
+            fields = opened.searcher.stored(doc_id)
+        if fields is None or (fields["visibility"] == "restricted" and not self.restricted):
+            return None
+        due = fields.get("review_due")
+        today = as_of or self.today()
+        stale = (
+            fields.get("status") in ("published", "in-review") and due is not None and (due < today)
+        )
+        return {**fields, "stale": stale, "related": opened.related.get(fields["id"], [])}
+
+    def health(self) -> dict[str, Any]:
+        with self._lock:
+            opened = self._current()
+            return {
+                "status": "ok",
+                "documents": opened.engine.doc_count(),
+                "generation": opened.pointer.split()[0],
+            }
+
+    def record_opened(self, query: str, doc_id: str) -> None:
+        if self.log is not None:
+            self.log.record_opened(query, doc_id)
