@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import AS_OF, KnowledgeBaseFactory
 from supportkb.analytics import SearchLog, normalise_query
 from supportkb.cli import cli
 
-NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
-LONG_AGO = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+from conftest import AS_OF, KnowledgeBaseFactory
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+LONG_AGO = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 
 def test_queries_are_normalised_and_nothing_else_is_kept(tmp_path: Path) -> None:

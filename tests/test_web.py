@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import AS_OF, KnowledgeBaseFactory
 from supportkb.analytics import SearchLog
 from supportkb.search_index import build_index
 from supportkb.web import SECURITY_HEADERS, ServeSettings, create_app
+
+from conftest import AS_OF, KnowledgeBaseFactory
 
 BODY = "# {title}\n\n## 症狀\n{text}\n\n## 解決方法\n{fix}\n"
 

@@ -9,9 +9,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from conftest import AS_OF, KnowledgeBaseFactory
 from supportkb.search_index import build_index
 from supportkb.web import ServeSettings, create_app
+
+from conftest import AS_OF, KnowledgeBaseFactory
 
 
 @pytest.fixture

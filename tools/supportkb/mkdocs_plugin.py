@@ -33,7 +33,11 @@ from supportkb.pages import SiteModel, generated_pages, home_section
 from supportkb.search_dictionary import traditional_dictionary, user_terms
 from supportkb.site import AUDIENCES, SiteSources
 
-ASSETS = ("assets/supportkb/supportkb.css", "assets/supportkb/supportkb.js")
+ASSETS = (
+    "assets/supportkb/supportkb.css",
+    "assets/supportkb/supportkb.js",
+    "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
+)
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
 
 
@@ -77,7 +81,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
         config.extra_css.append(ASSETS[0])
-        config.extra_javascript.append(ASSETS[1])
+        config.extra_javascript.extend(ASSETS[1:])
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:

@@ -405,6 +405,16 @@ def home_section(site: SiteModel, page: str = "index.md") -> str:
     return "\n".join([*lines, ""])
 
 
+SEARCH_PAGE = "search-results.md"
+SEARCH_RESULTS = """# 搜尋結果 Search results
+
+<div id="kb-search-page" class="kb-search-page" markdown="0">
+全文搜尋需要 <code>kb serve</code>；此處請使用頁首的搜尋框。
+Full results need <code>kb serve</code>; here, use the search box at the top.
+</div>
+"""
+
+
 def generated_pages(site: SiteModel) -> dict[str, str]:
     """Site path -> content of every generated page (and the CSV)."""
     pages = {CATALOGS[t]: catalog_page(site, t) for t in DocType}
@@ -412,6 +422,7 @@ def generated_pages(site: SiteModel) -> dict[str, str]:
     pages[TAGS_PAGE] = tags_page(site)
     pages[CALENDAR_PAGE] = review_calendar(site)
     pages[REGISTER_PAGE] = register_page(site)
+    pages[SEARCH_PAGE] = SEARCH_RESULTS
     hidden_from_search = "---\nsearch:\n  exclude: true\n---\n\n"  # lists, not answers
     pages = {path: hidden_from_search + text for path, text in pages.items()}
     pages[REGISTER_CSV] = register_csv(site)

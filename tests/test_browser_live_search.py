@@ -1,0 +1,141 @@
+"""The search box against a running `kb serve`, in headless Chromium (as test_browser.py)."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from supportkb.build import build_site
+from supportkb.search_index import build_index
+from test_browser import ROOT, browser, page, site_url  # noqa: F401  (fixtures)
+
+AS_OF = date(2026, 11, 24)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Any]]:
+    work = tmp_path_factory.mktemp("serve")
+    site = build_site(ROOT, AS_OF, work / "site").site_dir
+    build_index(ROOT, work / "index")
+    port = _free_port()
+    analytics = work / "searches.sqlite"
+    command = [
+        sys.executable,
+        "-m",
+        "supportkb",
+        "-C",
+        str(ROOT),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--site-dir",
+        str(site),
+        "--index-dir",
+        str(work / "index"),
+        "--analytics",
+        str(analytics),
+        "--as-of",
+        AS_OF.isoformat(),
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url + "api/health", timeout=1) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        raise RuntimeError(server.stderr.read().decode() if server.stderr else "no server")
+    yield url, analytics, server
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def search(page: Any, text: str) -> list[str]:
+    page.click(".md-search__input")
+    page.fill(".md-search__input", "")
+    page.type(".md-search__input", text, delay=20)
+    page.wait_for_selector(".kb-live .kb-result__id", timeout=10_000)
+    page.wait_for_timeout(400)  # debounce, then the last answer
+    return [e.inner_text() for e in page.query_selector_all(".kb-live .kb-result__id")]
+
+
+def test_traditional_and_simplified_queries_find_the_same_article(
+    page: Any, served: tuple[str, Path, Any]
+) -> None:
+    url, _, _ = served
+    page.goto(url)
+    page.wait_for_function("document.body.classList.contains('kb-live-search')")
+    assert search(page, "印表機 離線")[0] == "KB-0010"
+    assert search(page, "打印机 脱机")[0] == "KB-0010"
+    first = page.query_selector(".kb-live .kb-result")
+    assert first is not None and "<mark>" in first.inner_html()
+    assert page.is_visible(".kb-live .kb-badge")
+
+
+def test_filter_by_type_and_open_a_result(page: Any, served: tuple[str, Path, Any]) -> None:
+    url, analytics, _ = served
+    page.goto(url)
+    page.wait_for_function("document.body.classList.contains('kb-live-search')")
+    search(page, "停電")
+    page.click("[data-kb-facet='type:emergency-plan']")
+    page.wait_for_selector("[data-kb-facet='type:emergency-plan'].kb-chip--on")
+    types = [e.inner_text() for e in page.query_selector_all(".kb-live .kb-result__type")]
+    assert types and set(types) == {"應變計畫"}
+    page.focus(".md-search__input")
+    page.keyboard.press("ArrowDown")
+    focused = page.evaluate("document.activeElement.className")
+    assert "kb-result__link" in focused
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/sops/emergency/" in page.url
+    page.wait_for_timeout(300)
+    opened = sqlite3.connect(analytics).execute("SELECT query, document FROM opened").fetchall()
+    assert ("停電", opened[-1][1]) == opened[-1] and opened[-1][1].startswith("EP-")
+
+
+def test_enter_opens_the_full_results_page(page: Any, served: tuple[str, Path, Any]) -> None:
+    url, _, _ = served
+    page.goto(url)
+    page.wait_for_function("document.body.classList.contains('kb-live-search')")
+    search(page, "VPN")
+    page.focus(".md-search__input")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/search-results/" in page.url
+    page.wait_for_selector("#kb-search-page .kb-result")
+    assert page.query_selector_all("#kb-search-page .kb-chip")
+    assert "份文件" in page.inner_text("#kb-search-page .kb-page__meta")
+
+
+def test_without_the_api_the_site_search_still_works(page: Any, site_url: str) -> None:  # noqa: F811
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site_url)  # the same build on a plain static server: /api/ answers 404
+    page.click(".md-search__input")
+    page.type(".md-search__input", "KB0002", delay=20)
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    assert not page.evaluate("document.body.classList.contains('kb-live-search')")
+    assert page.query_selector(".kb-live") is None
+    assert errors == []

@@ -1,0 +1,78 @@
+"""`kb serve` as a real process: starts with two workers, answers, stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from supportkb.cli import cli
+from supportkb.search_index import build_index
+
+from conftest import KnowledgeBaseFactory
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _site(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    build_index(kb.root)
+    (kb.root / "site").mkdir()
+    (kb.root / "site" / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
+
+
+def test_serves_with_two_workers_and_stops_on_sigterm(kb: KnowledgeBaseFactory) -> None:
+    _site(kb)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "supportkb", "-C", str(kb.root), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        health = None
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as answer:
+                    health = json.loads(answer.read())
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert health is not None and health["documents"] == 1
+        query = urllib.parse.quote("錯誤 809")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q={query}") as answer:
+            assert json.loads(answer.read())["results"][0]["id"] == "KB-0001"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=20)
+    assert server.returncode == 0, stderr
+    assert "Started parent process" in stderr or "Started server process" in stderr
+    assert "127.0.0.1" in stderr  # the default address
+    assert "錯誤" not in stderr  # the access log has no search text
+
+
+def test_serve_without_an_index_or_a_site_says_what_to_do(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve"])
+    assert result.exit_code == 1 and "run `kb index` first" in result.output
+    build_index(kb.root)
+    result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve"])
+    assert result.exit_code == 1 and "run `kb build --site-dir site`" in result.output
+
+
+def test_bad_port_is_a_usage_error(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve", "--port", "70000"])
+    assert result.exit_code == 2
