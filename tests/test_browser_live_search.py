@@ -17,7 +17,7 @@ import pytest
 
 from supportkb.build import build_site
 from supportkb.search_index import build_index
-from test_browser import ROOT, browser, page, site_url  # noqa: F401  (fixtures)
+from test_browser import ROOT, browser, page, site_url  # noqa: F401  (fixtures, by name)
 
 AS_OF = date(2026, 11, 24)
 
