@@ -129,7 +129,7 @@ def test_enter_opens_the_full_results_page(page: Any, served: tuple[str, Path, A
     assert "份文件" in page.inner_text("#kb-search-page .kb-page__meta")
 
 
-def test_without_the_api_the_site_search_still_works(page: Any, site_url: str) -> None:  # noqa: F811
+def test_without_the_api_the_site_search_still_works(page: Any, site_url: str) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(site_url)  # the same build on a plain static server: /api/ answers 404
