@@ -1,6 +1,7 @@
 # supportkb: the two commands of the README, and a few for contributors.
-#   make run    set up (first time), build the site from the knowledge base and serve it on
-#               http://127.0.0.1:8000 (authors who edit use `mkdocs serve`, which rebuilds on save)
+#   make run    set up (first time), build the site and the search index from the knowledge base
+#               and serve both with `kb serve` on http://127.0.0.1:8000 (authors who edit add
+#               --watch, or use `mkdocs serve`)
 #   make test   set up (first time) and run the test suite, type checks and lint
 PYTHON ?= python3
 VENV   ?= .venv
@@ -19,7 +20,8 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/kb build --site-dir site
-	$(BIN)/python -m http.server --directory site --bind 127.0.0.1 8000
+	$(BIN)/kb index
+	$(BIN)/kb serve --site-dir site --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/ruff check tools tests bench
@@ -31,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/site_speed.py
 	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/search_speed.py
+	$(BIN)/python bench/serve_load.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
