@@ -157,6 +157,8 @@ def test_analytics_record_searches_and_opened_results(
     client.get("/api/search", params={"q": "完全沒有的詞"})
     client.get("/api/search", params={"q": "印表機  離線"})
     client.get("/api/search", params={"q": "VPN"})
+    client.get("/api/search", params={"q": "V", "record": "false"})  # while typing
+    client.get("/api/search", params={"q": "VPN", "page": 2})  # paging is the same search
     assert client.post("/api/opened", json={"query": "VPN", "id": "KB-0003"}).status_code == 204
     assert client.post("/api/opened", json={"query": "x", "id": "<script>"}).status_code == 422
     log = SearchLog(site.root / "analytics.sqlite")

@@ -21,7 +21,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -67,7 +67,6 @@ class ServeSettings:
     cors_origins: tuple[str, ...] = ()
     restricted: bool = False
     as_of: str | None = None  # judge freshness as of this date (tests); default today
-    extra: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -191,6 +190,9 @@ def _routes(app: FastAPI, service: SearchService) -> None:
         category: Annotated[list[str] | None, Query(max_length=20)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 10,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+        record: Annotated[
+            bool, Query(description="count this search in the analytics (false while typing)")
+        ] = True,
     ) -> dict[str, Any]:
         """Ranked documents with snippets, suggestion, stale flags and facet counts."""
         request = SearchRequest(
@@ -206,7 +208,7 @@ def _routes(app: FastAPI, service: SearchService) -> None:
             facets=True,
         )
         try:
-            response = service.search(request)
+            response = service.search(request, record=record)
         except (SearchError, FatalError) as exc:
             raise HTTPException(status_code=_status(exc), detail=str(exc)) from None
         return {**response.as_json(), "facets": response.facets, "page": page, "limit": limit}

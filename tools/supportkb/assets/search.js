@@ -24,6 +24,7 @@
   var pending = null;
   var timer = null;
   var lastQuery = "";
+  var recordTimer = null;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -175,10 +176,18 @@
       panel().textContent = "";
       return;
     }
-    query({ q: text, limit: 8, type: filters.type, category: filters.category,
-            status: filters.status })
+    var params = { q: text, limit: 8, type: filters.type, category: filters.category,
+                   status: filters.status };
+    query(Object.assign({ record: "false" }, params))
       .then(function (data) { if (text === lastQuery) showBox(data, text); })
       .catch(function (error) { if (error.name !== "AbortError") fallBack(); });
+    /* count the search once the agent has stopped typing, not every keystroke */
+    clearTimeout(recordTimer);
+    recordTimer = setTimeout(function () {
+      if (text !== lastQuery) return;
+      var search = new URLSearchParams({ q: text, limit: "1" });
+      fetch(API + "search?" + search.toString(), { keepalive: true }).catch(function () {});
+    }, 1500);
   }
 
   function links() {
