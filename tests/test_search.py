@@ -296,3 +296,36 @@ def test_an_index_of_another_format_asks_for_a_rebuild(indexed: Path) -> None:
     assert "built by another version of supportkb: run `kb index`" in result.output
     assert run(indexed, "index").exit_code == 0
     assert ids(indexed, "卡紙")[0] == "KB-0001"
+
+
+def test_the_result_set_does_not_depend_on_the_page_size(indexed: Path) -> None:
+    totals = {
+        limit: search_json(indexed, "--limit", str(limit), "印表機", "錯誤") for limit in (1, 10)
+    }
+    assert totals[1]["total"] == totals[10]["total"]
+    assert totals[1]["results"][0]["id"] == totals[10]["results"][0]["id"]
+
+
+def test_filters_on_one_field_are_a_choice(indexed: Path) -> None:
+    assert set(ids(indexed, "type:sop OR type:article")) == {
+        "KB-0001",
+        "KB-0002",
+        "KB-0003",
+        "SOP-0001",
+    }
+    assert ids(indexed, "(type:sop OR type:policy) 停電") == ["SOP-0001"]
+    assert "results" in search_json(indexed, "url:jam")  # a stored-only field: words, no error
+
+
+def test_simplified_characters_with_taiwan_wording(indexed: Path) -> None:
+    assert ids(indexed, "印表机")[0] == "KB-0001"  # Simplified characters, Taiwan word
+
+
+def test_commands_in_code_blocks_are_found(site: KnowledgeBaseFactory) -> None:
+    body = (
+        "# 清除 DNS\n\n## 步驟\n\n```powershell\nipconfig /flushdns\n```\n\n開啟 `corp_vpn.xml`。\n"
+    )
+    site.document("kb/network/dns.md", front("KB-0040", "清除 DNS 快取"), body)
+    run(site.root, "index")
+    assert ids(site.root, "flushdns") == ["KB-0040"]
+    assert ids(site.root, "corp_vpn") == ["KB-0040"]

@@ -195,8 +195,44 @@ def test_page_url(path: str, url: str) -> None:
     assert page_url("https://kb.example/", path) == url
 
 
-def test_plain_text_drops_markdown_but_keeps_placeholders() -> None:
-    text = plain_text("## 步驟\n\n1. 點選 **[設定](x.md)**，輸入 `<新密碼>`。\n\n```\ncode\n```\n")
+def test_plain_text_drops_markdown_but_keeps_what_agents_search_for() -> None:
+    text = plain_text(
+        "## 步驟\n\n1. 點選 **[設定](x.md)**，輸入 `<新密碼>`，開啟 `corp_vpn.xml`。<br>\n\n"
+        "```powershell\nipconfig /flushdns\n```\n"
+    )
     assert text.splitlines()[0] == "步驟"
-    assert "點選 設定" in text and "<新密碼>" in text
-    assert "code" not in text and "**" not in text
+    assert "點選 設定" in text and "<新密碼>" in text and "corp_vpn.xml" in text
+    assert "ipconfig /flushdns" in text  # commands in code blocks are found
+    assert "**" not in text and "<br>" not in text and "```" not in text
+
+
+def test_a_file_fixed_without_a_new_timestamp_is_read_again(site: KnowledgeBaseFactory) -> None:
+    import os
+
+    good = site.root / "kb/vpn/809.md"
+    text = good.read_text(encoding="utf-8")
+    broken = "---\nid: [unclosed\n" + "x" * (len(text.encode()) - 18) + "\n---\n"
+    stamp = good.stat().st_mtime_ns
+    good.write_text(broken[: len(text.encode())], encoding="utf-8")
+    os.utime(good, ns=(stamp, stamp))
+    build_index(site.root)
+    assert "KB-0004" not in found(site.root, "錯誤 809")
+    good.write_text(text, encoding="utf-8")
+    os.utime(good, ns=(stamp, stamp))  # same size, same time: only the content says
+    report = build_index(site.root)
+    assert "kb/vpn/809.md" in report.updated + report.added
+    assert found(site.root, "錯誤 809")[0] == "KB-0004"
+
+
+def test_restricted_and_archived_documents_are_in_no_related_list(
+    site: KnowledgeBaseFactory,
+) -> None:
+    front = (
+        "id: KB-0009\ntitle: 印表機卡紙 機密\nstatus: published\nowner: alice\n"
+        "last_reviewed: 2026-10-01\nkind: troubleshooting\nvisibility: restricted"
+    )
+    site.document("kb/printing/secret.md", front, PRINTING)
+    build_index(site.root)
+    related = read_related(site.root / ".kb-index")
+    assert "KB-0009" not in related
+    assert all(item["id"] != "KB-0009" for items in related.values() for item in items)

@@ -52,3 +52,10 @@ def test_any_text_gives_terms_with_spans_inside_the_text(text: str) -> None:
     for term in text_analyzer().terms(text):
         assert 0 <= term.start <= term.end <= len(text)
         assert term.text
+
+
+def test_offsets_stay_right_when_a_phrase_shrinks_before_the_next_word() -> None:
+    text = "同仁回報快閃記憶體損毀"  # 快閃記憶體 (5) becomes 闪存 (2)
+    spans = {t.text: text[t.start : t.end] for t in text_analyzer().terms(text) if not t.sub}
+    assert spans["闪存"] == "快閃記憶體"
+    assert spans["损毁"] == "損毀"

@@ -58,6 +58,9 @@ def update_related(
     """Bring `related.sqlite` and `related.json` of a new generation up to date. The database
     came hard-linked from the previous generation: it is copied before it is changed."""
     database = generation / STATE
+    hidden = [e.path for e in entries if not _shown(e)]
+    entries = [e for e in entries if _shown(e)]
+    removed = [*removed, *hidden]  # a document that became restricted leaves every list
     if full or not database.is_file():
         database.unlink(missing_ok=True)
         _compute_all(database, entries)
@@ -75,6 +78,12 @@ def update_related(
             _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
             public = _public(db)
     write_atomic(generation / RELATED, public, durable=False)
+
+
+def _shown(entry: IndexEntry) -> bool:
+    """Restricted and archived documents are in no related list, and have none: the lists are
+    published with the site, which leaves them out."""
+    return entry.visibility != "restricted" and entry.status != "archived"
 
 
 def describe(entry: IndexEntry) -> dict[str, int]:
@@ -337,7 +346,13 @@ def _refresh(db: sqlite3.Connection, paths: list[str]) -> None:
 def _public(db: sqlite3.Connection) -> bytes:
     """related.json: {id: [{id, title, url, score}, ...]}, ids in order."""
     rows = db.execute(
-        "SELECT f.id, f.json FROM fragments f JOIN docs d ON d.path = f.path ORDER BY f.id"
+        "SELECT f.id, f.json FROM fragments f JOIN docs d ON d.path = f.path ORDER BY f.id, f.path"
     )
-    body = ",".join(f"{json.dumps(doc_id, ensure_ascii=False)}:{items}" for doc_id, items in rows)
+    seen: set[str] = set()
+    parts = []
+    for doc_id, items in rows:
+        if doc_id not in seen:  # duplicate ids (kb check reports them): the first one
+            seen.add(doc_id)
+            parts.append(f"{json.dumps(doc_id, ensure_ascii=False)}:{items}")
+    body = ",".join(parts)
     return ("{" + body + "}").encode("utf-8")

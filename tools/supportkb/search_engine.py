@@ -42,6 +42,8 @@ FACETS = ("type", "category", "status")
 SYNONYM_BOOST = 0.5
 SUBWORD_BOOST = 0.8
 SUBWORDS_BELOW = 5  # a query word found in fewer documents also looks for its sub-words
+SUGGEST_BELOW = 3  # results below which "did you mean" is offered
+EVERY_WORD_ENOUGH = 10  # documents with every word needed to show only those (whatever the page)
 LARGE_RESULT = 3000  # estimated matches above which only the top documents are scored
 MAX_EXPANSION = 64  # terms a prefix* or wild?card query may stand for
 UNDATED = 0  # review_due of a document that has none
@@ -471,6 +473,25 @@ class EngineSearcher:
         facets: bool = False,
         time_limit: float = 1.5,
     ) -> EngineResults:
+        try:
+            return self._search(text, as_of, filters, exclude, limit, offset, facets, time_limit)
+        except QuerySyntaxError:
+            raise
+        except (IndexError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            # a query Whoosh parsed but cannot run (`NOT NOT vpn`): a message, not a traceback
+            raise QuerySyntaxError(f"cannot run the query ({type(exc).__name__})") from None
+
+    def _search(
+        self,
+        text: str,
+        as_of: date,
+        filters: Mapping[str, Sequence[str]] | None,
+        exclude: Mapping[str, Sequence[str]] | None,
+        limit: int,
+        offset: int,
+        facets: bool,
+        time_limit: float,
+    ) -> EngineResults:
         parsed = self._parse(text)
         reader = self._searcher.reader()
         expanded = _expand(parsed, reader)
@@ -480,7 +501,7 @@ class EngineSearcher:
         strict = _every_word(parsed)
         chosen = _expand(strict, reader) if strict is not None else None
         results, total = run(chosen) if chosen is not None else (None, 0)
-        if results is None or (total < wanted and not run.timed_out):
+        if results is None or (total < EVERY_WORD_ENOUGH and not run.timed_out):
             chosen = expanded  # too few documents have every word: any will do
             results, total = run(chosen)
         timed_out = run.timed_out
@@ -502,32 +523,37 @@ class EngineSearcher:
         return result
 
     def _parse(self, text: str) -> Any:
+        # stored-only fields (url:, version:) are not searchable: read `url:x` as words
+        text = _STORED_ONLY.sub(lambda m: m.group(1) + " ", text)
         try:
             parsed = self._parser.parse(text)
-        except Exception as exc:  # Whoosh's parser is lenient; anything it still rejects
-            raise QuerySyntaxError(f"cannot read the query: {exc}") from None
-        return _filters_required(parsed)
+        except Exception:  # Whoosh's parser is lenient; anything it still rejects
+            raise QuerySyntaxError(
+                "cannot read the query: check its quotes, brackets and AND/OR/NOT"
+            ) from None
+        return _filters_required(parsed, text)
 
     def _suggest(self, parsed: Any, text: str, total: int) -> str | None:
-        """'Did you mean': words of the query that no document has, replaced by the nearest
-        word of the index (when that word is found, and the query found little)."""
+        """'Did you mean': when the query found little (SUGGEST_BELOW documents), its English
+        words that no document has (not even as an id, owner or tag) are replaced by the
+        nearest word of the index. Chinese words are not corrected: a wrong character cuts
+        differently, and the nearest indexed word is rarely what was meant."""
+        if total >= SUGGEST_BELOW:
+            return None
         reader = self._searcher.reader()
+        corrector = self._searcher.corrector("body")
         changes: list[tuple[int, int, str]] = []
         for term in _body_terms(parsed):
-            known = [term.text, *(w[0] for w in _synonyms("body").get(term.text, ()))]
-            if any(reader.doc_frequency(f, w) for w in known for f in ("body", "title")):
-                continue
             word = term.text
-            chinese = bool(_CJK.search(word))
-            if len(word) < (2 if chinese else 4) or term.startchar is None:
+            if _CJK.search(word) or len(word) < 4 or term.startchar is None:
                 continue
-            corrector = self._searcher.corrector("body")
-            found = corrector.suggest(
-                word,
-                limit=1,
-                maxdist=1 if chinese or len(word) < 6 else 2,
-                prefix=0 if chinese else 1,
-            )
+            known = [word, *(w[0] for w in _synonyms("body").get(word, ()))]
+            fields = ("body", "title", "tags", "headings")
+            if any(reader.doc_frequency(f, w) for w in known for f in fields):
+                continue
+            if reader.doc_frequency("id", word) or reader.doc_frequency("owners", word):
+                continue
+            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) < 6 else 2, prefix=1)
             if found:
                 changes.append((term.startchar, term.endchar, found[0]))
         return _rewrite(text, changes) if changes else None
@@ -546,19 +572,42 @@ def _rewrite(text: str, changes: list[tuple[int, int, str]]) -> str:
     return result
 
 
-def _filters_required(parsed: Any) -> Any:
-    """Words are OR-ed, but a field filter (`type:sop`) must hold: `type:sop 停電` is SOPs
-    about power cuts, not everything about power cuts plus every SOP."""
+def _filters_required(parsed: Any, text: str) -> Any:
+    """Words are OR-ed, but a field filter must hold: `type:sop 停電` is SOPs about power cuts,
+    not everything about power cuts plus every SOP. Filters on the same field are one choice
+    (`type:sop type:ep` and `type:sop OR type:ep` are SOPs or plans), filters on different
+    fields all hold. An OR written between words (`VPN OR 停電`) is kept as written."""
     if not isinstance(parsed, query.Or):
         return parsed
-    filters = [q for q in parsed.subqueries if _is_filter(q) or isinstance(q, query.Not)]
-    if not filters:
+    negations = [q for q in parsed.subqueries if isinstance(q, query.Not)]
+    by_field: dict[str, list[Any]] = {}
+    for clause in parsed.subqueries:
+        if _is_filter(clause):
+            by_field.setdefault(_field_of(clause), []).append(clause)
+    words = [q for q in parsed.subqueries if not isinstance(q, query.Not) and not _is_filter(q)]
+    if not by_field and not negations:
         return parsed
-    words = [q for q in parsed.subqueries if q not in filters]
+    if " OR " in text and words and by_field and "(" not in text:
+        return parsed  # `type:sop OR 停電`: the OR was meant
+    filters = [group[0] if len(group) == 1 else query.Or(group) for group in by_field.values()]
+    required = [*filters, *negations]
     if not words:
-        return query.And(filters)
+        return query.And(required) if len(required) > 1 else required[0]
     rest = words[0] if len(words) == 1 else query.Or(words, scale=parsed.scale)
-    return query.And([*filters, rest])
+    return query.And([*required, rest])
+
+
+def _field_of(clause: Any) -> str:
+    return ",".join(
+        sorted(
+            {leaf.fieldname for leaf in clause.leaves()}
+            if not clause.is_leaf()
+            else {clause.fieldname}
+        )
+    )
+
+
+_STORED_ONLY = re.compile(r"(?<![\w:])(url|version|digest):", re.IGNORECASE)
 
 
 def _is_filter(node: Any) -> bool:
@@ -703,8 +752,12 @@ def _alternatives(term: Any, reader: Any) -> Any:
             )
     parts = text_analyzer().subwords(term.text)
     if parts and reader.doc_frequency(term.fieldname, term.text) < SUBWORDS_BELOW:
-        for part in parts:
-            options.append(query.Term(term.fieldname, part, boost=term.boost * SUBWORD_BOOST))
+        boost = term.boost * SUBWORD_BOOST
+        if term.text.isascii():  # corp_vpn, outlook2019: all the pieces, in any order
+            pieces = [query.Term(term.fieldname, part) for part in parts]
+            options.append(query.And(pieces, boost=boost))
+        else:
+            options.extend(query.Term(term.fieldname, part, boost=boost) for part in parts)
     return _Union(options) if len(options) > 1 else term
 
 

@@ -206,10 +206,14 @@ def build_index(
         key = _manifest_key(context)
         full = rebuild or previous is None or previous.key != key
         stamps, changed = _scan(root, None if full else previous)
+        if previous is not None and not full:
+            changed |= _readable_again(root, previous, stamps)
         if not full and previous is not None and not changed and set(stamps) == set(previous.files):
+            _remove_unfinished_generations(target, live)
             return IndexReport(
                 live.name if live else "",
                 len(previous.files) - len(previous.skipped),
+                skipped=tuple(sorted(previous.skipped.items())),  # said again on every run
                 seconds=time.perf_counter() - started,
             )
         generation = _new_generation(target, live if not full else None)
@@ -421,14 +425,49 @@ def page_url(site_url: str, repo_path: str, directory_urls: bool = True) -> str:
     return (site_url.rstrip("/") + "/" + page) if site_url else page
 
 
+_HTML_TAGS = (
+    "a",
+    "abbr",
+    "b",
+    "br",
+    "code",
+    "del",
+    "details",
+    "div",
+    "em",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+)
 _MARKUP = [
-    (re.compile(r"```.*?```", re.S), " "),  # fenced code: kept out of the snippet text
+    (re.compile(r"^\s*(```|~~~)[^\n]*$", re.M), " "),  # fence lines (the code is kept)
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"</?[A-Za-z][^>\n]*>"), " "),
+    (re.compile(r"</?(?:" + "|".join(_HTML_TAGS) + r")\b[^>\n]*>", re.I), " "),
     (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", re.M), ""),
     (re.compile(r'^!!!\s*\w+\s*"?([^"\n]*)"?', re.M), r"\1"),
-    (re.compile(r"[*_`|]{1,3}"), " "),
+    (re.compile(r"[*`|]{1,3}|(?<!\w)_{1,2}|_{1,2}(?!\w)"), " "),  # corp_vpn keeps its _
     (re.compile(r"^\s*:?-{3,}:?\s*$", re.M), ""),
 ]
 
@@ -451,6 +490,26 @@ def _new_generation(folder: Path, live: Path | None) -> Path:
             if item.is_file() and item.name != MANIFEST and not item.name.endswith("LOCK"):
                 os.link(item, generation / item.name)  # Whoosh files are never rewritten
     return generation
+
+
+def _readable_again(root: Path, previous: Manifest, stamps: dict[str, tuple[int, int]]) -> set[str]:
+    """Files left out last time (unreadable, broken front-matter) whose content now differs:
+    a permission fixed does not change the modification time, so they are read every time."""
+    return {
+        path
+        for path in previous.skipped
+        if path in stamps and _read(root, path)[1] != previous.files[path].digest
+    }
+
+
+def _remove_unfinished_generations(folder: Path, live: Path | None) -> None:
+    """Generations newer than the live one were left by builds that were stopped (this runs
+    under the build lock, so none is being written)."""
+    if live is None:
+        return
+    for item in folder.glob("gen-*"):
+        if item.name > live.name:
+            shutil.rmtree(item, ignore_errors=True)
 
 
 def _remove_old_generations(folder: Path, keep: set[str]) -> None:

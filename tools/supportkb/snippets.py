@@ -28,7 +28,7 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     if not wanted:
         return _plain(flat, 0, width)
     normalised, offsets = text_analyzer().normaliser.normalise(flat)
-    pattern = re.compile("|".join(re.escape(w) for w in wanted), re.IGNORECASE)
+    pattern = re.compile("|".join(_pattern(w) for w in wanted), re.IGNORECASE)
     found = []
     for match in pattern.finditer(normalised):
         found.append((match.start(), match.end()))
@@ -55,6 +55,13 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     parts.append(html.escape(flat[cursor:end]))
     parts.append("…" if end < len(flat) else "")
     return "".join(parts)
+
+
+def _pattern(word: str) -> str:
+    """An English word is indexed as its stem (`secur` for security): mark the whole word."""
+    if word.isascii() and word[:1].isalnum():
+        return r"(?<![A-Za-z0-9])" + re.escape(word) + r"[A-Za-z0-9]*"
+    return re.escape(word)
 
 
 def _best_window(spans: list[tuple[int, int]], width: int) -> int:

@@ -30,6 +30,8 @@ STOP_WORDS = "search-stopwords.zh.txt"
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _LETTERS_DIGITS = re.compile(r"^(?!0x)(?:[A-Za-z]+\d+|\d+[A-Za-z]+)[A-Za-z0-9]*$")
 _PARTS = re.compile(r"[A-Za-z]+|\d+")
+_SEPARATORS = re.compile(r"[._\-/\\]")
+_SEPARATED = re.compile(r"[^._\-/\\]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -53,6 +55,7 @@ class Normaliser:
 
         self._opencc = opencc
         self._to_simplified = opencc.OpenCC("tw2sp")
+        self._to_traditional_characters = opencc.OpenCC("s2tw")
         self._others: dict[str, Any] = {}  # loaded when first needed (about 30 ms each)
 
     def _converter(self, config: str) -> Any:
@@ -61,7 +64,12 @@ class Normaliser:
         return self._others[config]
 
     def simplified(self, text: str) -> str:
-        return str(self._to_simplified.convert(text))
+        """`tw2sp`, after `s2tw` (character by character, to Traditional): so Simplified
+        characters with Taiwan wording (印表机, 软体) meet the same phrases as 印表機, 軟體."""
+        traditional = str(self._to_traditional_characters.convert(text))
+        if len(traditional) != len(text):  # not expected: offsets must not move
+            traditional = text
+        return str(self._to_simplified.convert(traditional))
 
     def traditional(self, text: str) -> str:
         return str(self._converter("s2twp").convert(text))
@@ -120,12 +128,19 @@ class Normaliser:
             rest_source, rest_target = (match.b + match.size, b), (match.a + match.size, d)
             self._align_region(original, characters, converted, rest_source, rest_target, result)
             return
-        lengths = [len(self.simplified(original[a:end])) for end in range(a + 1, b + 1)]
-        prefix = 0
+        # lengths[k]: length of the converted first k characters. It can shrink when a phrase
+        # completes (快閃記憶 has 4 characters, 快閃記憶體 becomes 闪存), so keep, for each k,
+        # the least length from k on: converted character i then comes from the last k whose
+        # least length is at most i.
+        lengths = [0] + [len(self.simplified(original[a:end])) for end in range(a + 1, b + 1)]
+        least = lengths[:]
+        for k in range(len(least) - 2, -1, -1):
+            least[k] = min(least[k], least[k + 1])
+        k = 0
         for index in range(d - c):
-            while prefix < len(lengths) and lengths[prefix] <= index:
-                prefix += 1
-            result.append(a + prefix)
+            while k + 1 < len(least) and least[k + 1] <= index:
+                k += 1
+            result.append(a + k)
 
 
 class Segmenter:
@@ -207,8 +222,9 @@ class TextAnalyzer:
         return [part for part, _ in self._parts(word)]
 
     def _parts(self, word: str) -> tuple[tuple[str, int], ...]:
-        """Dictionary 2- and 3-grams of a long word (jieba's search mode), or the letter and
-        digit runs (of two characters or more) of a word like `outlook2019`."""
+        """Dictionary 2- and 3-grams of a long word (jieba's search mode), the letter and digit
+        runs (of two characters or more) of a word like `outlook2019`, or the pieces of a
+        name like `corp_vpn.xml`."""
         if len(word) <= 2:
             return ()
         found = self._part_cache.get(word)
@@ -220,6 +236,11 @@ class TextAnalyzer:
         return found
 
     def _find_parts(self, word: str) -> Iterator[tuple[str, int]]:
+        if word.isascii() and _SEPARATORS.search(word):  # corp_vpn.xml: corp, vpn, xml
+            for part in _SEPARATED.finditer(word):
+                if len(part.group()) >= 2:
+                    yield part.group(), part.start()
+            return
         if _LETTERS_DIGITS.match(word):
             for part in _PARTS.finditer(word):
                 if len(part.group()) >= 2:
