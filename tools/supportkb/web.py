@@ -254,6 +254,28 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problem, "description": _MEANING[code]} for code in codes}
 
 
+def _no_delay_protocol() -> type:
+    """uvicorn's h11 protocol with TCP_NODELAY on each connection. With several workers,
+    uvicorn leaves it off (encode/uvicorn#3149), and every answer after the first on a
+    kept-open connection waits about 40 ms for Nagle and delayed ACKs (measured with
+    bench/serve_load.py: /api/health 48 ms against 6 ms)."""
+    import socket
+
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class NoDelayH11Protocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().connection_made(transport)
+
+    return NoDelayH11Protocol
+
+
+NoDelayH11Protocol = _no_delay_protocol()
+
+
 def _values(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v[:60] for v in values or () if v.strip())
 

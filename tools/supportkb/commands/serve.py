@@ -94,6 +94,7 @@ def serve_command(
         port=port,
         workers=workers,
         access_log=False,
+        http="supportkb.web:NoDelayH11Protocol",
         log_level="info",
         timeout_graceful_shutdown=5,
     )
