@@ -386,11 +386,14 @@ class _Run:
 
     def __call__(self, expanded: Any) -> tuple[Any, int]:
         """(results, exact number of matching documents)."""
-        large = expanded.estimate_size(self.searcher.reader()) > LARGE_RESULT
+        everything = isinstance(expanded, query.Every)  # `*` alone: a list, nothing to rank
+        large = everything or expanded.estimate_size(self.searcher.reader()) > LARGE_RESULT
         # Small sets: score them all (the count comes free). Large sets: keep only the top
         # (Whoosh skips blocks that cannot reach it), then count without scoring.
         collector = self.searcher.collector(
-            limit=self.limit if large else None, groupedby=list(FACETS) if self.facets else None
+            limit=self.limit if large else None,
+            groupedby=list(FACETS) if self.facets else None,
+            scored=not everything,
         )
         timed = collectors.TimeLimitCollector(
             collector, timelimit=self.time_limit, use_alarm=_alarm_allowed()
@@ -523,6 +526,8 @@ class EngineSearcher:
         return result
 
     def _parse(self, text: str) -> Any:
+        if text.strip() in ("*", "*:*"):
+            return query.Every()  # everything, listed without ranking (scoring all is slow)
         # stored-only fields (url:, version:) are not searchable: read `url:x` as words
         text = _STORED_ONLY.sub(lambda m: m.group(1) + " ", text)
         try:
