@@ -30,7 +30,7 @@ from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 
-from supportkb.snippets import snippet
+from supportkb.snippets import snippet, written_forms
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
 TEXT_FIELDS = ("title", "headings", "body", "tags")
@@ -704,7 +704,9 @@ def _counts(raw: Mapping[str, Mapping[Any, Any]]) -> dict[str, dict[str, int]]:
 def _marked_words(expanded: Any) -> set[str]:
     if expanded is query.NullQuery:
         return set()
-    return {text for fieldname, text in expanded.all_terms() if fieldname in TEXT_FIELDS}
+    return written_forms(
+        text for fieldname, text in expanded.all_terms() if fieldname in TEXT_FIELDS
+    )
 
 
 def _hit(hit: Any, words: set[str]) -> EngineHit:

@@ -3,10 +3,10 @@ in <mark>, HTML-escaped.
 
 Whoosh's highlighter runs the whole analyzer (OpenCC, rjieba) again over each hit's stored
 text: about 4 ms per hit, 40 ms for a page of ten, measured with bench/search_speed.py. The
-words to mark are already known (the query's terms, normalised as the index stores them), so
-this finds them in the normalised text directly, picks the stretch with the most of them, and
-maps it back to the original text through the normaliser's offset map (OpenCC `tw2sp` may change
-the length: 網際網路 is 互联网).
+words to mark are already known: the query's terms as the index stores them (Simplified,
+mainland usage) and, once per query, the same words written back in Traditional characters
+and in Taiwan usage (打印机, 打印機, 印表機). They are found in the original text directly,
+and the stretch with the most of them is shown.
 """
 
 from __future__ import annotations
@@ -27,20 +27,14 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     wanted = sorted({w for w in words if w and not w.isspace()}, key=len, reverse=True)
     if not wanted:
         return _plain(flat, 0, width)
-    normalised, offsets = text_analyzer().normaliser.normalise(flat)
     pattern = re.compile("|".join(_pattern(w) for w in wanted), re.IGNORECASE)
-    found = []
-    for match in pattern.finditer(normalised):
-        found.append((match.start(), match.end()))
-        if len(found) >= MAX_MATCHES:
+    spans = []
+    for match in pattern.finditer(flat):
+        spans.append((match.start(), match.end()))
+        if len(spans) >= MAX_MATCHES:
             break
-    if not found:
+    if not spans:
         return _plain(flat, 0, width)
-
-    def original(position: int) -> int:
-        return offsets[position] if offsets else position
-
-    spans = [(original(s), original(e)) for s, e in found]
     start = _best_window(spans, width)
     begin = max(0, start - LEAD)
     end = min(len(flat), begin + width)
@@ -55,6 +49,15 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     parts.append(html.escape(flat[cursor:end]))
     parts.append("…" if end < len(flat) else "")
     return "".join(parts)
+
+
+def written_forms(words: Iterable[str]) -> set[str]:
+    """Index words (Simplified, mainland usage) and how the documents may write them."""
+    normaliser = text_analyzer().normaliser
+    forms = set()
+    for word in words:
+        forms.update({word, normaliser.traditional_characters(word), normaliser.traditional(word)})
+    return forms
 
 
 def _pattern(word: str) -> str:

@@ -71,6 +71,9 @@ class Normaliser:
             traditional = text
         return str(self._to_simplified.convert(traditional))
 
+    def traditional_characters(self, text: str) -> str:
+        return str(self._to_traditional_characters.convert(text))
+
     def traditional(self, text: str) -> str:
         return str(self._converter("s2twp").convert(text))
 
