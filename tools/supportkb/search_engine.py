@@ -161,7 +161,9 @@ class SupportTokenizer(Tokenizer):  # type: ignore[misc]
             yield token
             return
         final = self.final
-        for word, position, start, end, _ in text_analyzer().terms(value, mode != "query"):
+        query_mode = mode == "query"
+        terms = text_analyzer().terms(value, not query_mode, query=query_mode)
+        for word, position, start, end, _ in terms:
             text = final(word)
             if not text:
                 continue
@@ -773,7 +775,7 @@ def _normalised(node: Any) -> Any:
     if node.fieldname not in TEXT_FIELDS:
         return node
     copy = node.copy()
-    copy.text = text_analyzer().normalise(node.text).lower()
+    copy.text = text_analyzer().normalise(node.text, query=True).lower()
     return copy
 
 

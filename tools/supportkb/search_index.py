@@ -48,7 +48,7 @@ DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 5  # bump when the schema or the analysis changes: forces a full rebuild
+FORMAT = 6  # bump when the schema or the analysis changes: forces a full rebuild
 
 Progress = Callable[[int, int], None]  # (done, total)
 

@@ -55,7 +55,6 @@ class Normaliser:
 
         self._opencc = opencc
         self._to_simplified = opencc.OpenCC("tw2sp")
-        self._to_traditional_characters = opencc.OpenCC("s2tw")
         self._others: dict[str, Any] = {}  # loaded when first needed (about 30 ms each)
 
     def _converter(self, config: str) -> Any:
@@ -64,15 +63,17 @@ class Normaliser:
         return self._others[config]
 
     def simplified(self, text: str) -> str:
-        """`tw2sp`, after `s2tw` (character by character, to Traditional): so Simplified
-        characters with Taiwan wording (印表机, 软体) meet the same phrases as 印表機, 軟體."""
-        traditional = str(self._to_traditional_characters.convert(text))
-        if len(traditional) != len(text):  # not expected: offsets must not move
-            traditional = text
-        return str(self._to_simplified.convert(traditional))
+        return str(self._to_simplified.convert(text))
+
+    def from_simplified_characters(self, text: str) -> str:
+        """A query's Simplified characters made Traditional, character by character (`s2tw`),
+        so that Simplified characters with Taiwan wording (印表机, 软体) then meet the same
+        `tw2sp` phrases as 印表機, 軟體. Documents are Traditional: only queries need it."""
+        traditional = self.traditional_characters(text)
+        return traditional if len(traditional) == len(text) else text
 
     def traditional_characters(self, text: str) -> str:
-        return str(self._to_traditional_characters.convert(text))
+        return str(self._converter("s2tw").convert(text))
 
     def traditional(self, text: str) -> str:
         return str(self._converter("s2twp").convert(text))
@@ -202,7 +203,9 @@ class TextAnalyzer:
         self.segmenter = Segmenter(self.normaliser)
         self._part_cache: dict[str, tuple[tuple[str, int], ...]] = {}
 
-    def terms(self, text: str, with_subwords: bool = True) -> list[Term]:
+    def terms(self, text: str, with_subwords: bool = True, query: bool = False) -> list[Term]:
+        if query:
+            text = self.normaliser.from_simplified_characters(text)
         normalised, offsets = self.normaliser.normalise(text)
 
         def span(start: int, end: int) -> tuple[int, int]:
@@ -256,7 +259,9 @@ class TextAnalyzer:
                     if self.segmenter.has_word(gram):
                         yield gram, offset
 
-    def normalise(self, text: str) -> str:
+    def normalise(self, text: str, query: bool = False) -> str:
+        if query:
+            text = self.normaliser.from_simplified_characters(text)
         return self.normaliser.simplified(text)
 
     def is_traditional(self, text: str) -> bool:
