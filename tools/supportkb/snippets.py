@@ -56,7 +56,9 @@ def written_forms(words: Iterable[str]) -> set[str]:
     normaliser = text_analyzer().normaliser
     forms = set()
     for word in words:
-        forms.update({word, normaliser.traditional_characters(word), normaliser.traditional(word)})
+        forms.add(word)
+        if not word.isascii():
+            forms.add(normaliser.traditional(word))  # Taiwan usage: 打印机 is 印表機
     return forms
 
 

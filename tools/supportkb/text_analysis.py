@@ -69,6 +69,8 @@ class Normaliser:
         """A query's Simplified characters made Traditional, character by character (`s2tw`),
         so that Simplified characters with Taiwan wording (印表机, 软体) then meet the same
         `tw2sp` phrases as 印表機, 軟體. Documents are Traditional: only queries need it."""
+        if text.isascii():
+            return text
         traditional = self.traditional_characters(text)
         return traditional if len(traditional) == len(text) else text
 

@@ -68,3 +68,20 @@ def index_dir_option(command: F) -> F:
         default=None,
         help="The search index folder (default: .kb-index, or index_dir in mkdocs.yml).",
     )(command)
+
+
+def analytics_option(help_text: str) -> Callable[[F], F]:
+    """`--analytics FILE`: `kb serve`'s search log (written by serve, read by report)."""
+
+    def decorate(command: F) -> F:
+        from supportkb.analytics import DEFAULT_FILE
+
+        return click.option(
+            "--analytics",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=Path(DEFAULT_FILE),
+            show_default=True,
+            help=help_text,
+        )(command)
+
+    return decorate

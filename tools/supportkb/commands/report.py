@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from supportkb.analytics import DEFAULT_FILE, SearchLog
-from supportkb.commands.options import as_of_option, root_option
+from supportkb.analytics import SearchLog
+from supportkb.commands.options import analytics_option, as_of_option, root_option
 from supportkb.knowledge_base import load_knowledge_base
 from supportkb.report import FORMATS, build_report, search_figures
 
@@ -23,13 +23,7 @@ from supportkb.report import FORMATS, build_report, search_figures
     show_default=True,
     help="markdown for people and job summaries, json or csv for tools.",
 )
-@click.option(
-    "--analytics",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path(DEFAULT_FILE),
-    show_default=True,
-    help="`kb serve`'s search log: adds searches with no result and searched but not opened.",
-)
+@analytics_option("`kb serve`'s search log: adds searches with no result and not opened.")
 @click.option(
     "--search-days",
     type=click.IntRange(1, 3660),

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import click
 
-from supportkb.commands.options import as_of_option, index_dir_option, root_option
+from supportkb.commands.options import (
+    analytics_option,
+    as_of_option,
+    index_dir_option,
+    root_option,
+)
 
 
 @click.command("serve")
@@ -30,13 +35,7 @@ from supportkb.commands.options import as_of_option, index_dir_option, root_opti
     show_default=True,
     help="The site built by `kb build`.",
 )
-@click.option(
-    "--analytics",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path(".kb-analytics/searches.sqlite"),
-    show_default=True,
-    help="Where searches are recorded (no personal data), for `kb report`.",
-)
+@analytics_option("Where searches are recorded (no personal data), for `kb report`.")
 @click.option("--no-analytics", is_flag=True, help="Record nothing.")
 @click.option("--cors-origin", multiple=True, help="Allow this origin to call the API (CORS).")
 @click.option("--restricted", is_flag=True, help="Also find restricted documents.")
