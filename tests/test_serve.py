@@ -76,3 +76,50 @@ def test_serve_without_an_index_or_a_site_says_what_to_do(kb: KnowledgeBaseFacto
 def test_bad_port_is_a_usage_error(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve", "--port", "70000"])
     assert result.exit_code == 2
+
+
+def test_watch_rebuilds_the_index_when_a_document_changes(kb: KnowledgeBaseFactory) -> None:
+    _site(kb)
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "supportkb",
+            "-C",
+            str(kb.root),
+            "serve",
+            "--watch",
+            "--workers",
+            "1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/"
+
+    def found(word: str) -> list[str]:
+        with urllib.request.urlopen(base + "search?q=" + urllib.parse.quote(word)) as answer:
+            return [r["id"] for r in json.loads(answer.read())["results"]]
+
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "health").close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert found("碳粉匣") == []
+        time.sleep(0.5)  # the watcher is running
+        kb.article("kb/printing/toner.md", id="KB-0002", title="碳粉匣更換")
+        deadline = time.time() + 60
+        while time.time() < deadline and found("碳粉匣") != ["KB-0002"]:
+            time.sleep(0.5)
+        assert found("碳粉匣") == ["KB-0002"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=20)
+    assert "rebuilding" in stderr
