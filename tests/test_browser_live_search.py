@@ -85,6 +85,8 @@ def test_traditional_and_simplified_queries_find_the_same_article(
     page: Any, served: tuple[str, Path, Any]
 ) -> None:
     url, _, _ = served
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     page.goto(url)
     page.wait_for_function("document.body.classList.contains('kb-live-search')")
     assert search(page, "印表機 離線")[0] == "KB-0010"
@@ -92,6 +94,7 @@ def test_traditional_and_simplified_queries_find_the_same_article(
     first = page.query_selector(".kb-live .kb-result")
     assert first is not None and "<mark>" in first.inner_html()
     assert page.is_visible(".kb-live .kb-badge")
+    assert refused == []  # the page needs nothing the security policy refuses
 
 
 def test_filter_by_type_and_open_a_result(page: Any, served: tuple[str, Path, Any]) -> None:

@@ -48,11 +48,13 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    # Material's pages use inline scripts and styles; everything else comes from this server
+    # Material's pages use inline scripts and styles, and its repository widget asks GitHub's
+    # API for the repository's facts; everything else comes from this server
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self' 'unsafe-inline'; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        "connect-src 'self' https://api.github.com; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'"
     ),
 }
 
