@@ -233,9 +233,17 @@ def test_did_you_mean_for_a_misspelled_word(indexed: Path) -> None:
 )
 def test_hostile_queries_get_an_answer_not_a_traceback(indexed: Path, query: str) -> None:
     result = CliRunner().invoke(cli, ["-C", str(indexed), "search", "--json", query])
-    assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
+    if not query.strip():
+        assert result.exit_code == 2 and "give words to search for" in result.output
+        return
+    assert result.exit_code in (0, 1), result.output
     json.loads(result.stdout)
+
+
+def test_unknown_types_and_statuses_are_usage_errors(indexed: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(indexed), "search", "--type", "foo", "x"])
+    assert result.exit_code == 2 and "emergency-plan" in result.output
 
 
 def test_wildcard_expansion_is_bounded(site: KnowledgeBaseFactory) -> None:
@@ -329,3 +337,14 @@ def test_commands_in_code_blocks_are_found(site: KnowledgeBaseFactory) -> None:
     run(site.root, "index")
     assert ids(site.root, "flushdns") == ["KB-0040"]
     assert ids(site.root, "corp_vpn") == ["KB-0040"]
+
+
+def test_the_snippet_shows_the_rarer_word_too(site: KnowledgeBaseFactory) -> None:
+    body = (
+        "# 說明\n\n" + "印表機很好用。" * 30 + "\n\n印表機卡紙時請打開前蓋。\n\n" + "印表機。" * 30
+    )
+    site.document("kb/printing/long.md", front("KB-0050", "使用說明"), body)
+    run(site.root, "index")
+    results = search_json(site.root, "印表機", "卡紙")["results"]
+    snippet = next(r["snippet"] for r in results if r["id"] == "KB-0050")
+    assert "<mark>卡紙</mark>" in snippet

@@ -104,6 +104,11 @@ def test_hostile_queries(client: TestClient, query: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
+def test_unknown_filter_values_are_refused_with_the_valid_ones(client: TestClient) -> None:
+    answer = client.get("/api/search", params={"q": "VPN", "type": "foo"})
+    assert answer.status_code == 422 and "emergency-plan" in answer.text
+
+
 def test_limits_are_enforced(client: TestClient) -> None:
     assert client.get("/api/search", params={"q": "x" * 1001}).status_code == 422
     assert client.get("/api/search", params={"q": "x", "limit": 51}).status_code == 422
@@ -159,6 +164,7 @@ def test_analytics_record_searches_and_opened_results(
     client.get("/api/search", params={"q": "VPN"})
     client.get("/api/search", params={"q": "V", "record": "false"})  # while typing
     client.get("/api/search", params={"q": "VPN", "page": 2})  # paging is the same search
+    client.get("/api/search", params={"q": "VPN", "status": "archived"})  # a refinement
     assert client.post("/api/opened", json={"query": "VPN", "id": "KB-0003"}).status_code == 204
     assert client.post("/api/opened", json={"query": "x", "id": "<script>"}).status_code == 422
     log = SearchLog(site.root / "analytics.sqlite")

@@ -117,6 +117,11 @@ def load_config(root: Path) -> KnowledgeBaseConfig:
 
 def mkdocs_settings(root: Path) -> dict[str, Any]:
     """The few site settings other commands need: site_url, use_directory_urls, index_dir."""
+    if not (root / "mkdocs.yml").is_file():
+        raise ConfigError(
+            f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
+            "(use -C DIR to point at one)"
+        )
     _, data = read_yaml_file(root / "mkdocs.yml", _MkDocsLoader)
     data = data if isinstance(data, dict) else {}
     index_dir = plugin_options(data).get("index_dir")

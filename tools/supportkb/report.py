@@ -301,15 +301,19 @@ def _search_markdown(report: Report) -> list[str]:
     figures = report.searches
     lines = []
     for title, counts, note in (
-        ("搜尋無結果 Searches with no result", figures.no_result, "write or tag an article"),
-        ("搜尋後未開啟 Searched but not opened", figures.not_opened, "titles or snippets miss"),
+        ("搜尋無結果 Searches with no result", figures.no_result, "Write or tag an article."),
+        (
+            "搜尋後未開啟 Searched but not opened",
+            figures.not_opened,
+            "Results were found but none was opened: titles or snippets may not say enough.",
+        ),
     ):
-        lines += [f"## {title} (last {figures.days} days)", ""]
+        lines += [f"## {title} (last {figures.days} days)", "", note, ""]
         if not counts:
             lines += ["None.", ""]
             continue
-        lines += [f"| query | searches | results |  ({note}) |", "| --- | ---: | ---: | --- |"]
-        lines += [f"| {_md(q.query)} | {q.searches} | {q.results} | |" for q in counts]
+        lines += ["| query | searches | results |", "| --- | ---: | ---: |"]
+        lines += [f"| {_md(q.query)} | {q.searches} | {q.results} |" for q in counts]
         lines.append("")
     return lines
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # the engine (Whoosh) is imported when a search runs, not wit
     from supportkb.search_engine import EngineHit, EngineSearcher
 
 MAX_QUERY_CHARS = 256
+TYPE_NAMES = ("article", "sop", "emergency-plan", "policy", "kb", "ep", "pol")
+STATUS_NAMES = ("published", "in-review", "draft", "deprecated", "archived")
 MAX_LIMIT = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -117,8 +119,18 @@ def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchRespon
         raise SearchError(f"the limit must be between 1 and {MAX_LIMIT}")
     if request.offset < 0:
         raise SearchError("the offset cannot be negative")
+    for name, values, known in (
+        ("type", request.types, TYPE_NAMES),
+        ("status", request.statuses, STATUS_NAMES),
+    ):
+        unknown = [v for v in values if v.lower() not in known]
+        if unknown:
+            raise SearchError(f"unknown {name} {unknown[0]!r}; use one of: {', '.join(known)}")
     if not text:
-        return SearchResponse(request.text, 0, _ms(started), None, (), tuple(notes))
+        empty: dict[str, dict[str, int]] = (
+            {name: {} for name in ("type", "category", "status")} if request.facets else {}
+        )
+        return SearchResponse(request.text, 0, _ms(started), None, (), tuple(notes), empty)
     try:
         found = searcher.search(
             text,

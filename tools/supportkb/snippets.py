@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from supportkb.text_analysis import text_analyzer
@@ -29,13 +30,15 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
         return _plain(flat, 0, width)
     pattern = re.compile("|".join(_pattern(w) for w in wanted), re.IGNORECASE)
     spans = []
+    kinds = []
     for match in pattern.finditer(flat):
         spans.append((match.start(), match.end()))
+        kinds.append(match.group().lower())
         if len(spans) >= MAX_MATCHES:
             break
     if not spans:
         return _plain(flat, 0, width)
-    start = _best_window(spans, width)
+    start = _best_window(spans, kinds, width)
     begin = max(0, start - LEAD)
     end = min(len(flat), begin + width)
     parts = ["…" if begin else ""]
@@ -69,16 +72,21 @@ def _pattern(word: str) -> str:
     return re.escape(word)
 
 
-def _best_window(spans: list[tuple[int, int]], width: int) -> int:
-    """Start of the stretch of `width` characters holding the most matches (the first such)."""
-    best_start, best_count = spans[0][0], 0
+def _best_window(spans: list[tuple[int, int]], kinds: list[str], width: int) -> int:
+    """Start of the stretch of `width` characters whose matches weigh most, a word weighing
+    less the more often the document has it: `印表機 卡紙` shows the one place with 卡紙, not
+    where 印表機 is most frequent."""
+    frequency = Counter(kinds)
+    best_start, best = spans[0][0], -1.0
     last = 0
     for first, (start, _) in enumerate(spans):
         last = max(last, first)
-        while last + 1 < len(spans) and spans[last + 1][1] <= start + width:
+        # the stretch shown starts LEAD characters before the first match
+        while last + 1 < len(spans) and spans[last + 1][1] <= start - LEAD + width:
             last += 1
-        if last - first + 1 > best_count:
-            best_start, best_count = start, last - first + 1
+        score = sum(1.0 / frequency[kind] for kind in set(kinds[first : last + 1]))
+        if score > best + 1e-9:
+            best_start, best = start, score
     return best_start
 
 

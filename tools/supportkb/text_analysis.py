@@ -183,7 +183,7 @@ def synonym_groups() -> list[list[str]]:
     text = resources.files("supportkb").joinpath("data", SYNONYMS).read_text("utf-8")
     groups = []
     for line in text.splitlines():
-        words = line.split("#", 1)[0].split()
+        words = [w.strip() for w in line.split("#", 1)[0].split(",") if w.strip()]
         if len(words) >= 2:
             groups.append(words)
     return groups

@@ -20,11 +20,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -78,6 +78,10 @@ class ServeSettings:
         data = json.loads(text)
         data["cors_origins"] = tuple(data.get("cors_origins", ()))
         return cls(**data)
+
+
+DocTypeName = Literal["article", "sop", "emergency-plan", "policy", "kb", "ep", "pol"]
+StatusName = Literal["published", "in-review", "draft", "deprecated", "archived"]
 
 
 class Result(BaseModel):
@@ -154,7 +158,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         version=__version__,
         description="Search the support knowledge base (the same engine as `kb search`).",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI loads from a CDN, which the security policy refuses
         redoc_url=None,
     )
     _routes(app, service)
@@ -186,9 +190,9 @@ def _routes(app: FastAPI, service: SearchService) -> None:
     @app.get("/api/search", response_model=SearchPage, responses=_errors(400, 503))
     def search(
         q: Annotated[str, Query(max_length=MAX_QUERY, description="the query, as `kb search`")],
-        type: Annotated[list[str] | None, Query(max_length=20)] = None,
+        type: Annotated[list[DocTypeName] | None, Query(max_length=20)] = None,
         tag: Annotated[list[str] | None, Query(max_length=20)] = None,
-        status: Annotated[list[str] | None, Query(max_length=20)] = None,
+        status: Annotated[list[StatusName] | None, Query(max_length=20)] = None,
         category: Annotated[list[str] | None, Query(max_length=20)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 10,
         page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
@@ -210,7 +214,8 @@ def _routes(app: FastAPI, service: SearchService) -> None:
             facets=True,
         )
         try:
-            response = service.search(request, record=record)
+            unfiltered = not (type or tag or status or category)  # what was typed, not refined
+            response = service.search(request, record=record and unfiltered)
         except (SearchError, FatalError) as exc:
             raise HTTPException(status_code=_status(exc), detail=str(exc)) from None
         return {**response.as_json(), "facets": response.facets, "page": page, "limit": limit}
@@ -278,7 +283,7 @@ def _no_delay_protocol() -> type:
 NoDelayH11Protocol = _no_delay_protocol()
 
 
-def _values(values: list[str] | None) -> tuple[str, ...]:
+def _values(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(v[:60] for v in values or () if v.strip())
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from supportkb.commands.options import as_of_option, index_dir_option, root_option
-from supportkb.search import MAX_LIMIT, SearchRequest, SearchResponse
+from supportkb.search import MAX_LIMIT, STATUS_NAMES, TYPE_NAMES, SearchRequest, SearchResponse
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -22,15 +22,16 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
     "--type",
     "types",
     multiple=True,
-    metavar="TYPE",
-    help="Only this type (article, sop, emergency-plan, policy); repeatable.",
+    type=click.Choice(TYPE_NAMES),
+    help="Only this type; repeatable.",
 )
 @click.option("--tag", "tags", multiple=True, help="Only documents with this tag; repeatable.")
 @click.option(
     "--status",
     "statuses",
     multiple=True,
-    help="Only this status (published, in-review, draft, deprecated, archived).",
+    type=click.Choice(STATUS_NAMES),
+    help="Only this status; repeatable.",
 )
 @click.option(
     "--limit",
@@ -74,6 +75,8 @@ def search_command(
     from supportkb.search import SearchError, run_search
     from supportkb.search_index import index_folder, open_engine
 
+    if not " ".join(words).strip():
+        raise click.UsageError("give words to search for, e.g. kb search 印表機 離線")
     request = SearchRequest(
         " ".join(words),
         as_of or date.today(),
@@ -108,7 +111,8 @@ def _print(response: SearchResponse) -> None:
         click.echo(f"no documents match {response.query!r}")
         return
     shown = len(response.results)
-    click.echo(f"{response.total} documents ({response.took_ms:.0f} ms), showing {shown}:")
+    noun = "document" if response.total == 1 else "documents"
+    click.echo(f"{response.total} {noun} ({response.took_ms:.0f} ms), showing {shown}:")
     for result in response.results:
         flags = [result.status]
         if result.stale:
