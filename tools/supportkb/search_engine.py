@@ -16,7 +16,6 @@ What the rest of supportkb sees is `Engine` (open, write, search a folder) and p
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -325,14 +324,6 @@ class Engine:
     def open(cls, folder: Path) -> Engine:
         return cls(folder, index.open_dir(str(folder)))
 
-    def digests(self) -> dict[str, str]:
-        """path -> digest of every indexed document."""
-        with self._index.searcher() as searcher:
-            return {
-                fields["path"]: fields.get("digest", "")
-                for fields in searcher.reader().iter_docs_stored()
-            }
-
     def write(
         self,
         added: Iterable[IndexEntry],
@@ -458,13 +449,6 @@ class EngineSearcher:
 
     def close(self) -> None:
         self._searcher.close()
-
-    def refreshed(self) -> EngineSearcher:
-        """The same searcher if the index has not changed, else one on the new state."""
-        fresh = self._searcher.refresh()
-        if fresh is not self._searcher:
-            self._searcher = fresh
-        return self
 
     def search(
         self,
@@ -803,12 +787,3 @@ def _synonyms(fieldname: str) -> dict[str, tuple[tuple[str, ...], ...]]:
                 others = [w for w in cut if w != words]
                 result.setdefault(words[0], []).extend(others)
     return {word: tuple(dict.fromkeys(others)) for word, others in result.items()}
-
-
-def remove_folder(folder: Path) -> None:
-    """Delete an index folder (only files Whoosh writes are expected in it)."""
-    if not folder.is_dir():
-        return
-    for name in os.listdir(folder):
-        (folder / name).unlink()
-    folder.rmdir()

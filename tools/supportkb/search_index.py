@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -262,14 +261,12 @@ def _write(
     )
     entries: list[IndexEntry] = []
     skipped: list[tuple[str, str]] = []
-    digests_unchanged: list[str] = []
     for number, path in enumerate(todo, 1):
         raw, digest = _read(context.root, path)
         stamp = FileStamp(*stamps[path], digest)
         old = known.get(path)
         if old is not None and old.digest == digest and not full:
             manifest.files[path] = stamp  # touched, not changed
-            digests_unchanged.append(path)
             continue
         entry, why = _entry(context, path, raw, digest)
         manifest.files[path] = stamp
@@ -528,7 +525,3 @@ def _cores() -> int:
             4,
         ),
     )
-
-
-def today() -> date:
-    return date.today()
