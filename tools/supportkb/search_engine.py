@@ -483,7 +483,6 @@ class EngineSearcher:
     ) -> EngineResults:
         parsed = self._parse(text)
         reader = self._searcher.reader()
-        expanded = _expand(parsed, reader)
         self._searcher.weighting = _RankedBM25F(self._rules, as_of)
         wanted = offset + limit
         run = _Run(self._searcher, wanted, facets, filters, exclude, time_limit)
@@ -491,7 +490,7 @@ class EngineSearcher:
         chosen = _expand(strict, reader) if strict is not None else None
         results, total = run(chosen) if chosen is not None else (None, 0)
         if results is None or (total < EVERY_WORD_ENOUGH and not run.timed_out):
-            chosen = expanded  # too few documents have every word: any will do
+            chosen = _expand(parsed, reader)  # too few documents have every word: any will do
             results, total = run(chosen)
         timed_out = run.timed_out
         words = _marked_words(chosen)
