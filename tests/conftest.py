@@ -79,18 +79,24 @@ class KnowledgeBaseFactory:
             relative, "---\n" + textwrap.dedent(front).strip("\n") + "\n---\n\n" + body
         )
 
-    def article(self, relative: str = "kb/vpn/error-809.md", **fields: str) -> Path:
-        values = {
-            "id": "KB-0001",
-            "title": "VPN 錯誤 809",
-            "status": "published",
-            "owner": "network",
-            "last_reviewed": "2026-10-01",
-            "kind": "troubleshooting",
-        }
-        values.update(fields)
-        front = "\n".join(f"{key}: {value}" for key, value in values.items() if value != "")
-        return self.document(relative, front)
+    def article(
+        self, relative: str = "kb/vpn/error-809.md", body: str = TROUBLESHOOTING_BODY, **fields: str
+    ) -> Path:
+        return self.document(relative, article_front(**fields), body)
+
+
+def article_front(**fields: str) -> str:
+    """A published troubleshooting article's front-matter; `fields` override (and "" drops)."""
+    values = {
+        "id": "KB-0001",
+        "title": "VPN 錯誤 809",
+        "status": "published",
+        "owner": "network",
+        "last_reviewed": "2026-10-01",
+        "kind": "troubleshooting",
+    }
+    values.update(fields)
+    return "\n".join(f"{key}: {value}" for key, value in values.items() if value != "")
 
 
 @pytest.fixture(autouse=True)

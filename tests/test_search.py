@@ -14,7 +14,7 @@ from supportkb.cli import cli
 from supportkb.search import SearchRequest, run_search
 from supportkb.search_index import build_index, open_engine
 
-from conftest import AS_OF, KnowledgeBaseFactory
+from conftest import AS_OF, KnowledgeBaseFactory, article_front
 
 JAM = """\
 # 印表機卡紙
@@ -55,16 +55,7 @@ POWER = """\
 
 
 def front(doc_id: str, title: str, **extra: str) -> str:
-    values = {
-        "id": doc_id,
-        "title": title,
-        "status": "published",
-        "owner": "alice",
-        "last_reviewed": "2026-10-01",
-        "kind": "troubleshooting",
-        **extra,
-    }
-    return "\n".join(f"{key}: {value}" for key, value in values.items() if value != "")
+    return article_front(**{"id": doc_id, "title": title, "owner": "alice", **extra})
 
 
 @pytest.fixture

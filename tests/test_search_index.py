@@ -27,11 +27,7 @@ VPN = "# VPN\n\n## 症狀\nVPN 連線逾時，出現錯誤 809。\n\n## 解決�
 
 
 def article(kb: KnowledgeBaseFactory, path: str, doc_id: str, title: str, body: str) -> Path:
-    front = (
-        f"id: {doc_id}\ntitle: {title}\nstatus: published\nowner: alice\n"
-        "last_reviewed: 2026-10-01\nkind: troubleshooting"
-    )
-    return kb.document(path, front, body)
+    return kb.article(path, body, id=doc_id, title=title, owner="alice")
 
 
 @pytest.fixture

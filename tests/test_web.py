@@ -18,17 +18,8 @@ BODY = "# {title}\n\n## 症狀\n{text}\n\n## 解決方法\n{fix}\n"
 def article(
     kb: KnowledgeBaseFactory, path: str, doc_id: str, title: str, text: str, **extra: str
 ) -> None:
-    values = {
-        "id": doc_id,
-        "title": title,
-        "status": "published",
-        "owner": "alice",
-        "last_reviewed": "2026-10-01",
-        "kind": "troubleshooting",
-        **extra,
-    }
-    front = "\n".join(f"{k}: {v}" for k, v in values.items())
-    kb.document(path, front, BODY.format(title=title, text=text, fix="請重新開機。"))
+    body = BODY.format(title=title, text=text, fix="請重新開機。")
+    kb.article(path, body, **{"id": doc_id, "title": title, "owner": "alice", **extra})
 
 
 @pytest.fixture
