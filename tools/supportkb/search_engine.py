@@ -24,11 +24,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, index, qparser, query, scoring
+import numpy as np
+from whoosh import collectors, columns, index, qparser, query, scoring
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
+from whoosh.matching import FilterMatcher
+from whoosh.util.numeric import byte_to_length
 
+from supportkb import vector_search as vs
 from supportkb.snippets import snippet, written_forms
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
@@ -278,12 +283,27 @@ class RankingRules:
     )
     overdue: float = 0.8  # review overdue: still found, but below current documents
 
+    def factor(self, status: str, review_due: int, today: int) -> float:
+        """The factor of a document with this status and review date (ordinals)."""
+        factor = self.status.get(status, 1.0)
+        held = status in ("published", "in-review")
+        if held and review_due != UNDATED and review_due < today:
+            factor *= self.overdue
+        return factor
+
+
+BM25 = vs.BM25F(k1=1.2, b=0.75, field_b=(("title", 0.4), ("tags", 0.2)))
+
 
 class _RankedBM25F(scoring.BM25F):  # type: ignore[misc]
+    """Whoosh's own BM25F with the factors: what the engine uses for phrases it cannot read
+    as arrays, and the reference `vector_search` is tested against."""
+
     use_final = True
 
     def __init__(self, rules: RankingRules, as_of: date) -> None:
-        super().__init__(B=0.75, K1=1.2, title_B=0.4, tags_B=0.2)
+        field_b = {f"{name}_B": b for name, b in BM25.field_b}
+        super().__init__(B=BM25.b, K1=BM25.k1, **field_b)
         self.rules = rules
         self.today = as_of.toordinal()
         self._columns: tuple[Any, Any, Any] | None = None
@@ -297,12 +317,7 @@ class _RankedBM25F(scoring.BM25F):  # type: ignore[misc]
                 reader.column_reader("review_due"),
             )
         _, status, due = self._columns
-        factor = self.rules.status.get(status[docnum], 1.0)
-        held = status[docnum] in ("published", "in-review")
-        review_due = due[docnum]
-        if held and review_due != UNDATED and review_due < self.today:
-            factor *= self.rules.overdue
-        return float(score) * factor
+        return float(score) * self.rules.factor(status[docnum], due[docnum], self.today)
 
 
 # -- the engine ---------------------------------------------------------------------------
@@ -348,8 +363,11 @@ class Engine:
             raise
         writer.commit(optimize=False)
 
-    def searcher(self, rules: RankingRules | None = None) -> EngineSearcher:
-        return EngineSearcher(self._index, rules or RankingRules())
+    def searcher(
+        self, rules: RankingRules | None = None, vectorised: bool = True
+    ) -> EngineSearcher:
+        """`vectorised=False`: Whoosh's own matching and scoring (slower; for comparison)."""
+        return EngineSearcher(self._index, rules or RankingRules(), vectorised)
 
     def doc_count(self) -> int:
         return int(self._index.doc_count())
@@ -438,14 +456,243 @@ class _Union(query.Or):  # type: ignore[misc]
     matcher_type = query.Or.DEFAULT_MATCHER
 
 
+# -- the index as arrays, for vector_search ------------------------------------------------
+
+
+_LENGTHS = np.array([0.0, *(float(byte_to_length(b)) for b in range(1, 256))])
+_CACHED_POSTINGS = 1_000_000  # postings kept per searcher (16 MB): a word is read once
+
+
+class _IndexArrays:
+    """One searcher's index as `vector_search.Corpus`: posting lists read a block at a time
+    (kept for the next queries), field lengths, and per-document status, review date and
+    facet values, each read once for the searcher's life."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+        self._reader = searcher.reader()
+        self._leaves = list(self._reader.leaf_readers())
+        self.size = int(self._reader.doc_count_all())
+        self.live = np.zeros(self.size, dtype=bool)
+        self.live[list(self._reader.all_doc_ids())] = True
+        self._postings: dict[tuple[str, str], vs.Postings | None] = {}
+        self._cached = 0  # postings in self._postings
+        self._lengths: dict[str, vs.Floats | None] = {}
+        self._factors: tuple[RankingRules, int, vs.Floats] | None = None
+        self._distinct: dict[str, tuple[list[str], Any]] = {}
+
+    # Corpus
+    def postings(self, fieldname: str, text: str) -> vs.Postings | None:
+        key = (fieldname, text)
+        if key in self._postings:
+            return self._postings[key]
+        found = self._read_postings(fieldname, text)
+        size = len(found.ids) if found is not None else 0
+        while self._postings and self._cached + size > _CACHED_POSTINGS:
+            dropped = self._postings.pop(next(iter(self._postings)))  # the oldest
+            self._cached -= len(dropped.ids) if dropped is not None else 0
+        self._postings[key] = found
+        self._cached += size
+        return found
+
+    def lengths(self, fieldname: str) -> vs.Floats | None:
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._read_lengths(fieldname)
+        return self._lengths[fieldname]
+
+    def average_length(self, fieldname: str) -> float:
+        return float(self._searcher.avg_field_length(fieldname) or 0.0)
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        return int(self._reader.doc_frequency(fieldname, text))
+
+    # per document
+    def factors(self, rules: RankingRules, as_of: date) -> vs.Floats:
+        """Each document's ranking factor (`RankingRules.factor`) on the date."""
+        today = as_of.toordinal()
+        if self._factors is None or self._factors[:2] != (rules, today):  # the last one is kept
+            names, codes = self._values("status")
+            due = np.asarray(self._column("review_due", UNDATED), dtype=np.int64)
+            overdue = (due != UNDATED) & (due < today)
+            current = np.array([rules.factor(name, UNDATED, today) for name in names])
+            late = np.array([rules.factor(name, today - 1, today) for name in names])
+            self._factors = (rules, today, np.where(overdue, late[codes], current[codes]))
+        return self._factors[2]
+
+    def facet_counts(self, name: str, found: vs.Flags) -> dict[str, int]:
+        """Documents of `found` per value of the facet (the field's column, as Whoosh's
+        FieldFacet groups them)."""
+        names, codes = self._values(name)
+        counts = np.bincount(codes[found], minlength=len(names))
+        return {n: int(c) for n, c in zip(names, counts, strict=True) if n and c}
+
+    def _values(self, fieldname: str) -> tuple[list[str], Any]:
+        """The distinct values of a text column and each document's value among them."""
+        if fieldname not in self._distinct:
+            values = np.array(self._column(fieldname, ""), dtype=object).astype(str)
+            names, codes = np.unique(values, return_inverse=True)
+            self._distinct[fieldname] = ([str(n) for n in names], codes)
+        return self._distinct[fieldname]
+
+    # reading
+    def _read_postings(self, fieldname: str, text: str) -> vs.Postings | None:
+        try:
+            field = self._searcher.schema[fieldname]
+            word = field.to_bytes(text)
+        except (KeyError, ValueError):
+            return None
+        leaves = [(r, offset) for r, offset in self._leaves if (fieldname, word) in r]
+        if not leaves:
+            return None
+        ids, weights = [], []
+        for reader, offset in leaves:
+            block_ids, block_weights, _ = _read_all(_raw_postings(reader, fieldname, word))
+            ids.append(np.asarray(block_ids, dtype=np.int64) + offset)
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+        values: list[Any] = []
+
+        def positions(number: int) -> Sequence[int]:
+            """Read (once) when a phrase asks: most words never need them."""
+            if not values:
+                for reader, _ in leaves:
+                    values.extend(_read_all(_raw_postings(reader, fieldname, word), True)[2])
+            return field.format.decode_positions(values[number])  # type: ignore[no-any-return]
+
+        return vs.Postings(np.concatenate(ids), np.concatenate(weights), positions)
+
+    def _read_lengths(self, fieldname: str) -> vs.Floats | None:
+        if fieldname not in self._searcher.schema or not self._searcher.schema[fieldname].scorable:
+            return None
+        lengths = np.zeros(self.size)
+        for reader, offset in self._leaves:
+            count = int(reader.doc_count_all())
+            lengths[offset : offset + count] = _LENGTHS[_length_bytes(reader, fieldname, count)]
+        return lengths
+
+    def _column(self, fieldname: str, default: Any) -> list[Any]:
+        """Every document's value of a sortable field."""
+        field = self._searcher.schema[fieldname]
+        values: list[Any] = [default] * self.size
+        for reader, offset in self._leaves:
+            count = int(reader.doc_count_all())
+            column = reader.column_reader(fieldname, translate=False)
+            values[offset : offset + count] = [
+                field.from_column_value(v) for v in _column_bytes(column, count)
+            ]
+        return values
+
+
+def _column_bytes(column: Any, count: int) -> list[Any]:
+    """A column's values, read at once where Whoosh's reader allows it."""
+    if isinstance(column, columns.VarBytesColumn.Reader):
+        data = bytes(column._dbfile.get(column._basepos, sum(column._lengths)))
+        spans = zip(column._offsets, column._lengths, strict=True)
+        return [data[o : o + n] for o, n in spans][:count]
+    if isinstance(column, columns.NumericColumn.Reader):
+        stored = min(column._count, count)
+        raw = bytes(column._dbfile.get(column._basepos, stored * column._fixedlen))
+        found: list[Any] = np.frombuffer(raw, dtype=">" + column._typecode).tolist()
+        return found + [column._default] * (count - stored)
+    return list(column)[:count]
+
+
+def _raw_postings(reader: Any, fieldname: str, word: bytes) -> Any:
+    matcher = reader.postings(fieldname, word)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deleted documents too: `live` takes them out
+    return matcher
+
+
+def _read_all(matcher: Any, values: bool = False) -> tuple[list[Any], list[Any], list[Any]]:
+    """A posting list's ids, weights and (if asked) raw values: a block at a time from
+    Whoosh's own block reader (the pinned `whoosh-reloaded` 2.7.5 codec), else a posting at
+    a time."""
+    ids: list[Any] = []
+    weights: list[Any] = []
+    raw: list[Any] = []
+    if isinstance(matcher, W3LeafMatcher):
+        while not matcher._atend:
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            if values:
+                matcher._read_values()
+                raw.extend(matcher._values)
+            matcher._next_block()
+        return ids, weights, raw
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        if values:
+            raw.append(matcher.value())
+        matcher.next()
+    return ids, weights, raw
+
+
+def _length_bytes(reader: Any, fieldname: str, count: int) -> Any:
+    """Each document's length byte of the field (Whoosh keeps lengths as one byte each)."""
+    column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    result = np.zeros(count, dtype=np.uint8)
+    if column is not None:
+        stored = min(column._count, count)
+        raw = column._dbfile.get(column._basepos, stored)
+        result[:stored] = np.frombuffer(bytes(raw), dtype=np.uint8)
+    return result
+
+
+class _Plain:
+    """A parsed Whoosh query as `vector_search` nodes. A form it does not know is matched by
+    Whoosh itself and handed over as its matches (`Given`)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+
+    def __call__(self, node: Any) -> vs.Node:
+        kind = type(node)
+        if node is query.NullQuery:
+            return vs.NOTHING
+        if kind is query.Term:
+            return vs.Word(node.fieldname, node.text, node.boost)
+        if kind in (query.Or, _Union) and not node.scale:
+            return self._compound(vs.AnyOf, node)
+        if kind is query.And:
+            return self._compound(vs.AllOf, node)
+        if kind is query.Not:
+            return vs.Inverse(self(node.query))
+        if kind is query.AndNot:
+            return vs.AllBut(self(node.a), self(node.b))
+        if kind is query.Phrase:
+            return vs.Phrase(node.fieldname, tuple(node.words), node.slop, node.boost)
+        if kind is query.Every and node.fieldname is None:
+            return vs.Everything()
+        return self._given(node)
+
+    def _compound(self, make: Any, node: Any) -> vs.Node:
+        children = tuple(self(child) for child in node.subqueries)
+        if len(children) == 1:  # Whoosh matches a lone child as itself (its boost is lost)
+            return children[0]
+        return make(children, node.boost)  # type: ignore[no-any-return]
+
+    def _given(self, node: Any) -> vs.Node:
+        matcher = node.matcher(self._searcher)
+        ids, scores = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        return vs.Given(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
+
+
 class EngineSearcher:
     """An open searcher: keep it for many queries (opening costs more than a query)."""
 
-    def __init__(self, handle: Any, rules: RankingRules) -> None:
+    def __init__(self, handle: Any, rules: RankingRules, vectorised: bool = True) -> None:
         self._index = handle
         self._rules = rules
         self._searcher = handle.searcher()
         self._parser = _query_parser(handle.schema)
+        self._arrays = _IndexArrays(self._searcher) if vectorised else None
 
     def close(self) -> None:
         self._searcher.close()
@@ -484,6 +731,8 @@ class EngineSearcher:
         parsed = self._parse(text)
         reader = self._searcher.reader()
         self._searcher.weighting = _RankedBM25F(self._rules, as_of)
+        if self._arrays is not None:
+            return self._search_arrays(parsed, text, as_of, filters, exclude, limit, offset, facets)
         wanted = offset + limit
         run = _Run(self._searcher, wanted, facets, filters, exclude, time_limit)
         strict = _every_word(parsed)
@@ -494,10 +743,54 @@ class EngineSearcher:
             results, total = run(chosen)
         timed_out = run.timed_out
         words = _marked_words(chosen)
-        hits = tuple(_hit(hit, words) for hit in results[offset : offset + limit])
+        hits = tuple(
+            _hit(hit.fields(), hit.score, words) for hit in results[offset : offset + limit]
+        )
         suggestion = self._suggest(parsed, text, total)
         counts = {name: dict(results.groups(name)) for name in FACETS} if facets else {}
         return EngineResults(total, hits, suggestion, timed_out, _counts(counts))
+
+    def _search_arrays(
+        self,
+        parsed: Any,
+        text: str,
+        as_of: date,
+        filters: Mapping[str, Sequence[str]] | None,
+        exclude: Mapping[str, Sequence[str]] | None,
+        limit: int,
+        offset: int,
+        facets: bool,
+    ) -> EngineResults:
+        """The same search over whole posting lists with numpy (`vector_search`)."""
+        arrays = self._arrays
+        assert arrays is not None
+        evaluate = vs.Evaluator(arrays, BM25)
+        plain = _Plain(self._searcher)
+        allowed = arrays.live.copy()
+        if (wanted := _any_of(filters)) is not None:
+            allowed &= evaluate(plain(wanted)).found
+        if (unwanted := _none_of(exclude)) is not None:
+            allowed &= ~evaluate(plain(unwanted)).found
+        reader = self._searcher.reader()
+        chosen = _every_word(parsed)
+        found, total, matches = allowed, 0, None
+        if chosen is not None:
+            chosen = _expand(chosen, reader)
+            matches = evaluate(plain(chosen))
+            found = matches.found & allowed
+            total = int(found.sum())
+        if matches is None or total < EVERY_WORD_ENOUGH:
+            chosen = _expand(parsed, reader)  # too few documents have every word: any will do
+            matches = evaluate(plain(chosen))
+            found = matches.found & allowed
+            total = int(found.sum())
+        scores = matches.scores * arrays.factors(self._rules, as_of)
+        best = vs.ranked(scores, found, offset + limit)[offset:]
+        words = _marked_words(chosen)
+        stored = self._searcher.stored_fields
+        hits = tuple(_hit(stored(int(n)), float(scores[n]), words) for n in best)
+        counts = {name: arrays.facet_counts(name, found) for name in FACETS} if facets else {}
+        return EngineResults(total, hits, self._suggest(parsed, text, total), False, counts)
 
     def stored(self, doc_id: str) -> dict[str, Any] | None:
         """A document's metadata by id (not its text), or None."""
@@ -694,8 +987,7 @@ def _marked_words(expanded: Any) -> set[str]:
     )
 
 
-def _hit(hit: Any, words: set[str]) -> EngineHit:
-    fields = hit.fields()
+def _hit(fields: Mapping[str, Any], score: float | None, words: set[str]) -> EngineHit:
     due = fields.get("review_due") or UNDATED
     return EngineHit(
         path=fields["path"],
@@ -706,7 +998,7 @@ def _hit(hit: Any, words: set[str]) -> EngineHit:
         owner=fields.get("owner", ""),
         url=fields.get("url", ""),
         review_due=date.fromordinal(due) if due != UNDATED else None,
-        score=round(float(hit.score or 0.0), 4),
+        score=round(float(score or 0.0), 4),
         snippet=snippet(fields.get("body", ""), words),
     )
 
