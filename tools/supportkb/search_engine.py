@@ -16,6 +16,8 @@ What the rest of supportkb sees is `Engine` (open, write, search a folder) and p
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -477,6 +479,7 @@ class _IndexArrays:
         self.live[list(self._reader.all_doc_ids())] = True
         self._postings: dict[tuple[str, str], vs.Postings | None] = {}
         self._cached = 0  # postings in self._postings
+        self.lexicon = _Lexicon(self._reader)
         self._lengths: dict[str, vs.Floats | None] = {}
         self._factors: tuple[RankingRules, int, vs.Floats] | None = None
         self._distinct: dict[str, tuple[list[str], Any]] = {}
@@ -546,9 +549,9 @@ class _IndexArrays:
             return None
         ids, weights = [], []
         for reader, offset in leaves:
-            block_ids, block_weights, _ = _read_all(_raw_postings(reader, fieldname, word))
-            ids.append(np.asarray(block_ids, dtype=np.int64) + offset)
-            weights.append(np.asarray(block_weights, dtype=np.float64))
+            found_ids, found_weights, _ = _read_all(_raw_postings(reader, fieldname, word))
+            ids.append(found_ids + offset)
+            weights.append(found_weights)
         values: list[Any] = []
 
         def positions(number: int) -> Sequence[int]:
@@ -600,34 +603,40 @@ def _raw_postings(reader: Any, fieldname: str, word: bytes) -> Any:
     matcher = reader.postings(fieldname, word)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child  # deleted documents too: `live` takes them out
+        matcher.reset()  # the filter has moved it past the deleted documents at the start
     return matcher
 
 
-def _read_all(matcher: Any, values: bool = False) -> tuple[list[Any], list[Any], list[Any]]:
-    """A posting list's ids, weights and (if asked) raw values: a block at a time from
-    Whoosh's own block reader (the pinned `whoosh-reloaded` 2.7.5 codec), else a posting at
-    a time."""
+def _read_all(matcher: Any, values: bool = False) -> tuple[Any, Any, list[Any]]:
+    """A posting list's ids and weights (arrays) and, if asked, raw values: a block at a time
+    from Whoosh's own block reader (the pinned `whoosh-reloaded` 2.7.5 codec: a block is a
+    pickled tuple of delta-coded ids, weights and values), else a posting at a time."""
     ids: list[Any] = []
     weights: list[Any] = []
     raw: list[Any] = []
-    if isinstance(matcher, W3LeafMatcher):
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
         while not matcher._atend:
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            matcher._read_data()
+            block_ids, block_weights = matcher._data[:2]
+            count = matcher._blocklength
+            ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+            if block_weights is None or isinstance(block_weights, float):
+                weights.append(np.full(count, 1.0 if block_weights is None else block_weights))
+            else:
+                weights.append(np.asarray(block_weights, dtype=np.float64))
             if values:
                 matcher._read_values()
                 raw.extend(matcher._values)
             matcher._next_block()
-        return ids, weights, raw
+        if ids:
+            return np.concatenate(ids), np.concatenate(weights), raw
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
         if values:
             raw.append(matcher.value())
         matcher.next()
-    return ids, weights, raw
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), raw
 
 
 def _length_bytes(reader: Any, fieldname: str, count: int) -> Any:
@@ -775,12 +784,12 @@ class EngineSearcher:
         chosen = _every_word(parsed)
         found, total, matches = allowed, 0, None
         if chosen is not None:
-            chosen = _expand(chosen, reader)
+            chosen = _expand(chosen, reader, arrays.lexicon)
             matches = evaluate(plain(chosen))
             found = matches.found & allowed
             total = int(found.sum())
         if matches is None or total < EVERY_WORD_ENOUGH:
-            chosen = _expand(parsed, reader)  # too few documents have every word: any will do
+            chosen = _expand(parsed, reader, arrays.lexicon)  # too few have every word: any will do
             matches = evaluate(plain(chosen))
             found = matches.found & allowed
             total = int(found.sum())
@@ -1006,15 +1015,18 @@ def _hit(fields: Mapping[str, Any], score: float | None, words: set[str]) -> Eng
 # -- query expansion ----------------------------------------------------------------------
 
 
-def _expand(parsed: Any, reader: Any) -> Any:
+def _expand(parsed: Any, reader: Any, lexicon: _Lexicon | None = None) -> Any:
     """Each word also matches its synonyms and sub-words; prefix* and wild?card patterns stand
-    for at most MAX_EXPANSION words of the index (Whoosh would expand them all)."""
+    for at most MAX_EXPANSION words of the index (Whoosh would expand them all), looked up in
+    `lexicon` when given (else in Whoosh's, a word at a time)."""
     if parsed is query.NullQuery:
         return parsed
 
     def visit(node: Any) -> Any:
         if isinstance(node, query.Term) and node.fieldname in TEXT_FIELDS:
             return _alternatives(node, reader)
+        if isinstance(node, (query.Prefix, query.Wildcard)) and lexicon is not None:
+            return _listed(_normalised(node), lexicon)
         if isinstance(node, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
             return _bounded(_normalised(node), reader)
         return node
@@ -1063,6 +1075,37 @@ def _bounded(node: Any, reader: Any) -> Any:
     if not words:
         return query.NullQuery
     return query.Or([query.Term(node.fieldname, word, boost=node.boost) for word in words])
+
+
+class _Lexicon:
+    """Each field's words, sorted, read from the index once (for prefix* and wild?card)."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._words: dict[str, list[str]] = {}
+
+    def __call__(self, fieldname: str) -> list[str]:
+        if fieldname not in self._words:
+            words: list[str] = []
+            if fieldname in self._reader.schema:
+                field = self._reader.schema[fieldname]
+                words = [field.from_bytes(w) for w in self._reader.lexicon(fieldname)]
+            self._words[fieldname] = sorted(words)
+        return self._words[fieldname]
+
+
+def _listed(node: Any, lexicon: _Lexicon) -> Any:
+    """A prefix* or wild?card pattern as an Or of at most MAX_EXPANSION words of `lexicon`."""
+    words = lexicon(node.fieldname)
+    start = node.text if isinstance(node, query.Prefix) else node._find_prefix(node.text)
+    following = itertools.islice(words, bisect.bisect_left(words, start), None)
+    candidates: Iterator[str] = itertools.takewhile(lambda w: w.startswith(start), following)
+    if isinstance(node, query.Wildcard):
+        candidates = filter(re.compile(node._get_pattern()).match, candidates)
+    found = list(itertools.islice(candidates, MAX_EXPANSION))
+    if not found:
+        return query.NullQuery
+    return query.Or([query.Term(node.fieldname, word, boost=node.boost) for word in found])
 
 
 @cache
