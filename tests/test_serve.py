@@ -43,15 +43,8 @@ def test_serves_with_two_workers_and_stops_on_sigterm(kb: KnowledgeBaseFactory) 
         text=True,
     )
     try:
-        health = None
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as answer:
-                    health = json.loads(answer.read())
-                    break
-            except OSError:
-                time.sleep(0.1)
-        assert health is not None and health["documents"] == 1
+        health = _wait_for_health(port)
+        assert health["documents"] == 1
         query = urllib.parse.quote("錯誤 809")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q={query}") as answer:
             assert json.loads(answer.read())["results"][0]["id"] == "KB-0001"
@@ -62,6 +55,51 @@ def test_serves_with_two_workers_and_stops_on_sigterm(kb: KnowledgeBaseFactory) 
     assert "Started parent process" in stderr or "Started server process" in stderr
     assert "127.0.0.1" in stderr  # the default address
     assert "錯誤" not in stderr  # the access log has no search text
+
+
+def test_connections_are_spread_over_both_workers(kb: KnowledgeBaseFactory) -> None:
+    """Each worker listens on its own socket (SO_REUSEPORT): new connections reach both,
+    where uvicorn's one shared socket let the first worker awake take them all."""
+    _site(kb)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "supportkb", "-C", str(kb.root), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_health(port)
+        workers = set()
+        for _ in range(24):  # a new connection each time
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as answer:
+                workers.add(json.loads(answer.read())["worker"])
+        assert len(workers) == 2
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=20)
+    assert server.returncode == 0
+
+
+def test_a_port_in_use_is_a_clear_error(kb: KnowledgeBaseFactory) -> None:
+    _site(kb)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def _wait_for_health(port: int) -> dict[str, object]:
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as answer:
+                return json.loads(answer.read())  # type: ignore[no-any-return]
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("kb serve did not answer")
 
 
 def test_serve_without_an_index_or_a_site_says_what_to_do(kb: KnowledgeBaseFactory) -> None:

@@ -10,6 +10,7 @@ service runs one process per core.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class SearchService:
                 "status": "ok",
                 "documents": opened.engine.doc_count(),
                 "generation": opened.pointer.split()[0],
+                "worker": os.getpid(),
             }
 
     def record_opened(self, query: str, doc_id: str) -> None:

@@ -135,6 +135,7 @@ class Health(BaseModel):
     status: str
     documents: int
     generation: str
+    worker: int = Field(description="the process id of the worker that answered")
 
 
 class Opened(BaseModel):

@@ -61,8 +61,7 @@ def serve_command(
     `/api/documents/{id}`, `/api/health`; OpenAPI at `/api/openapi.json`). The site's search
     box then asks this API as you type; on static hosting it falls back to the site's own
     search. Listens on 127.0.0.1 unless told otherwise; stops cleanly on Ctrl-C or SIGTERM."""
-    import uvicorn
-
+    from supportkb import serve_workers
     from supportkb.search_index import index_folder, open_engine
     from supportkb.web import SETTINGS_VARIABLE, ServeSettings
 
@@ -86,12 +85,12 @@ def serve_command(
         _watch(root, folder, site, as_of)
     logging.getLogger("supportkb.access").setLevel(logging.INFO)
     click.echo(f"serving {site} and the search API on http://{host}:{port}/", err=True)
-    uvicorn.run(
-        "supportkb.web:app_from_environment",
+    serve_workers.run(
+        workers,
+        app="supportkb.web:app_from_environment",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         access_log=False,
         http="supportkb.web:NoDelayH11Protocol",
         log_level="info",
