@@ -475,8 +475,12 @@ class _IndexArrays:
         self._reader = searcher.reader()
         self._leaves = list(self._reader.leaf_readers())
         self.size = int(self._reader.doc_count_all())
-        self.live = np.zeros(self.size, dtype=bool)
-        self.live[list(self._reader.all_doc_ids())] = True
+        self.live = np.ones(self.size, dtype=bool)
+        for reader, offset in self._leaves:
+            deleted = getattr(reader, "deleted_docs_set", None)
+            if deleted is None:  # not a segment: ask document by document
+                deleted = [n for n in range(reader.doc_count_all()) if reader.is_deleted(n)]
+            self.live[[offset + n for n in deleted]] = False
         self._postings: dict[tuple[str, str], vs.Postings | None] = {}
         self._cached = 0  # postings in self._postings
         self.lexicon = _Lexicon(self._reader)
@@ -532,9 +536,11 @@ class _IndexArrays:
     def _values(self, fieldname: str) -> tuple[list[str], Any]:
         """The distinct values of a text column and each document's value among them."""
         if fieldname not in self._distinct:
-            values = np.array(self._column(fieldname, ""), dtype=object).astype(str)
-            names, codes = np.unique(values, return_inverse=True)
-            self._distinct[fieldname] = ([str(n) for n in names], codes)
+            values = np.array(self._column(fieldname, b"", raw=True), dtype=object)
+            distinct, codes = np.unique(values, return_inverse=True)
+            field = self._searcher.schema[fieldname]
+            names = [str(field.from_column_value(value) or "") for value in distinct]
+            self._distinct[fieldname] = (names, codes)
         return self._distinct[fieldname]
 
     # reading
@@ -572,16 +578,14 @@ class _IndexArrays:
             lengths[offset : offset + count] = _LENGTHS[_length_bytes(reader, fieldname, count)]
         return lengths
 
-    def _column(self, fieldname: str, default: Any) -> list[Any]:
-        """Every document's value of a sortable field."""
+    def _column(self, fieldname: str, default: Any, raw: bool = False) -> list[Any]:
+        """Every document's value of a sortable field (`raw`: as the column keeps it)."""
         field = self._searcher.schema[fieldname]
         values: list[Any] = [default] * self.size
         for reader, offset in self._leaves:
             count = int(reader.doc_count_all())
-            column = reader.column_reader(fieldname, translate=False)
-            values[offset : offset + count] = [
-                field.from_column_value(v) for v in _column_bytes(column, count)
-            ]
+            found = _column_bytes(reader.column_reader(fieldname, translate=False), count)
+            values[offset : offset + count] = found if raw else map(field.from_column_value, found)
         return values
 
 
@@ -1108,9 +1112,14 @@ def _listed(node: Any, lexicon: _Lexicon) -> Any:
     return query.Or([query.Term(node.fieldname, word, boost=node.boost) for word in found])
 
 
-@cache
 def _synonyms(fieldname: str) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """normalised word -> the other words of its synonym groups, as the field cuts them."""
+    """normalised word -> the other words of its synonym groups, as the field cuts them
+    (every text field cuts alike)."""
+    return _synonym_table()
+
+
+@cache
+def _synonym_table() -> dict[str, tuple[tuple[str, ...], ...]]:
     analyzer = _text_analyzer()
     result: dict[str, list[tuple[str, ...]]] = {}
     for group in synonym_groups():
