@@ -86,18 +86,35 @@ class Normaliser:
         converted = self.simplified(text)
         if len(converted) == len(text):
             return converted, None
+        originals = _CJK_RUN.findall(text)
+        runs = self._converted_runs(originals, converted)
         pieces: list[str] = []
         offsets: list[int] = []
-        for run in _CJK_RUN.finditer(text):  # OpenCC's phrases never cross a non-CJK character
-            start, original = run.start(), run.group()
-            piece = self.simplified(original) if _CJK.match(original) else original
+        start = 0
+        for original, run in zip(originals, runs, strict=True):
+            piece = run if _CJK.match(original) else original
             pieces.append(piece)
             if len(piece) == len(original):
                 offsets.extend(range(start, start + len(original)))
             else:
                 offsets.extend(start + k for k in self._align(original, piece))
+            start += len(original)
         offsets.append(len(text))
         return "".join(pieces), offsets
+
+    def _converted_runs(self, originals: list[str], converted: str) -> list[str]:
+        """The text's runs (CJK and not) as converted. OpenCC's phrases never cross a non-CJK
+        character, so the whole text's conversion, cut the same way, has the same runs, each
+        converted as it would be alone: one call instead of one per run. When it does not
+        line up (隨身碟 becomes U盘: a Latin letter joins the run before), each run is
+        converted on its own."""
+        runs = _CJK_RUN.findall(converted)
+        if len(runs) == len(originals) and all(
+            a == b or (_CJK.match(a) and _CJK.match(b))
+            for a, b in zip(originals, runs, strict=True)
+        ):
+            return runs
+        return [self.simplified(o) if _CJK.match(o) else o for o in originals]
 
     def _align(self, original: str, converted: str) -> list[int]:
         """For each character of a converted run, the original offset it comes from.
