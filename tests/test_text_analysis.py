@@ -59,3 +59,27 @@ def test_offsets_stay_right_when_a_phrase_shrinks_before_the_next_word() -> None
     spans = {t.text: text[t.start : t.end] for t in text_analyzer().terms(text) if not t.sub}
     assert spans["闪存"] == "快閃記憶體"
     assert spans["损毁"] == "損毀"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "相關元件：記憶體、網際網路與作業系統。Outlook 2019 連線逾時。",
+        "相關元件：軟體授權、隨身碟與負載平衡。",  # 隨身碟 becomes U盘: the runs do not line up
+        "「快閃記憶體」\n\n網際網路（Internet）",
+    ],
+)
+def test_one_conversion_of_the_whole_text_equals_converting_each_run(text: str) -> None:
+    normaliser = text_analyzer().normaliser
+    whole = normaliser.normalise(text)
+    normaliser_runs = normaliser._converted_runs
+    try:
+        normaliser._converted_runs = lambda originals, _: [  # type: ignore[method-assign]
+            normaliser.simplified(run) for run in originals
+        ]
+        by_run = normaliser.normalise(text)
+    finally:
+        normaliser._converted_runs = normaliser_runs  # type: ignore[method-assign]
+    assert whole == by_run
+    converted, offsets = whole
+    assert offsets is not None and len(offsets) == len(converted) + 1
