@@ -167,3 +167,18 @@ def test_ranked_keeps_the_best_with_ties_by_document_number() -> None:
     assert vs.ranked(scores, found, 2).tolist() == [1, 3]
     assert vs.ranked(scores, found, 3).tolist() == [1, 3, 2]
     assert vs.ranked(scores, found, 10).tolist() == [1, 3, 2, 0]
+
+
+def test_past_the_deadline_the_rest_is_left_out_and_said() -> None:
+    evaluate = vs.Evaluator(TinyCorpus(), vs.BM25F(), deadline=0.0)  # long past
+    vpn, error = vs.Word("body", "vpn"), vs.Word("body", "error")
+    matches = evaluate(vs.AnyOf((vpn, error)))
+    assert evaluate.timed_out
+    assert matches.scores == pytest.approx(vs.Evaluator(TinyCorpus(), vs.BM25F())(vpn).scores)
+
+
+def test_a_search_past_its_time_limit_answers_with_what_it_found(searchers) -> None:  # type: ignore[no-untyped-def]
+    arrays, _ = searchers
+    found = arrays.search("VPN 錯誤 809 印表機 密碼", as_of=AS_OF, time_limit=0.0)
+    assert found.timed_out and found.total > 0
+    assert not arrays.search("VPN 錯誤 809", as_of=AS_OF).timed_out

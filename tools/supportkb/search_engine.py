@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -745,7 +746,10 @@ class EngineSearcher:
         reader = self._searcher.reader()
         self._searcher.weighting = _RankedBM25F(self._rules, as_of)
         if self._arrays is not None:
-            return self._search_arrays(parsed, text, as_of, filters, exclude, limit, offset, facets)
+            deadline = time.perf_counter() + time_limit
+            return self._search_arrays(
+                parsed, text, as_of, filters, exclude, limit, offset, facets, deadline
+            )
         wanted = offset + limit
         run = _Run(self._searcher, wanted, facets, filters, exclude, time_limit)
         strict = _every_word(parsed)
@@ -773,11 +777,12 @@ class EngineSearcher:
         limit: int,
         offset: int,
         facets: bool,
+        deadline: float,
     ) -> EngineResults:
         """The same search over whole posting lists with numpy (`vector_search`)."""
         arrays = self._arrays
         assert arrays is not None
-        evaluate = vs.Evaluator(arrays, BM25)
+        evaluate = vs.Evaluator(arrays, BM25, deadline)
         plain = _Plain(self._searcher)
         allowed = arrays.live.copy()
         if (wanted := _any_of(filters)) is not None:
@@ -792,7 +797,7 @@ class EngineSearcher:
             matches = evaluate(plain(chosen))
             found = matches.found & allowed
             total = int(found.sum())
-        if matches is None or total < EVERY_WORD_ENOUGH:
+        if matches is None or (total < EVERY_WORD_ENOUGH and not evaluate.timed_out):
             chosen = _expand(parsed, reader, arrays.lexicon)  # too few have every word: any will do
             matches = evaluate(plain(chosen))
             found = matches.found & allowed
@@ -803,7 +808,8 @@ class EngineSearcher:
         stored = self._searcher.stored_fields
         hits = tuple(_hit(stored(int(n)), float(scores[n]), words) for n in best)
         counts = {name: arrays.facet_counts(name, found) for name in FACETS} if facets else {}
-        return EngineResults(total, hits, self._suggest(parsed, text, total), False, counts)
+        suggestion = self._suggest(parsed, text, total)
+        return EngineResults(total, hits, suggestion, evaluate.timed_out, counts)
 
     def stored(self, doc_id: str) -> dict[str, Any] | None:
         """A document's metadata by id (not its text), or None."""

@@ -16,6 +16,7 @@ these nodes and gives a `Corpus`, the index seen as arrays.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -143,11 +144,20 @@ class Matches:
 
 
 class Evaluator:
-    """Evaluates nodes over one corpus with one weighting; keep it for one query."""
+    """Evaluates nodes over one corpus with one weighting; keep it for one query. Past
+    `deadline` (a `time.perf_counter()` value), the alternatives and requirements not yet
+    looked at are left out and `timed_out` is set: a partial answer rather than a late one."""
 
-    def __init__(self, corpus: Corpus, model: BM25F) -> None:
+    def __init__(self, corpus: Corpus, model: BM25F, deadline: float | None = None) -> None:
         self.corpus = corpus
         self.model = model
+        self.deadline = deadline
+        self.timed_out = False
+
+    def _late(self) -> bool:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.timed_out = True
+        return self.timed_out
 
     def __call__(self, node: Node) -> Matches:
         if isinstance(node, Word):
@@ -197,7 +207,9 @@ class Evaluator:
 
     def _any(self, node: AnyOf) -> Matches:
         result = Matches.none(self.corpus.size)
-        for child in node.children:
+        for number, child in enumerate(node.children):
+            if number and self._late():
+                break
             matched = self(child)
             result.found |= matched.found
             result.scores += matched.scores
@@ -210,7 +222,7 @@ class Evaluator:
             return Matches.none(self.corpus.size)
         result = self(node.children[0])
         for child in node.children[1:]:
-            if not result.found.any():
+            if not result.found.any() or self._late():
                 break
             matched = self(child)
             result.found &= matched.found
@@ -236,7 +248,8 @@ class Evaluator:
             kept = [
                 n
                 for n in range(len(candidates))
-                if _in_sequence(
+                if not self._late()
+                and _in_sequence(
                     [p.positions(int(w[n])) for p, w in zip(postings, where, strict=True)],
                     node.slop,
                 )
