@@ -75,6 +75,10 @@ def test_connections_are_spread_over_both_workers(kb: KnowledgeBaseFactory) -> N
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as answer:
                 workers.add(json.loads(answer.read())["worker"])
         assert len(workers) == 2
+        # the workers share the port with each other, not with a second server
+        second = CliRunner().invoke(cli, ["-C", str(kb.root), "serve", "--port", str(port)])
+        assert second.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in second.output
+        assert "serving" not in second.output
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=20)

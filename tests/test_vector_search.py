@@ -37,6 +37,12 @@ SYNTAX = [
     "密碼 -過期",
     "power outage",
     "corp_vpn.xml",
+    "vpn *",
+    "type:sop *",
+    "status:*",
+    "[a TO c]",
+    "title:[a TO z]",
+    "重新 ANDMAYBE type:sop ANDNOT 憑證",  # matched by Whoosh a segment at a time (Given)
 ]
 
 
@@ -182,3 +188,21 @@ def test_a_search_past_its_time_limit_answers_with_what_it_found(searchers) -> N
     found = arrays.search("VPN 錯誤 809 印表機 密碼", as_of=AS_OF, time_limit=0.0)
     assert found.timed_out and found.total > 0
     assert not arrays.search("VPN 錯誤 809", as_of=AS_OF).timed_out
+
+
+def test_the_postings_cache_stays_within_its_bound(
+    searchers,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from supportkb import search_engine
+
+    monkeypatch.setattr(search_engine, "_CACHE_BYTES", 20_000)
+    arrays, whoosh = searchers
+    fresh = search_engine.EngineSearcher(arrays._index, arrays._rules)
+    for text in ('"列印佇列"', "VPN 錯誤 809", "印表機 卡紙", '"重新 啟動"~3', "密碼 過期"):
+        _same(text, fresh.search(text, as_of=AS_OF), whoosh.search(text, as_of=AS_OF))
+        cache = fresh._arrays
+        assert cache is not None
+        largest = max(cache._costs.values(), default=0)
+        assert cache._cached <= max(20_000, largest)  # one word may be larger than the bound
+        assert cache._cached == sum(cache._costs.values())

@@ -467,7 +467,9 @@ class _Union(query.Or):  # type: ignore[misc]
 
 
 _LENGTHS = np.array([0.0, *(float(byte_to_length(b)) for b in range(1, 256))])
-_CACHED_POSTINGS = 1_000_000  # postings kept per searcher (16 MB): a word is read once
+_CACHE_BYTES = 32_000_000  # posting lists kept per searcher: a word is read once
+_POSTING_BYTES = 16  # an id and a weight
+_POSITION_BYTES = 90  # a posting's positions as Python objects (measured), when a phrase asks
 
 
 class _IndexArrays:
@@ -487,7 +489,8 @@ class _IndexArrays:
                 deleted = [n for n in range(reader.doc_count_all()) if reader.is_deleted(n)]
             self.live[[offset + n for n in deleted]] = False
         self._postings: dict[tuple[str, str], vs.Postings | None] = {}
-        self._cached = 0  # postings in self._postings
+        self._costs: dict[tuple[str, str], int] = {}  # bytes held per word
+        self._cached = 0  # bytes held in self._postings
         self.lexicon = _Lexicon(self._reader)
         self._lengths: dict[str, vs.Floats | None] = {}
         self._factors: tuple[RankingRules, int, vs.Floats] | None = None
@@ -497,15 +500,22 @@ class _IndexArrays:
     def postings(self, fieldname: str, text: str) -> vs.Postings | None:
         key = (fieldname, text)
         if key in self._postings:
-            return self._postings[key]
+            found = self._postings.pop(key)  # the most recently used goes last
+            self._postings[key] = found
+            return found
         found = self._read_postings(fieldname, text)
-        size = len(found.ids) if found is not None else 0
-        while self._postings and self._cached + size > _CACHED_POSTINGS:
-            dropped = self._postings.pop(next(iter(self._postings)))  # the oldest
-            self._cached -= len(dropped.ids) if dropped is not None else 0
         self._postings[key] = found
-        self._cached += size
+        self._charge(key, _POSTING_BYTES * (len(found.ids) if found is not None else 0))
         return found
+
+    def _charge(self, key: tuple[str, str], size: int) -> None:
+        """Count `size` bytes against the cache, dropping the least recently used words."""
+        self._costs[key] = self._costs.get(key, 0) + size
+        self._cached += size
+        while len(self._postings) > 1 and self._cached > _CACHE_BYTES:
+            oldest = next(iter(self._postings))
+            del self._postings[oldest]
+            self._cached -= self._costs.pop(oldest, 0)
 
     def lengths(self, fieldname: str) -> vs.Floats | None:
         if fieldname not in self._lengths:
@@ -530,6 +540,19 @@ class _IndexArrays:
             late = np.array([rules.factor(name, today - 1, today) for name in names])
             self._factors = (rules, today, np.where(overdue, late[codes], current[codes]))
         return self._factors[2]
+
+    def having(self, fieldname: str) -> vs.Ids | None:
+        """The documents with anything in the field (`field:*`), or None when that would mean
+        reading too many posting lists."""
+        lengths = self.lengths(fieldname)
+        if lengths is not None:
+            return np.flatnonzero(lengths > 0)
+        words = self.lexicon(fieldname)
+        if len(words) > MAX_EXPANSION:
+            return None
+        lists = [self.postings(fieldname, word) for word in words]
+        found = [p.ids for p in lists if p is not None]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def facet_counts(self, name: str, found: vs.Flags) -> dict[str, int]:
         """Documents of `found` per value of the facet (the field's column, as Whoosh's
@@ -570,6 +593,8 @@ class _IndexArrays:
             if not values:
                 for reader, _ in leaves:
                     values.extend(_read_all(_raw_postings(reader, fieldname, word), True)[2])
+                if (fieldname, text) in self._postings:
+                    self._charge((fieldname, text), _POSITION_BYTES * len(values))
             return field.format.decode_positions(values[number])  # type: ignore[no-any-return]
 
         return vs.Postings(np.concatenate(ids), np.concatenate(weights), positions)
@@ -661,10 +686,13 @@ def _length_bytes(reader: Any, fieldname: str, count: int) -> Any:
 
 class _Plain:
     """A parsed Whoosh query as `vector_search` nodes. A form it does not know is matched by
-    Whoosh itself and handed over as its matches (`Given`)."""
+    Whoosh itself, a segment at a time as Whoosh's own search does, and handed over as its
+    matches (`Given`); past the evaluator's deadline that stops and the answer says so."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, arrays: _IndexArrays, evaluate: vs.Evaluator) -> None:
         self._searcher = searcher
+        self._arrays = arrays
+        self._evaluate = evaluate
 
     def __call__(self, node: Any) -> vs.Node:
         kind = type(node)
@@ -682,8 +710,12 @@ class _Plain:
             return vs.AllBut(self(node.a), self(node.b))
         if kind is query.Phrase:
             return vs.Phrase(node.fieldname, tuple(node.words), node.slop, node.boost)
-        if kind is query.Every and node.fieldname is None:
+        if kind is query.Every and node.fieldname in (None, "", "*"):
             return vs.Everything()
+        if kind is query.Every:  # `field:*`: the documents with anything in the field
+            having = self._arrays.having(node.fieldname)
+            if having is not None:
+                return vs.Given(having, np.full(len(having), float(node.boost)))
         return self._given(node)
 
     def _compound(self, make: Any, node: Any) -> vs.Node:
@@ -693,12 +725,19 @@ class _Plain:
         return make(children, node.boost)  # type: ignore[no-any-return]
 
     def _given(self, node: Any) -> vs.Node:
-        matcher = node.matcher(self._searcher)
-        ids, scores = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            scores.append(matcher.score())
-            matcher.next()
+        context = self._searcher.context(needs_current=False)
+        ids: list[int] = []
+        scores: list[float] = []
+        for searcher, offset in self._searcher.leaf_searchers():
+            if self._evaluate.late():
+                break
+            matcher = node.matcher(searcher, context)
+            while matcher.is_active():
+                if len(ids) % 512 == 511 and self._evaluate.late():
+                    break
+                ids.append(offset + matcher.id())
+                scores.append(matcher.score())
+                matcher.next()
         return vs.Given(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 
@@ -787,7 +826,7 @@ class EngineSearcher:
         arrays = self._arrays
         assert arrays is not None
         evaluate = vs.Evaluator(arrays, BM25, deadline)
-        plain = _Plain(self._searcher)
+        plain = _Plain(self._searcher, arrays, evaluate)
         allowed = arrays.live.copy()
         if (wanted := _any_of(filters)) is not None:
             allowed &= evaluate(plain(wanted)).found
@@ -807,6 +846,8 @@ class EngineSearcher:
             found = matches.found & allowed
             total = int(found.sum())
         scores = matches.scores * arrays.factors(self._rules, as_of)
+        if isinstance(chosen, query.Every):  # `*` or `field:*` alone: a list, nothing to rank
+            scores = np.zeros(arrays.size)
         best = vs.ranked(scores, found, offset + limit)[offset:]
         words = _marked_words(chosen)
         stored = self._searcher.stored_fields
@@ -1043,6 +1084,8 @@ def _expand(parsed: Any, reader: Any, lexicon: _Lexicon | None = None) -> Any:
             return _listed(_normalised(node), lexicon)
         if isinstance(node, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
             return _bounded(_normalised(node), reader)
+        if isinstance(node, query.TermRange):  # [a TO c]: at most MAX_EXPANSION words too
+            return _bounded(node, reader)
         return node
 
     return parsed.accept(visit)

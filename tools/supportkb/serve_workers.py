@@ -7,14 +7,22 @@ sits idle: measured here, one core busy and half the throughput. Here each worke
 own socket on the same port with SO_REUSEPORT, and the kernel spreads new connections over
 the workers. The rest is uvicorn's `Multiprocess` as it is: restarts of dead workers, SIGHUP,
 clean shutdown on SIGTERM.
+
+The trade-off (nginx's too): connections waiting in the queue of a worker that exits (a crash,
+a SIGHUP restart) are reset, where a shared queue would have let the other worker take them.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import multiprocess
 
 from supportkb.errors import FatalError
@@ -24,42 +32,76 @@ class _Worker(multiprocess.Process):
     """A uvicorn worker process that listens on its own socket."""
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
-        super().target([listening_socket(self.config.host, self.config.port, self.config.backlog)])
+        config = self.config
+        try:
+            own = listening_socket(config.host, config.port, config.backlog)
+        except OSError as exc:  # a stop, not a restart loop: the supervisor gives up on this
+            logging.getLogger("uvicorn.error").error(
+                "cannot listen on %s:%s: %s", config.host, config.port, exc.strerror
+            )
+            sys.exit(STARTUP_FAILURE)
+        super().target([own])
+
+
+def _socket(host: str, shared: bool) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return sock
 
 
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     """A socket listening on (host, port), sharing the port with the other workers."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock = _socket(host, shared=True)
     sock.bind((host, port))
     sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
 
 
-def check_port_free(host: str, port: int) -> None:
-    """A clear error now if another program (or another `kb serve`) has the port: the workers
-    share it with each other, never with a stranger."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def shares_port(workers: int) -> bool:
+    """Whether the workers listen on sockets of their own (else uvicorn binds one)."""
+    return workers > 1 and hasattr(socket, "SO_REUSEPORT")
+
+
+@contextmanager
+def claim_port(host: str, port: int, workers: int) -> Iterator[None]:
+    """Hold the port for this server's workers: a clear error now if another program (or
+    another `kb serve`) has it, and nobody else can take it until the server stops. The
+    workers share it with each other, never with a stranger: the port is first bound
+    without sharing (which fails if anyone has it), then held by a bound socket that shares
+    it but does not listen (so the kernel gives it no connections)."""
+    with _socket(host, shared=False) as probe:
         try:
             probe.bind((host, port))
         except OSError as exc:
             raise FatalError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    if not shares_port(workers):  # uvicorn binds the port itself, at once
+        yield
+        return
+    holder = _socket(host, shared=True)
+    try:
+        holder.bind((host, port))
+    except OSError as exc:
+        holder.close()
+        raise FatalError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    try:
+        yield
+    finally:
+        holder.close()
 
 
 def run(workers: int, **settings: Any) -> None:
-    """Serve with uvicorn (`settings` are `uvicorn.Config`'s), on `workers` processes."""
-    config = uvicorn.Config(workers=workers, **settings)
-    check_port_free(config.host, config.port)
-    if workers == 1:
-        uvicorn.Server(config).run()
-    elif not hasattr(socket, "SO_REUSEPORT"):  # Windows: uvicorn's shared socket
+    """Serve with uvicorn (`settings` are `uvicorn.Config`'s) on `workers` processes; call it
+    inside `claim_port`."""
+    if not shares_port(workers):  # one process, or Windows
         uvicorn.run(workers=workers, **settings)
-    else:
-        # the supervisor creates its workers by this name; this is the parent process only
-        multiprocess.Process = _Worker  # type: ignore[misc]
-        multiprocess.Multiprocess(config, sockets=[]).run()
+        return
+    config = uvicorn.Config(workers=workers, **settings)
+    # the supervisor creates its workers by this name; this is the parent process only
+    multiprocess.Process = _Worker  # type: ignore[misc]
+    supervisor = multiprocess.Multiprocess(config, sockets=[])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise FatalError("the workers could not start: see the messages above")

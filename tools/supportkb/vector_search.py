@@ -154,7 +154,7 @@ class Evaluator:
         self.deadline = deadline
         self.timed_out = False
 
-    def _late(self) -> bool:
+    def late(self) -> bool:
         if self.deadline is not None and time.perf_counter() > self.deadline:
             self.timed_out = True
         return self.timed_out
@@ -208,7 +208,7 @@ class Evaluator:
     def _any(self, node: AnyOf) -> Matches:
         result = Matches.none(self.corpus.size)
         for number, child in enumerate(node.children):
-            if number and self._late():
+            if number and self.late():
                 break
             matched = self(child)
             result.found |= matched.found
@@ -222,7 +222,7 @@ class Evaluator:
             return Matches.none(self.corpus.size)
         result = self(node.children[0])
         for child in node.children[1:]:
-            if not result.found.any() or self._late():
+            if not result.found.any() or self.late():
                 break
             matched = self(child)
             result.found &= matched.found
@@ -248,7 +248,7 @@ class Evaluator:
             kept = [
                 n
                 for n in range(len(candidates))
-                if not self._late()
+                if not self.late()
                 and _in_sequence(
                     [p.positions(int(w[n])) for p, w in zip(postings, where, strict=True)],
                     node.slop,
@@ -284,6 +284,8 @@ def _in_sequence(positions: list[Sequence[int]], slop: int) -> bool:
 def ranked(scores: Floats, found: Flags, count: int) -> Ids:
     """The `count` best documents of `found`: highest score first, ties by document number."""
     candidates = np.flatnonzero(found)
+    if count <= 0:
+        return candidates[:0]
     if len(candidates) > count:
         # the best `count` by score, plus every document tied with the last of them
         picked = np.argpartition(-scores[candidates], count - 1)[:count]

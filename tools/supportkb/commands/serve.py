@@ -81,21 +81,22 @@ def serve_command(
         as_of=as_of.isoformat() if as_of else None,
     )
     os.environ[SETTINGS_VARIABLE] = settings.dumps()
-    if watch:
-        _watch(root, folder, site, as_of)
-    logging.getLogger("supportkb.access").setLevel(logging.INFO)
-    click.echo(f"serving {site} and the search API on http://{host}:{port}/", err=True)
-    serve_workers.run(
-        workers,
-        app="supportkb.web:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        access_log=False,
-        http="supportkb.web:NoDelayH11Protocol",
-        log_level="info",
-        timeout_graceful_shutdown=5,
-    )
+    with serve_workers.claim_port(host, port, workers):
+        if watch:
+            _watch(root, folder, site, as_of)
+        logging.getLogger("supportkb.access").setLevel(logging.INFO)
+        click.echo(f"serving {site} and the search API on http://{host}:{port}/", err=True)
+        serve_workers.run(
+            workers,
+            app="supportkb.web:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            access_log=False,
+            http="supportkb.web:NoDelayH11Protocol",
+            log_level="info",
+            timeout_graceful_shutdown=5,
+        )
 
 
 def _watch(root: Path, folder: Path, site: Path, as_of: date | None) -> None:
