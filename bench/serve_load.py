@@ -6,7 +6,8 @@ set (Traditional, Simplified, English, mixed, error codes, field filters, prefix
 with `wrk` when it is installed (`apt-get install wrk`), otherwise with an asyncio `httpx`
 generator holding a fixed number of connections:
 
-  sweep        5 s at each --connections (4 8 16 32); the one with the most throughput is used
+  sweep        5 s at each --connections (4 8 16 32); the fewest that reach the most
+               throughput (within 5 %) are used: more only add queueing to every answer
   sustained    30 s at that concurrency     target >= 200 queries/s, p99 <= 150 ms, no errors
   soak         --soak-seconds (300) of the same load, the server's resident memory (its
                processes summed) sampled every 10 s: flat when the end is within 10% of the
@@ -304,7 +305,10 @@ def phases(load: Load, options: argparse.Namespace, base: str, pid: int) -> Figu
     load([Job(NORMAL_PATHS, 4, 3)])  # warm-up, not reported
     for connections in options.connections:
         figures.rows.append((f"sweep {connections}", *load([Job(NORMAL_PATHS, connections, 5)])))
-    conns = max(options.connections, key=lambda c: figures.get(f"sweep {c}").rate)
+    # the fewest connections that reach the server's throughput (within 5 % of the best):
+    # more only queue in front of busy workers and add their wait to every answer
+    best = max(figures.get(f"sweep {c}").rate for c in options.connections)
+    conns = min(c for c in options.connections if figures.get(f"sweep {c}").rate >= 0.95 * best)
     print(f"sustained {options.seconds:g} s at {conns} connections ...", flush=True)
     before = usage(pid)
     figures.rows.append(("sustained", *load([Job(NORMAL_PATHS, conns, options.seconds)])))
