@@ -33,15 +33,20 @@ def _site(kb: KnowledgeBaseFactory) -> None:
     (kb.root / "site" / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
 
 
-def test_serves_with_two_workers_and_stops_on_sigterm(kb: KnowledgeBaseFactory) -> None:
-    _site(kb)
-    port = _free_port()
-    server = subprocess.Popen(
+def _serve(kb: KnowledgeBaseFactory, port: int) -> subprocess.Popen[str]:
+    """`kb serve` as a process, with its default two workers."""
+    return subprocess.Popen(
         [sys.executable, "-m", "supportkb", "-C", str(kb.root), "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_serves_with_two_workers_and_stops_on_sigterm(kb: KnowledgeBaseFactory) -> None:
+    _site(kb)
+    port = _free_port()
+    server = _serve(kb, port)
     try:
         health = _wait_for_health(port)
         assert health["documents"] == 1
@@ -62,12 +67,7 @@ def test_connections_are_spread_over_both_workers(kb: KnowledgeBaseFactory) -> N
     where uvicorn's one shared socket let the first worker awake take them all."""
     _site(kb)
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "supportkb", "-C", str(kb.root), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = _serve(kb, port)
     try:
         _wait_for_health(port)
         workers = set()

@@ -108,6 +108,20 @@ class EngineResults:
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """One search as asked of `EngineSearcher.search`."""
+
+    text: str
+    as_of: date
+    filters: Mapping[str, Sequence[str]] | None
+    exclude: Mapping[str, Sequence[str]] | None
+    limit: int
+    offset: int
+    facets: bool
+    time_limit: float
+
+
 _METADATA = ("id", "title", "type", "status", "owner", "visibility", "version", "url", "path")
 
 
@@ -384,22 +398,14 @@ class _Run:
     """One pass of a query through Whoosh's collectors: filters and masks first, then a time
     limit, then the top documents (and facet counts)."""
 
-    def __init__(
-        self,
-        searcher: Any,
-        limit: int,
-        facets: bool,
-        filters: Mapping[str, Sequence[str]] | None,
-        exclude: Mapping[str, Sequence[str]] | None,
-        time_limit: float,
-    ) -> None:
+    def __init__(self, searcher: Any, asked: _Asked) -> None:
         self.searcher, self.limit, self.facets, self.time_limit = (
             searcher,
-            limit,
-            facets,
-            time_limit,
+            asked.offset + asked.limit,
+            asked.facets,
+            asked.time_limit,
         )
-        self.filter, self.mask = _any_of(filters), _none_of(exclude)
+        self.filter, self.mask = _any_of(asked.filters), _none_of(asked.exclude)
         self.timed_out = False
 
     def __call__(self, expanded: Any) -> tuple[Any, int]:
@@ -767,70 +773,51 @@ class EngineSearcher:
         time_limit: float = 1.5,
     ) -> EngineResults:
         try:
-            return self._search(text, as_of, filters, exclude, limit, offset, facets, time_limit)
+            return self._search(
+                _Asked(text, as_of, filters, exclude, limit, offset, facets, time_limit)
+            )
         except QuerySyntaxError:
             raise
         except (IndexError, KeyError, ValueError, TypeError, AttributeError) as exc:
             # a query Whoosh parsed but cannot run (`NOT NOT vpn`): a message, not a traceback
             raise QuerySyntaxError(f"cannot run the query ({type(exc).__name__})") from None
 
-    def _search(
-        self,
-        text: str,
-        as_of: date,
-        filters: Mapping[str, Sequence[str]] | None,
-        exclude: Mapping[str, Sequence[str]] | None,
-        limit: int,
-        offset: int,
-        facets: bool,
-        time_limit: float,
-    ) -> EngineResults:
-        parsed = self._parse(text)
-        reader = self._searcher.reader()
-        self._searcher.weighting = _RankedBM25F(self._rules, as_of)
+    def _search(self, asked: _Asked) -> EngineResults:
+        parsed = self._parse(asked.text)
+        self._searcher.weighting = _RankedBM25F(self._rules, asked.as_of)
         if self._arrays is not None:
-            deadline = time.perf_counter() + time_limit
-            return self._search_arrays(
-                parsed, text, as_of, filters, exclude, limit, offset, facets, deadline
-            )
-        wanted = offset + limit
-        run = _Run(self._searcher, wanted, facets, filters, exclude, time_limit)
+            return self._search_arrays(asked, parsed)
+        return self._search_whoosh(asked, parsed)
+
+    def _search_whoosh(self, asked: _Asked, parsed: Any) -> EngineResults:
+        """Whoosh's own matching and scoring, through its collectors."""
+        reader = self._searcher.reader()
+        offset, limit = asked.offset, asked.limit
+        run = _Run(self._searcher, asked)
         strict = _every_word(parsed)
         chosen = _expand(strict, reader) if strict is not None else None
         results, total = run(chosen) if chosen is not None else (None, 0)
         if results is None or (total < EVERY_WORD_ENOUGH and not run.timed_out):
             chosen = _expand(parsed, reader)  # too few documents have every word: any will do
             results, total = run(chosen)
-        timed_out = run.timed_out
         words = _marked_words(chosen)
         hits = tuple(
             _hit(hit.fields(), hit.score, words) for hit in results[offset : offset + limit]
         )
-        suggestion = self._suggest(parsed, text, total)
-        counts = {name: dict(results.groups(name)) for name in FACETS} if facets else {}
-        return EngineResults(total, hits, suggestion, timed_out, _counts(counts))
+        suggestion = self._suggest(parsed, asked.text, total)
+        counts = {name: dict(results.groups(name)) for name in FACETS} if asked.facets else {}
+        return EngineResults(total, hits, suggestion, run.timed_out, _counts(counts))
 
-    def _search_arrays(
-        self,
-        parsed: Any,
-        text: str,
-        as_of: date,
-        filters: Mapping[str, Sequence[str]] | None,
-        exclude: Mapping[str, Sequence[str]] | None,
-        limit: int,
-        offset: int,
-        facets: bool,
-        deadline: float,
-    ) -> EngineResults:
+    def _search_arrays(self, asked: _Asked, parsed: Any) -> EngineResults:
         """The same search over whole posting lists with numpy (`vector_search`)."""
         arrays = self._arrays
         assert arrays is not None
-        evaluate = vs.Evaluator(arrays, BM25, deadline)
+        evaluate = vs.Evaluator(arrays, BM25, time.perf_counter() + asked.time_limit)
         plain = _Plain(self._searcher, arrays, evaluate)
         allowed = arrays.live.copy()
-        if (wanted := _any_of(filters)) is not None:
+        if (wanted := _any_of(asked.filters)) is not None:
             allowed &= evaluate(plain(wanted)).found
-        if (unwanted := _none_of(exclude)) is not None:
+        if (unwanted := _none_of(asked.exclude)) is not None:
             allowed &= ~evaluate(plain(unwanted)).found
         reader = self._searcher.reader()
         chosen = _every_word(parsed)
@@ -845,15 +832,15 @@ class EngineSearcher:
             matches = evaluate(plain(chosen))
             found = matches.found & allowed
             total = int(found.sum())
-        scores = matches.scores * arrays.factors(self._rules, as_of)
+        scores = matches.scores * arrays.factors(self._rules, asked.as_of)
         if isinstance(chosen, query.Every):  # `*` or `field:*` alone: a list, nothing to rank
             scores = np.zeros(arrays.size)
-        best = vs.ranked(scores, found, offset + limit)[offset:]
+        best = vs.ranked(scores, found, asked.offset + asked.limit)[asked.offset :]
         words = _marked_words(chosen)
         stored = self._searcher.stored_fields
         hits = tuple(_hit(stored(int(n)), float(scores[n]), words) for n in best)
-        counts = {name: arrays.facet_counts(name, found) for name in FACETS} if facets else {}
-        suggestion = self._suggest(parsed, text, total)
+        counts = {name: arrays.facet_counts(name, found) for name in FACETS} if asked.facets else {}
+        suggestion = self._suggest(parsed, asked.text, total)
         return EngineResults(total, hits, suggestion, evaluate.timed_out, counts)
 
     def stored(self, doc_id: str) -> dict[str, Any] | None:
