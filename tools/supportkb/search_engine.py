@@ -632,11 +632,20 @@ def _column_bytes(column: Any, count: int) -> list[Any]:
         spans = zip(column._offsets, column._lengths, strict=True)
         return [data[o : o + n] for o, n in spans][:count]
     if isinstance(column, columns.NumericColumn.Reader):
-        stored = min(column._count, count)
-        raw = bytes(column._dbfile.get(column._basepos, stored * column._fixedlen))
-        found: list[Any] = np.frombuffer(raw, dtype=">" + column._typecode).tolist()
-        return found + [column._default] * (count - stored)
+        found: list[Any] = _numbers(column, count).tolist()
+        return found
     return list(column)[:count]
+
+
+def _numbers(column: Any, count: int) -> Any:
+    """A numeric column's values as an array, read at once (the column's default after the
+    last document it stores)."""
+    stored = min(column._count, count)
+    raw = bytes(column._dbfile.get(column._basepos, stored * column._fixedlen))
+    values = np.frombuffer(raw, dtype=">" + column._typecode)
+    result = np.full(count, column._default, dtype=values.dtype.newbyteorder("="))
+    result[:stored] = values
+    return result
 
 
 def _raw_postings(reader: Any, fieldname: str, word: bytes) -> Any:
@@ -682,12 +691,7 @@ def _read_all(matcher: Any, values: bool = False) -> tuple[Any, Any, list[Any]]:
 def _length_bytes(reader: Any, fieldname: str, count: int) -> Any:
     """Each document's length byte of the field (Whoosh keeps lengths as one byte each)."""
     column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    result = np.zeros(count, dtype=np.uint8)
-    if column is not None:
-        stored = min(column._count, count)
-        raw = column._dbfile.get(column._basepos, stored)
-        result[:stored] = np.frombuffer(bytes(raw), dtype=np.uint8)
-    return result
+    return _numbers(column, count) if column is not None else np.zeros(count, dtype=np.uint8)
 
 
 class _Plain:
