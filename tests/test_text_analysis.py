@@ -83,3 +83,31 @@ def test_one_conversion_of_the_whole_text_equals_converting_each_run(text: str) 
     assert whole == by_run
     converted, offsets = whole
     assert offsets is not None and len(offsets) == len(converted) + 1
+
+
+def test_the_shipped_simplified_characters_match_the_installed_opencc() -> None:
+    from supportkb.text_analysis import characters_s2tw_changes, simplified_characters
+
+    assert simplified_characters() == frozenset(characters_s2tw_changes())
+    assert {"机", "软", "码", "发"} <= simplified_characters()
+    assert not {"機", "軟", "碼", "系", "統"} & simplified_characters()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("依序關閉非核心系統", "依序關閉非核心系統"),  # s2tw alone would give 繫統
+        ("服務台 VPN", "服務台 VPN"),  # 台 is Simplified and Traditional: 服務 says which
+        ("印表机 離線", "印表機 離線"),  # each run on its own
+        ("印表機 離線", "印表機 離線"),
+        ("印表机 软体", "印表機 軟體"),  # Simplified characters, Taiwan wording
+        ("VPN 809", "VPN 809"),
+    ],
+)
+def test_only_queries_with_simplified_characters_are_made_traditional(
+    query: str, expected: str
+) -> None:
+    assert text_analyzer().normaliser.from_simplified_characters(query) == expected
+    analyzer = text_analyzer()
+    as_query = [t.text for t in analyzer.terms(query, with_subwords=False, query=True)]
+    assert as_query == words(expected)

@@ -3,26 +3,21 @@
 Each command parses its options, calls one library function and prints the result. Library
 errors (`FatalError`) become a message on stderr and an exit code here, in one place:
 1 for a user error, 2 for bad usage or an unreadable configuration.
+
+A command's module is imported when the command runs (or its help is shown), not on every
+start: `kb search` does not pay for the site builder's imports (Click's "lazily loading
+subcommands" pattern).
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import click
 
 from supportkb import __version__
-from supportkb.commands.build import build_command
-from supportkb.commands.check import check_command
-from supportkb.commands.codeowners import codeowners_command
-from supportkb.commands.index import index_command
-from supportkb.commands.new import new_command
-from supportkb.commands.report import report_command
-from supportkb.commands.review import review_command
-from supportkb.commands.schema import schema_command
-from supportkb.commands.search import search_command
-from supportkb.commands.serve import serve_command
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
 
 
@@ -40,7 +35,33 @@ def as_click_exception(exc: FatalError) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
+# name -> (module under supportkb.commands, the command's function), in the order of `kb --help`
+COMMANDS = {
+    "check": ("check", "check_command"),
+    "new": ("new", "new_command"),
+    "review": ("review", "review_command"),
+    "report": ("report", "report_command"),
+    "codeowners": ("codeowners", "codeowners_command"),
+    "schema": ("schema", "schema_command"),
+    "build": ("build", "build_command"),
+    "index": ("index", "index_command"),
+    "search": ("search", "search_command"),
+    "serve": ("serve", "serve_command"),
+}
+
+
 class KbGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name]
+        command = getattr(import_module(f"supportkb.commands.{module}"), name)
+        assert isinstance(command, click.Command) and command.name == cmd_name
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -61,21 +82,6 @@ class KbGroup(click.Group):
 def cli(ctx: click.Context, root: Path | None) -> None:
     """supportkb: check, index and publish a support centre's knowledge base."""
     ctx.obj = root
-
-
-for command in (
-    check_command,
-    new_command,
-    review_command,
-    report_command,
-    codeowners_command,
-    schema_command,
-    build_command,
-    index_command,
-    search_command,
-    serve_command,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from supportkb import vector_search as vs
-from supportkb.snippets import snippet, written_forms
+from supportkb.snippets import snippet
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
 TEXT_FIELDS = ("title", "headings", "body", "tags")
@@ -1037,9 +1037,7 @@ def _counts(raw: Mapping[str, Mapping[Any, Any]]) -> dict[str, dict[str, int]]:
 def _marked_words(expanded: Any) -> set[str]:
     if expanded is query.NullQuery:
         return set()
-    return written_forms(
-        text for fieldname, text in expanded.all_terms() if fieldname in TEXT_FIELDS
-    )
+    return {text for fieldname, text in expanded.all_terms() if fieldname in TEXT_FIELDS}
 
 
 def _hit(fields: Mapping[str, Any], score: float | None, words: set[str]) -> EngineHit:

@@ -42,6 +42,7 @@ from supportkb.model import Document
 from supportkb.owners import OwnerRegistry, load_registry
 from supportkb.search_engine import Engine, IndexEntry
 from supportkb.source import read_source
+from supportkb.text_analysis import use_word_table
 
 DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
@@ -140,6 +141,7 @@ def open_engine(folder: Path) -> Engine:
             "run `kb index` to rebuild it"
         )
     generation = folder / pointer[0]
+    use_word_table(folder)
     try:
         return Engine.open(generation)
     except Exception as exc:  # a damaged index: say so instead of a traceback
@@ -200,6 +202,7 @@ def build_index(
     target = index_folder(root, folder)
     context = _context(root)
     with _build_lock(target):
+        use_word_table(target, create=True)
         live = live_generation(target)
         previous = Manifest.load(live / MANIFEST) if live else None
         key = _manifest_key(context)

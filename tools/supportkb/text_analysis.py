@@ -21,11 +21,14 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 USER_TERMS = "it-terms.zh-TW.txt"
 SYNONYMS = "search-synonyms.zh-TW.txt"
 STOP_WORDS = "search-stopwords.zh.txt"
+SIMPLIFIED_CHARACTERS = "simplified-characters.txt"
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
 _LETTERS_DIGITS = re.compile(r"^(?!0x)(?:[A-Za-z]+\d+|\d+[A-Za-z]+)[A-Za-z0-9]*$")
@@ -68,11 +71,20 @@ class Normaliser:
     def from_simplified_characters(self, text: str) -> str:
         """A query's Simplified characters made Traditional, character by character (`s2tw`),
         so that Simplified characters with Taiwan wording (印表机, 软体) then meet the same
-        `tw2sp` phrases as 印表機, 軟體. Documents are Traditional: only queries need it."""
-        if text.isascii():
+        `tw2sp` phrases as 印表機, 軟體. Documents are Traditional: only queries need it.
+
+        Only runs of Chinese written in Simplified are converted: a run with a Simplified
+        character and nothing `tw2sp` would change. `s2tw` on Traditional text misfires
+        (系統 -> 繫統, 服務台 -> 服務臺), and loading it costs 0.15 to 0.25 s."""
+        if text.isascii() or simplified_characters().isdisjoint(text):
             return text
-        traditional = self.traditional_characters(text)
-        return traditional if len(traditional) == len(text) else text
+        return "".join(self._from_simplified_run(run) for run in _CJK_RUN.findall(text))
+
+    def _from_simplified_run(self, run: str) -> str:
+        if simplified_characters().isdisjoint(run) or self.simplified(run) != run:
+            return run
+        traditional = self.traditional_characters(run)
+        return traditional if len(traditional) == len(run) else run
 
     def traditional_characters(self, text: str) -> str:
         return str(self._converter("s2tw").convert(text))
@@ -167,28 +179,82 @@ class Normaliser:
 
 
 class Segmenter:
-    """rjieba with the domain dictionary, cutting normalised (Simplified) text."""
+    """rjieba with the domain dictionary, cutting normalised (Simplified) text.
+
+    With a word table (`word_table`), the first LIGHT_LIMIT characters a process cuts are cut
+    with only the words they contain, looked up in the table; after that, or without a table,
+    rjieba's whole dictionary is loaded (0.15 to 0.25 s). Both cut alike, word for word."""
+
+    LIGHT_LIMIT = 30_000  # characters: about what loading the whole dictionary costs
 
     def __init__(self, normaliser: Normaliser) -> None:
-        import rjieba
+        self._normaliser = normaliser
+        self._jieba: Any = None
+        self._table: Any = None
+        self._light_left = self.LIGHT_LIMIT
 
-        # rjieba's module functions use the dictionary it loads on import; a second
-        # `rjieba.Jieba()` would load it again (0.1 to 0.2 s on every command)
-        self._jieba: Any = rjieba
-        for word, frequency, tag in domain_terms():
-            self._jieba.add_word(normaliser.simplified(word), frequency, tag)
+    def use_table(self, table: Any) -> None:
+        if self._jieba is None:
+            self._table = table
 
     def words(self, text: str) -> list[tuple[str, int, int]]:
         """(word, start, end), as jieba's default mode cuts them."""
-        return list(self._jieba.tokenize(text, "default", True))
+        if self._table is not None and len(text) <= self._light_left:
+            self._light_left -= len(text)
+            return list(self._table.tokenize(text))
+        return list(self._whole().tokenize(text, "default", True))
 
     def has_word(self, word: str) -> bool:
-        return bool(self._jieba.has_word(word))
+        if self._table is not None and self._jieba is None:
+            return bool(self._table.has_word(word))
+        return bool(self._whole().has_word(word))
+
+    def _whole(self) -> Any:
+        if self._jieba is None:
+            import rjieba
+
+            # rjieba's module functions use the dictionary it loads on import; a second
+            # `rjieba.Jieba()` would load it again
+            for word, frequency, tag in domain_terms():
+                rjieba.add_word(self._normaliser.simplified(word), frequency, tag)
+            self._jieba, self._table = rjieba, None
+        return self._jieba
+
+    def cut_whole(self, text: str) -> list[tuple[str, int, int]]:
+        """`words`, always with the whole dictionary."""
+        return list(self._whole().tokenize(text, "default", True))
+
+    def dictionary(self) -> Iterator[tuple[str, int]]:
+        """The words this segmenter knows, with their frequencies, as rjieba holds them."""
+        from supportkb.word_table import jieba_dictionary, read_dictionary
+
+        yield from read_dictionary(jieba_dictionary())
+        for word, frequency, _ in domain_terms():
+            yield self._normaliser.simplified(word), frequency
+
+
+def use_word_table(folder: Path, create: bool = False) -> None:
+    """Cut short texts with the word table in `folder` (an index folder), writing it first
+    when `create` (see `word_table`)."""
+    from supportkb import word_table
+
+    segmenter = text_analyzer().segmenter
+    key = word_table.table_key(_data(USER_TERMS))
+    if create:
+        table = word_table.write_table(folder, key, segmenter.dictionary(), segmenter.cut_whole)
+    else:
+        table = word_table.open_table(folder, key)
+    if table is not None:
+        segmenter.use_table(table)
+
+
+def _data(name: str) -> str:
+    return resources.files("supportkb").joinpath("data", name).read_text("utf-8")
 
 
 def domain_terms() -> Iterator[tuple[str, int, str]]:
     """The IT-support dictionary shipped with supportkb: `word frequency tag` per line."""
-    text = resources.files("supportkb").joinpath("data", USER_TERMS).read_text("utf-8")
+    text = _data(USER_TERMS)
     for line in text.splitlines():
         parts = line.split()
         if len(parts) >= 2 and not line.startswith("#") and parts[1].isdigit():
@@ -204,6 +270,34 @@ def synonym_groups() -> list[list[str]]:
         if len(words) >= 2:
             groups.append(words)
     return groups
+
+
+@cache
+def simplified_characters() -> frozenset[str]:
+    """The characters `s2tw` changes on their own (Simplified ones), shipped as data: loading
+    OpenCC's `s2tw` phrases costs 0.15 to 0.25 s, too much for a query that needs none."""
+    text = resources.files("supportkb").joinpath("data", SIMPLIFIED_CHARACTERS).read_text("utf-8")
+    return frozenset("".join(line for line in text.splitlines() if not line.startswith("#")))
+
+
+def characters_s2tw_changes() -> str:
+    """From the installed OpenCC: what `data/simplified-characters.txt` holds."""
+    import opencc
+
+    characters = [chr(c) for low, high in _CJK_RANGES for c in range(low, high + 1)]
+    converted = opencc.OpenCC("s2tw").convert("\n".join(characters)).split("\n")
+    return "".join(c for c, t in zip(characters, converted, strict=True) if c != t)
+
+
+def write_simplified_characters() -> None:
+    """Regenerate `data/simplified-characters.txt` (after an OpenCC upgrade), keeping its header."""
+    from supportkb.atomic import write_atomic
+
+    path = Path(str(resources.files("supportkb").joinpath("data", SIMPLIFIED_CHARACTERS)))
+    header = [line for line in path.read_text("utf-8").splitlines() if line.startswith("#")]
+    characters = characters_s2tw_changes()
+    lines = [characters[i : i + 60] for i in range(0, len(characters), 60)]
+    write_atomic(path, ("\n".join([*header, *lines]) + "\n").encode("utf-8"))
 
 
 def chinese_stop_words() -> frozenset[str]:

@@ -1,0 +1,88 @@
+"""Cutting with the word table gives the same words as rjieba's whole dictionary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supportkb import word_table
+from supportkb.search_quality import converted, load_query_set
+from supportkb.text_analysis import _data, text_analyzer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> word_table.WordTable:
+    folder = tmp_path_factory.mktemp("words")
+    segmenter = text_analyzer().segmenter
+    key = word_table.table_key(_data("it-terms.zh-TW.txt"))
+    written = word_table.write_table(folder, key, segmenter.dictionary(), segmenter.cut_whole)
+    assert written is not None
+    return written
+
+
+def _texts() -> list[str]:
+    documents = [
+        path.read_text(encoding="utf-8")
+        for folder in ("kb", "sops", "docs")
+        for path in sorted((ROOT / folder).rglob("*.md"))
+    ]
+    judgements = load_query_set(ROOT / "tests" / "data" / "search_queries.yml")
+    queries = [j.text for j in [*judgements, *converted(judgements)]]
+    return [*documents, *queries]
+
+
+def test_the_table_cuts_the_starter_content_and_the_queries_like_the_whole_dictionary(
+    table: word_table.WordTable,
+) -> None:
+    segmenter = text_analyzer().segmenter
+    normaliser = text_analyzer().normaliser
+    texts = [normaliser.simplified(text) for text in _texts()]
+    assert len(texts) > 300
+    for text in texts:
+        assert table.tokenize(text) == segmenter.cut_whole(text), text[:80]
+
+
+def test_the_table_knows_the_domain_terms_and_the_dictionary(
+    table: word_table.WordTable,
+) -> None:
+    simplified = text_analyzer().normaliser.simplified
+    assert table.has_word(simplified("印表機")) and table.has_word("叛徒")
+    assert not table.has_word("叛徒叛徒")
+
+
+def test_a_table_that_cuts_differently_is_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(word_table, "_WRITTEN", {})  # not copied from an earlier index
+    segmenter = text_analyzer().segmenter
+    key = word_table.table_key(_data("it-terms.zh-TW.txt"))
+
+    def reference(text: str) -> list[tuple[str, int, int]]:
+        return [(character, i, i + 1) for i, character in enumerate(text)]
+
+    assert word_table.write_table(tmp_path, key, segmenter.dictionary(), reference) is None
+    assert not list(tmp_path.glob("words-*"))
+
+
+def test_a_search_in_a_new_process_does_not_load_the_whole_dictionary(tmp_path: Path) -> None:
+    from supportkb.search_index import build_index
+
+    build_index(ROOT, tmp_path / "index")
+    assert len(list((tmp_path / "index").glob("words-*.sqlite"))) == 1
+    script = (
+        "import sys\n"
+        "from supportkb.cli import cli\n"
+        f"cli(['-C', {str(ROOT)!r}, 'search', '--index-dir', {str(tmp_path / 'index')!r},\n"
+        "     '--as-of', '2026-11-24', '印表機 卡紙'], standalone_mode=False)\n"
+        "print('whole dictionary loaded:', 'rjieba' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "whole dictionary loaded: False" in result.stdout
+    assert "印表機" in result.stdout  # and it found something

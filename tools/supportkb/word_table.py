@@ -1,0 +1,216 @@
+"""jieba's dictionary in a SQLite table, to cut a little text without loading all of it.
+
+rjieba builds its whole dictionary (349,000 words) when it is imported: 0.15 to 0.25 s, the
+largest part of a cold `kb search` or of `kb index` after one change. A jieba cut only ever
+looks at the dictionary words that occur in the text, and at the sum of all frequencies.
+So a table of the words (jieba's `dict.txt`, the dictionary jieba-rs embeds, with the domain
+terms added as `Segmenter` adds them) is kept beside the index; to cut a short text, the
+words that occur in it are looked up there and put in an empty rjieba with one filler word
+that brings the total to the whole dictionary's. The cut is then the same, word for word:
+`tests/test_word_table.py` compares them over the starter content and the query set, and a
+table is only written after the same comparison on a sample passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+CHUNK = 900  # SQLite's limit on parameters is 999 on older builds
+FILLER = "\x00"  # never looked up: jieba cuts only Chinese, letters, digits and +#&._%-
+# what jieba-rs looks up in its dictionary (its RE_HAN_DEFAULT, Basic Multilingual Plane)
+_BLOCKS = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFFa-zA-Z0-9+#&._%\-]+")
+SAMPLE = (
+    "同仁回报打印机一直卡纸，重新启动打印队列服务后仍无法打印。VPN 连接出现错误 809，"
+    "请先确认防火墙是否封锁了连接端口，再以系统管理员身份执行 ipconfig /flushdns。"
+    "我们中出了一个叛徒。南京市长江大桥。结婚的和尚未结婚的。"
+)
+
+
+def rjieba_class() -> Any:
+    """rjieba's `Jieba` class, without running `rjieba/__init__.py` (which loads the whole
+    dictionary into a default instance)."""
+    spec = importlib.util.find_spec("rjieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("rjieba is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    library = next(
+        p for p in folder.iterdir() if p.name.startswith("rjieba.") and p.suffix == ".so"
+    )
+    loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(library))
+    module_spec = importlib.util.spec_from_file_location("rjieba.rjieba", library, loader=loader)
+    assert module_spec is not None
+    module = importlib.util.module_from_spec(module_spec)
+    loader.exec_module(module)
+    return module.Jieba
+
+
+def jieba_dictionary() -> Path:
+    """jieba's `dict.txt` (the `jieba` package is a dependency: Material's search uses it)."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("jieba is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+
+
+def table_key(domain_terms: str) -> str:
+    """What the table depends on: jieba's and rjieba's files, OpenCC (the domain terms are
+    normalised with it) and the domain terms themselves. File sizes and times, not contents:
+    this is computed by every search."""
+    parts = [str(FORMAT), hashlib.sha256(domain_terms.encode()).hexdigest()]
+    for package, name in (("jieba", "dict.txt"), ("rjieba", ""), ("opencc", "__init__.py")):
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            return ""
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        for path in sorted(folder.iterdir()) if not name else [folder / name]:
+            if path.is_file():
+                stat = path.stat()
+                parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def read_dictionary(path: Path) -> Iterator[tuple[str, int]]:
+    """(word, frequency) of a jieba dictionary file, as jieba-rs reads it."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if parts:
+                yield parts[0], int(parts[1]) if len(parts) > 1 else 0
+
+
+class WordTable:
+    """The merged dictionary, read-only, looked up a text at a time."""
+
+    def __init__(self, path: Path, jieba_class: Any) -> None:
+        self._path = path
+        self._db, self._pid = self._connect(), os.getpid()
+        meta = dict(self._db.execute("SELECT name, value FROM meta"))
+        self.total, self.longest = int(meta["total"]), int(meta["longest"])
+        self._jieba_class = jieba_class
+        self._known: dict[str, bool] = {}
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
+
+    def lookup(self, candidates: Iterable[str]) -> dict[str, int]:
+        if self._pid != os.getpid():  # a forked index worker: SQLite connections do not fork
+            self._db, self._pid = self._connect(), os.getpid()
+        wanted = list(candidates)
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT word, freq FROM words WHERE word IN ({marks})"
+            found.update(self._db.execute(sql, chunk))
+        return found
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        """jieba's default cut with the HMM, as the whole dictionary would give it."""
+        found = self.lookup(self._candidates(text))
+        jieba = self._jieba_class.empty()
+        for word, frequency in found.items():
+            jieba.add_word(word, frequency, "")
+        jieba.add_word(FILLER, self.total - sum(found.values()), "")
+        return list(jieba.tokenize(text, "default", True))
+
+    def has_word(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = bool(self.lookup([word]))
+        return known
+
+    def _candidates(self, text: str) -> set[str]:
+        longest = self.longest
+        result: set[str] = set()
+        for block in _BLOCKS.findall(text):
+            size = len(block)
+            for start in range(size):
+                for end in range(start + 1, min(size, start + longest) + 1):
+                    result.add(block[start:end])
+        return result
+
+
+def build_table(path: Path, entries: Iterable[tuple[str, int]]) -> None:
+    """Write the merged dictionary (later entries override earlier ones, as jieba-rs does) to
+    `path`, atomically."""
+    merged: dict[str, int] = {}
+    for word, frequency in entries:
+        merged[word] = frequency
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        with sqlite3.connect(temporary) as db:
+            db.execute("CREATE TABLE words (word TEXT PRIMARY KEY, freq INTEGER) WITHOUT ROWID")
+            db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+            db.executemany("INSERT INTO words VALUES (?, ?)", merged.items())
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("total", str(sum(merged.values()))), ("longest", str(max(map(len, merged))))],
+            )
+        db.close()
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+_WRITTEN: dict[str, Path] = {}  # key -> a table this process wrote (and checked)
+
+
+def _copy(source: Path, target: Path) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def table_file(folder: Path, key: str) -> Path:
+    return folder / f"words-{key}.sqlite"
+
+
+def open_table(folder: Path, key: str) -> WordTable | None:
+    """The table for `key` in `folder`, if there is one (a search never writes it)."""
+    path = table_file(folder, key)
+    if not key or not path.is_file():
+        return None
+    try:
+        return WordTable(path, rjieba_class())
+    except (sqlite3.Error, ImportError, OSError, KeyError, ValueError, StopIteration):
+        return None
+
+
+def write_table(
+    folder: Path,
+    key: str,
+    entries: Iterable[tuple[str, int]],
+    reference: Callable[[str], list[tuple[str, int, int]]],
+) -> WordTable | None:
+    """The table for `key`, written first if missing. A new table is kept only if it cuts
+    SAMPLE as `reference` (the whole dictionary) does; tables of other keys are removed."""
+    path = table_file(folder, key)
+    if key and not path.is_file():
+        earlier = _WRITTEN.get(key)
+        if earlier is not None and earlier.is_file():  # another index, same process: copy it
+            _copy(earlier, path)
+        else:
+            build_table(path, entries)
+            table = open_table(folder, key)
+            if table is None or table.tokenize(SAMPLE) != reference(SAMPLE):
+                path.unlink(missing_ok=True)
+                return None
+        _WRITTEN[key] = path
+    for stale in folder.glob("words-*.sqlite"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return open_table(folder, key)
