@@ -111,3 +111,21 @@ def test_only_queries_with_simplified_characters_are_made_traditional(
     analyzer = text_analyzer()
     as_query = [t.text for t in analyzer.terms(query, with_subwords=False, query=True)]
     assert as_query == words(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "同仁回報快閃記憶體損毀，網際網路很慢",
+        "相關元件：軟體授權、隨身碟與負載平衡。",
+        "「快閃記憶體」\n\n網際網路（Internet）",
+        "印表機一直卡紙",
+    ],
+)
+def test_offsets_mapped_lazily_equal_the_whole_map(text: str) -> None:
+    normaliser = text_analyzer().normaliser
+    normalised, offsets = normaliser.normalise(text)
+    lazily, original = normaliser.mapped(text)
+    assert lazily == normalised
+    expected = offsets if offsets is not None else list(range(len(text) + 1))
+    assert [original(i) for i in range(len(normalised) + 1)] == expected

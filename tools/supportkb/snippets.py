@@ -31,12 +31,12 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     if not wanted:
         return _plain(flat, 0, width)
     pattern = re.compile("|".join(_pattern(w) for w in wanted), re.IGNORECASE)
-    normalised, offsets = text_analyzer().normaliser.normalise(flat)
+    normalised, original = text_analyzer().normaliser.mapped(flat)
     spans = []
     kinds = []
     for match in pattern.finditer(normalised):
         start, end = match.span()
-        spans.append((offsets[start], offsets[end]) if offsets else (start, end))
+        spans.append((original(start), original(end)))
         kinds.append(match.group().lower())
         if len(spans) >= MAX_MATCHES:
             break

@@ -16,8 +16,9 @@ Lowercasing, stop words and stemming of English are the engine's filters (`searc
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from difflib import SequenceMatcher
 from functools import cache
 from importlib import resources
@@ -95,16 +96,13 @@ class Normaliser:
     def normalise(self, text: str) -> tuple[str, list[int] | None]:
         """(normalised text, offsets): offsets[i] is the original offset of normalised
         character i, with one extra entry for the end; None when the length did not change."""
-        converted = self.simplified(text)
-        if len(converted) == len(text):
+        converted, runs = self._runs(text)
+        if runs is None:
             return converted, None
-        originals = _CJK_RUN.findall(text)
-        runs = self._converted_runs(originals, converted)
         pieces: list[str] = []
         offsets: list[int] = []
         start = 0
-        for original, run in zip(originals, runs, strict=True):
-            piece = run if _CJK.match(original) else original
+        for original, piece in runs:
             pieces.append(piece)
             if len(piece) == len(original):
                 offsets.extend(range(start, start + len(original)))
@@ -113,6 +111,27 @@ class Normaliser:
             start += len(original)
         offsets.append(len(text))
         return "".join(pieces), offsets
+
+    def mapped(self, text: str) -> tuple[str, Callable[[int], int]]:
+        """`normalise`, with the offsets as a function that aligns a run of changed length
+        only when an offset inside it is asked for: a snippet needs only its matches'."""
+        converted, runs = self._runs(text)
+        if runs is None:
+            return converted, lambda offset: offset
+        return "".join(piece for _, piece in runs), _OffsetMap(self, runs)
+
+    def _runs(self, text: str) -> tuple[str, list[tuple[str, str]] | None]:
+        """(converted text, None) when the length did not change, else (_, the text's runs
+        (CJK and not), each with its normalised form)."""
+        converted = self.simplified(text)
+        if len(converted) == len(text):
+            return converted, None
+        originals = _CJK_RUN.findall(text)
+        runs = self._converted_runs(originals, converted)
+        return converted, [
+            (original, run if _CJK.match(original) else original)
+            for original, run in zip(originals, runs, strict=True)
+        ]
 
     def _converted_runs(self, originals: list[str], converted: str) -> list[str]:
         """The text's runs (CJK and not) as converted. OpenCC's phrases never cross a non-CJK
@@ -176,6 +195,35 @@ class Normaliser:
             while k + 1 < len(least) and least[k + 1] <= index:
                 k += 1
             result.append(a + k)
+
+
+class _OffsetMap:
+    """Normalised offset -> original offset, over runs (original, normalised)."""
+
+    def __init__(self, normaliser: Normaliser, runs: list[tuple[str, str]]) -> None:
+        self._normaliser, self._runs = normaliser, runs
+        self._starts: list[int] = []  # normalised start of each run
+        self._originals: list[int] = []  # original start of each run
+        normalised = original = 0
+        for source, piece in runs:
+            self._starts.append(normalised)
+            self._originals.append(original)
+            normalised += len(piece)
+            original += len(source)
+        self._end, self._original_end = normalised, original
+        self._aligned: dict[int, list[int]] = {}
+
+    def __call__(self, offset: int) -> int:
+        if offset >= self._end:
+            return self._original_end
+        k = bisect.bisect_right(self._starts, offset) - 1
+        source, piece = self._runs[k]
+        inside = offset - self._starts[k]
+        if len(source) == len(piece):
+            return self._originals[k] + inside
+        if k not in self._aligned:
+            self._aligned[k] = self._normaliser._align(source, piece)
+        return self._originals[k] + self._aligned[k][inside]
 
 
 class Segmenter:
