@@ -21,6 +21,7 @@ What the rest of supportkb sees is `Engine` (open, write, search a folder) and p
 from __future__ import annotations
 
 import bisect
+import io
 import itertools
 import re
 import time
@@ -36,6 +37,7 @@ from whoosh import collectors, columns, index, qparser, query, scoring
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb import structfile
 from whoosh.lang.porter import stem
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
@@ -43,6 +45,55 @@ from whoosh.util.numeric import byte_to_length
 from supportkb import vector_search as vs
 from supportkb.snippets import snippet
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
+
+
+class _ReadStream(io.RawIOBase):
+    """A read-only stream over a buffer, without copying it (BytesIO copies a memoryview)."""
+
+    def __init__(self, buffer: Any) -> None:
+        super().__init__()
+        self._buffer, self._position = buffer, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = (0, self._position, len(self._buffer))[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def readinto(self, target: Any) -> int:
+        chunk = self._buffer[self._position : self._position + len(target)]
+        target[: len(chunk)] = chunk
+        self._position += len(chunk)
+        return len(chunk)
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._buffer) if size is None or size < 0 else self._position + size
+        chunk = bytes(self._buffer[self._position : end])
+        self._position += len(chunk)
+        return chunk
+
+
+def _buffer_file_init(self: Any, buf: Any, name: Any = None, onclose: Any = None) -> None:
+    self._buf, self._name, self.onclose = buf, name, onclose
+    self.file = _ReadStream(buf)
+    self.is_real, self.is_closed = False, False
+
+
+# Whoosh opens each part of a segment as a BufferFile over the memory-mapped file, and gives
+# it a BytesIO of the part, which copies it: opening a searcher on 10,000 documents and
+# reading its first posting lists copied about 60 MB (60 ms, and that memory in every
+# `kb serve` worker). The stream here reads the mapped file itself. (whoosh-reloaded is
+# pinned; tests/test_vector_search.py reads every posting list both ways.)
+structfile.BufferFile.__init__ = _buffer_file_init
+
 
 TEXT_FIELDS = ("title", "headings", "body", "tags")
 FIELD_WEIGHTS = {"id": 8.0, "title": 2.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
@@ -1164,7 +1215,9 @@ def _synonyms(fieldname: str) -> dict[str, tuple[tuple[str, ...], ...]]:
 def _synonym_table() -> dict[str, tuple[tuple[str, ...], ...]]:
     analyzer = _text_analyzer()
     result: dict[str, list[tuple[str, ...]]] = {}
-    for group in synonym_groups():
+    groups = synonym_groups()
+    text_analyzer().prepare([word for group in groups for word in group], query=True)
+    for group in groups:
         cut = [tuple(token.text for token in analyzer(word, mode="query")) for word in group]
         cut = [words for words in cut if words]
         for words in cut:

@@ -252,6 +252,11 @@ class Segmenter:
             return list(self._table.tokenize(text))
         return list(self._whole().tokenize(text, "default", True))
 
+    def prepare(self, texts: list[str]) -> None:
+        """Texts about to be cut one by one: with the word table, look their words up at once."""
+        if self._table is not None and sum(map(len, texts)) <= self._light_left:
+            self._table.prepare(texts)
+
     def has_word(self, word: str) -> bool:
         if self._table is not None and self._jieba is None:
             return bool(self._table.has_word(word))
@@ -384,6 +389,12 @@ class TextAnalyzer:
                     terms.append(Term(part, position, *span(s, s + len(part)), sub=True))
             position += 1
         return terms
+
+    def prepare(self, texts: list[str], query: bool = False) -> None:
+        """Many short texts are about to be cut (the synonym list): prepare the segmenter."""
+        if query:
+            texts = [self.normaliser.from_simplified_characters(text) for text in texts]
+        self.segmenter.prepare([self.normaliser.simplified(text) for text in texts])
 
     def subwords(self, word: str) -> list[str]:
         return [part for part, _ in self._parts(word)]

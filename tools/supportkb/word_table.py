@@ -26,6 +26,7 @@ from typing import Any
 
 FORMAT = 1
 CHUNK = 900  # SQLite's limit on parameters is 999 on older builds
+MAX_SEEN = 500_000  # remembered candidates
 FILLER = "\x00"  # never looked up: jieba cuts only Chinese, letters, digits and +#&._%-
 # what jieba-rs looks up in its dictionary (its RE_HAN_DEFAULT, Basic Multilingual Plane)
 _BLOCKS = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFFa-zA-Z0-9+#&._%\-]+")
@@ -97,22 +98,31 @@ class WordTable:
         meta = dict(self._db.execute("SELECT name, value FROM meta"))
         self.total, self.longest = int(meta["total"]), int(meta["longest"])
         self._jieba_class = jieba_class
-        self._known: dict[str, bool] = {}
+        self._seen: dict[str, int | None] = {}  # candidate -> frequency, None: not a word
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self._path}?mode=ro", uri=True, check_same_thread=False)
 
     def lookup(self, candidates: Iterable[str]) -> dict[str, int]:
+        """The candidates that are words, with their frequencies (remembered, so that cutting
+        many short texts, or the same words again, asks the database once)."""
         if self._pid != os.getpid():  # a forked index worker: SQLite connections do not fork
             self._db, self._pid = self._connect(), os.getpid()
         wanted = list(candidates)
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
+        unknown = [word for word in wanted if word not in self._seen]
+        for start in range(0, len(unknown), CHUNK):
+            chunk = unknown[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT word, freq FROM words WHERE word IN ({marks})"
-            found.update(self._db.execute(sql, chunk))
-        return found
+            self._seen.update(dict.fromkeys(chunk))
+            self._seen.update(self._db.execute(sql, chunk))
+        if len(self._seen) > MAX_SEEN:
+            self._seen.clear()
+        return {word: f for word in wanted if (f := self._seen.get(word)) is not None}
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Look up at once the words of texts about to be cut one by one."""
+        self.lookup(set().union(*(self._candidates(text) for text in texts)))
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
         """jieba's default cut with the HMM, as the whole dictionary would give it."""
@@ -124,10 +134,7 @@ class WordTable:
         return list(jieba.tokenize(text, "default", True))
 
     def has_word(self, word: str) -> bool:
-        known = self._known.get(word)
-        if known is None:
-            known = self._known[word] = bool(self.lookup([word]))
-        return known
+        return bool(self.lookup([word]))
 
     def _candidates(self, text: str) -> set[str]:
         longest = self.longest
