@@ -591,7 +591,7 @@ class _IndexArrays:
         today = as_of.toordinal()
         if self._factors is None or self._factors[:2] != (rules, today):  # the last one is kept
             names, codes = self._values("status")
-            due = np.asarray(self._column("review_due", UNDATED), dtype=np.int64)
+            due = self._dates("review_due")
             overdue = (due != UNDATED) & (due < today)
             current = np.array([rules.factor(name, UNDATED, today) for name in names])
             late = np.array([rules.factor(name, today - 1, today) for name in names])
@@ -664,6 +664,23 @@ class _IndexArrays:
             count = int(reader.doc_count_all())
             lengths[offset : offset + count] = _LENGTHS[_length_bytes(reader, fieldname, count)]
         return lengths
+
+    def _dates(self, fieldname: str) -> Any:
+        """A date field's day numbers (UNDATED where none), as an array: the column's sortable
+        integers made signed again (`from_sortable`, at once)."""
+        field = self._searcher.schema[fieldname]
+        days = np.full(self.size, UNDATED, dtype=np.int64)
+        for reader, offset in self._leaves:
+            count = int(reader.doc_count_all())
+            column = reader.column_reader(fieldname, translate=False)
+            if not isinstance(column, columns.NumericColumn.Reader):
+                days[offset : offset + count] = self._column(fieldname, UNDATED)[offset:][:count]
+                continue
+            found = _numbers(column, count).astype(np.int64)
+            if field.signed:
+                found -= 1 << (field.bits - 1)
+            days[offset : offset + count] = found
+        return days
 
     def _column(self, fieldname: str, default: Any, raw: bool = False) -> list[Any]:
         """Every document's value of a sortable field (`raw`: as the column keeps it)."""

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from supportkb.commands.options import index_dir_option, root_option
+from supportkb.search_index import build_index
 
 
 @click.command("index")
@@ -20,8 +21,6 @@ def index_command(rebuild: bool, index_dir: Path | None, root: Path) -> None:
     appeared or disappeared are touched). The index lives in a git-ignored folder, `.kb-index/`
     unless `index_dir` is set in mkdocs.yml; a build that is stopped leaves the previous index
     in use."""
-    from supportkb.search_index import build_index
-
     with _Progress() as progress:
         report = build_index(root, index_dir, rebuild=rebuild, progress=progress)
     for path, why in report.skipped:

@@ -11,7 +11,16 @@ from pathlib import Path
 import click
 
 from supportkb.commands.options import as_of_option, index_dir_option, root_option
-from supportkb.search import MAX_LIMIT, STATUS_NAMES, TYPE_NAMES, SearchRequest, SearchResponse
+from supportkb.search import (
+    MAX_LIMIT,
+    STATUS_NAMES,
+    TYPE_NAMES,
+    SearchError,
+    SearchRequest,
+    SearchResponse,
+    run_search,
+)
+from supportkb.search_index import index_folder, open_engine
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -72,9 +81,6 @@ def search_command(
     fields (type:sop tag:vpn owner:network status:published product:ERP category:vpn id:KB-0002),
     AND, OR, NOT, prefix*. Traditional and Simplified Chinese find each other.
     Exit code 0 with results, 1 with none."""
-    from supportkb.search import SearchError, run_search
-    from supportkb.search_index import index_folder, open_engine
-
     if not " ".join(words).strip():
         raise click.UsageError("give words to search for, e.g. kb search 印表機 離線")
     request = SearchRequest(
