@@ -232,3 +232,37 @@ def test_restricted_and_archived_documents_are_in_no_related_list(
     related = read_related(site.root / ".kb-index")
     assert "KB-0009" not in related
     assert all(item["id"] != "KB-0009" for items in related.values() for item in items)
+
+
+def test_the_indexed_text_field_gives_the_postings_whoosh_would() -> None:
+    """`IndexedText` skips Whoosh's tokens: the same words, weights and positions."""
+    from whoosh.fields import TEXT
+
+    from supportkb.search_engine import build_schema
+
+    fast = build_schema()["body"]
+    plain = TEXT(analyzer=fast.analyzer, stored=True, phrase=True)
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "kb").rglob("*.md"))]
+    assert len(texts) > 10
+    for text in texts:
+        assert list(fast.index(text)) == list(plain.index(text))
+
+
+def test_field_lengths_read_at_once_equal_whoosh_s(site: KnowledgeBaseFactory) -> None:
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    from supportkb.search_engine import _PerDocReader
+
+    build_index(site.root)
+    engine = open_engine(site.root / ".kb-index")
+    reader = engine._index.reader()
+    segment = reader.leaf_readers()[0][0]._segment
+    storage = reader.leaf_readers()[0][0]._storage
+    ours, whoosh = _PerDocReader(storage, segment), W3PerDocReader(storage, segment)
+    count = segment.doc_count_all()
+    for name in ("title", "body", "headings", "tags", "id"):
+        for docnum in range(count + 1):
+            assert ours.doc_field_length(docnum, name, -1) == whoosh.doc_field_length(
+                docnum, name, -1
+            )

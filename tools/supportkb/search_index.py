@@ -48,7 +48,7 @@ DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 6  # bump when the schema or the analysis changes: forces a full rebuild
+FORMAT = 7  # bump when the schema or the analysis changes: forces a full rebuild
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -264,28 +264,34 @@ def _write(
     )
     entries: list[IndexEntry] = []
     skipped: list[tuple[str, str]] = []
-    for number, path in enumerate(todo, 1):
-        raw, digest = _read(context.root, path)
-        stamp = FileStamp(*stamps[path], digest)
-        old = known.get(path)
-        if old is not None and old.digest == digest and not full:
-            manifest.files[path] = stamp  # touched, not changed
-            continue
-        entry, why = _entry(context, path, raw, digest)
-        manifest.files[path] = stamp
-        if entry is None:
-            manifest.skipped[path] = why
-            skipped.append((path, why))
-            removed.append(path)  # a document that became unreadable leaves the index
-        else:
-            manifest.skipped.pop(path, None)
-            entries.append(entry)
-        if progress:
-            progress(number, len(todo))
+
+    def read() -> Iterator[IndexEntry]:
+        """Each document to index, in turn (collected in `entries`)."""
+        for number, path in enumerate(todo, 1):
+            raw, digest = _read(context.root, path)
+            stamp = FileStamp(*stamps[path], digest)
+            old = known.get(path)
+            if old is not None and old.digest == digest and not full:
+                manifest.files[path] = stamp  # touched, not changed
+                continue
+            entry, why = _entry(context, path, raw, digest)
+            manifest.files[path] = stamp
+            if entry is None:
+                manifest.skipped[path] = why
+                skipped.append((path, why))
+                removed.append(path)  # a document that became unreadable leaves the index
+            else:
+                manifest.skipped.pop(path, None)
+                entries.append(entry)
+                yield entry
+            if progress:
+                progress(number, len(todo))
+
     engine = Engine.create(generation) if full else Engine.open(generation)
-    engine.write(
-        entries, removed, processes=processes if full and len(entries) > 200 else 1, fresh=full
-    )
+    if full:  # the workers index documents while the next ones are read
+        engine.write(read(), [], processes=processes if len(todo) > 200 else 1, fresh=True)
+    else:  # the removals are known once every changed file has been read
+        engine.write(list(read()), removed)
     write_atomic(generation / MANIFEST, manifest.dumps(), durable=False)
     from supportkb.related import update_related
 
