@@ -129,3 +129,16 @@ def test_offsets_mapped_lazily_equal_the_whole_map(text: str) -> None:
     assert lazily == normalised
     expected = offsets if offsets is not None else list(range(len(text) + 1))
     assert [original(i) for i in range(len(normalised) + 1)] == expected
+
+
+def test_positions_are_the_terms_without_their_spans() -> None:
+    from pathlib import Path
+
+    analyzer = text_analyzer()
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "kb").rglob("*.md"))]
+    texts.append("同仁回報快閃記憶體損毀，網際網路很慢；隨身碟 corp_vpn.xml Outlook2019")
+    for text in texts:
+        for subwords in (True, False):
+            expected = [(t.text, t.position) for t in analyzer.terms(text, subwords)]
+            assert analyzer.positions(text, subwords) == expected

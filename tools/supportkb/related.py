@@ -90,8 +90,8 @@ def describe(entry: IndexEntry) -> dict[str, int]:
     text = "\n".join(
         [entry.title, entry.title, " ".join(entry.tags), entry.headings, entry.body[:OPENING]]
     )
-    terms = text_analyzer().terms(text, with_subwords=False)
-    counts = Counter(term.text.lower() for term in terms)
+    words = text_analyzer().positions(text, with_subwords=False)
+    counts = Counter(word.lower() for word, _ in words)
     if entry.category:
         counts["category:" + entry.category] += 2
     return dict(counts)

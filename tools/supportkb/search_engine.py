@@ -283,7 +283,7 @@ class IndexedText(TEXT):  # type: ignore[misc]
             return
         final = analyzer.final
         positions: dict[str, list[int]] = {}
-        for word, position, _, _, _ in text_analyzer().terms(value):
+        for word, position in text_analyzer().positions(value):
             text = final(word)
             if text:
                 found = positions.get(text)

@@ -112,6 +112,11 @@ class Normaliser:
         offsets.append(len(text))
         return "".join(pieces), offsets
 
+    def normalised_text(self, text: str) -> str:
+        """`normalise`'s text alone."""
+        converted, runs = self._runs(text)
+        return converted if runs is None else "".join(piece for _, piece in runs)
+
     def mapped(self, text: str) -> tuple[str, Callable[[int], int]]:
         """`normalise`, with the offsets as a function that aligns a run of changed length
         only when an offset inside it is asked for: a snippet needs only its matches'."""
@@ -368,6 +373,7 @@ class TextAnalyzer:
         self.normaliser = Normaliser()
         self.segmenter = Segmenter(self.normaliser)
         self._part_cache: dict[str, tuple[tuple[str, int], ...]] = {}
+        self._wordlike: dict[str, bool] = {}
 
     def terms(self, text: str, with_subwords: bool = True, query: bool = False) -> list[Term]:
         if query:
@@ -389,6 +395,27 @@ class TextAnalyzer:
                     terms.append(Term(part, position, *span(s, s + len(part)), sub=True))
             position += 1
         return terms
+
+    def positions(self, text: str, with_subwords: bool = True) -> list[tuple[str, int]]:
+        """(text, position) of each of `terms`, without their spans in the original text:
+        what the index stores, for a third less work (no offset map, no records)."""
+        normalised = self.normaliser.normalised_text(text)
+        wordlike = self._wordlike
+        found: list[tuple[str, int]] = []
+        position = 0
+        for word, _, _ in self.segmenter.words(normalised):
+            known = wordlike.get(word)
+            if known is None:
+                known = wordlike[word] = bool(_WORDLIKE.search(word))
+                if len(wordlike) > 200_000:
+                    wordlike.clear()
+            if not known:
+                continue
+            found.append((word, position))
+            if with_subwords and len(word) > 2:
+                found.extend((part, position) for part, _ in self._parts(word))
+            position += 1
+        return found
 
     def prepare(self, texts: list[str], query: bool = False) -> None:
         """Many short texts are about to be cut (the synonym list): prepare the segmenter."""
