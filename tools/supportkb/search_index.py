@@ -202,7 +202,6 @@ def build_index(
     target = index_folder(root, folder)
     context = _context(root)
     with _build_lock(target):
-        use_word_table(target, create=True)
         live = live_generation(target)
         previous = Manifest.load(live / MANIFEST) if live else None
         key = _manifest_key(context)
@@ -219,9 +218,12 @@ def build_index(
                 seconds=time.perf_counter() - started,
             )
         generation = _new_generation(target, live if not full else None)
+        if not full:  # a few documents: cut with the word table (a full build writes it)
+            use_word_table(target, create=True)
         try:
             report = _write(
                 context,
+                target,
                 generation,
                 previous if not full else None,
                 stamps,
@@ -241,6 +243,7 @@ def build_index(
 
 def _write(
     context: _Context,
+    folder: Path,
     generation: Path,
     previous: Manifest | None,
     stamps: dict[str, tuple[int, int]],
@@ -287,15 +290,21 @@ def _write(
             if progress:
                 progress(number, len(todo))
 
+    def relate() -> None:
+        from supportkb.related import update_related  # not needed by searches
+
+        update_related(generation, entries, removed, full)
+        if full:
+            use_word_table(folder, create=True)
+
     engine = Engine.create(generation) if full else Engine.open(generation)
-    if full:  # the workers index documents while the next ones are read
-        engine.write(read(), [], processes=processes if len(todo) > 200 else 1, fresh=True)
+    if full:  # the workers index documents while the next ones are read, and relate after
+        many = processes if len(todo) > 200 else 1
+        engine.write(read(), [], processes=many, fresh=True, during_commit=relate)
     else:  # the removals are known once every changed file has been read
         engine.write(list(read()), removed)
+        relate()
     write_atomic(generation / MANIFEST, manifest.dumps(), durable=False)
-    from supportkb.related import update_related
-
-    update_related(generation, entries, removed, full)
     added = tuple(e.path for e in entries if e.path not in known or full)
     updated = tuple(e.path for e in entries if e.path in known and not full)
     return IndexReport(
