@@ -266,3 +266,25 @@ def test_field_lengths_read_at_once_equal_whoosh_s(site: KnowledgeBaseFactory) -
             assert ours.doc_field_length(docnum, name, -1) == whoosh.doc_field_length(
                 docnum, name, -1
             )
+
+
+@pytest.mark.parametrize("commas", [True, False])
+@pytest.mark.parametrize("lowercase", [True, False])
+def test_the_indexed_keyword_field_gives_the_postings_whoosh_would(
+    commas: bool, lowercase: bool
+) -> None:
+    from whoosh.fields import KEYWORD
+
+    from supportkb.search_engine import IndexedKeyword
+
+    fast = IndexedKeyword(lowercase=lowercase, commas=commas, scorable=True)
+    plain = KEYWORD(lowercase=lowercase, commas=commas, scorable=True)
+    values = [
+        "vpn,network, VPN ,Network,,  , 網路,ERP 5.4",
+        "applications,applications/erp",
+        "Published",
+        " a  b\tc\nd , e ",
+        "",
+    ]
+    for value in values:
+        assert list(fast.index(value)) == list(plain.index(value))

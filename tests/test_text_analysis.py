@@ -142,3 +142,16 @@ def test_positions_are_the_terms_without_their_spans() -> None:
         for subwords in (True, False):
             expected = [(t.text, t.position) for t in analyzer.terms(text, subwords)]
             assert analyzer.positions(text, subwords) == expected
+
+
+def test_tw2sp_changes_no_character_outside_the_cjk_ranges() -> None:
+    """What `Normaliser.normalised_text` relies on: the whole conversion is `normalise`'s."""
+    from supportkb.text_analysis import _CJK
+
+    normaliser = text_analyzer().normaliser
+    others = [
+        chr(c) for c in range(0x20, 0xFFFE) if not 0xD800 <= c <= 0xDFFF and not _CJK.match(chr(c))
+    ]
+    assert normaliser.simplified("\n".join(others)).split("\n") == others
+    for text in ["相關元件：軟體授權、隨身碟與負載平衡。", "「快閃記憶體」\n網際網路（Internet）"]:
+        assert normaliser.normalised_text(text) == normaliser.normalise(text)[0]

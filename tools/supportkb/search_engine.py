@@ -41,6 +41,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb import structfile
 from whoosh.lang.porter import stem
 from whoosh.matching import FilterMatcher
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
 from supportkb import vector_search as vs
@@ -301,12 +302,39 @@ class IndexedText(TEXT):  # type: ignore[misc]
             yield text.encode("utf-8"), len(places), len(places) * boost, fmt.encode(places)
 
 
+class IndexedKeyword(KEYWORD):  # type: ignore[misc]
+    """Whoosh's KEYWORD field, its values split (by commas or blanks), stripped and lowercased
+    as its analyzer does, without a Token per value."""
+
+    def __init__(self, *, lowercase: bool = False, commas: bool = False, **options: Any) -> None:
+        super().__init__(lowercase=lowercase, commas=commas, **options)
+        self.split = (commas, lowercase)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if kwargs or not isinstance(value, str) or type(self.format) is not formats.Frequency:
+            yield from super().index(value, **kwargs)
+            return
+        commas, lowercase = self.split
+        counts: dict[str, int] = {}
+        for piece in (_COMMA_PIECES if commas else _BLANK_PIECES).findall(value):
+            text = piece.strip() if commas else piece
+            text = text.lower() if lowercase else text
+            counts[text] = counts.get(text, 0) + 1
+        boost = self.format.field_boost
+        for text, count in counts.items():
+            yield text.encode("utf-8"), count, count * boost, pack_uint(count)
+
+
+_COMMA_PIECES = re.compile(r"[^,]+")  # Whoosh's CommaSeparatedTokenizer, then stripped
+_BLANK_PIECES = re.compile(r"[^ \t\r\n]+")  # its SpaceSeparatedTokenizer
+
+
 def build_schema() -> Schema:
     def text(stored: bool = False) -> TEXT:
         return IndexedText(analyzer=_text_analyzer(), stored=stored, phrase=True)
 
     def keyword() -> KEYWORD:
-        return KEYWORD(stored=True, lowercase=True, commas=True, scorable=True)
+        return IndexedKeyword(stored=True, lowercase=True, commas=True, scorable=True)
 
     return Schema(
         path=ID(stored=True, unique=True),
@@ -315,16 +343,16 @@ def build_schema() -> Schema:
         headings=text(),
         body=text(stored=True),
         tags=text(),
-        type=KEYWORD(stored=True, lowercase=True, sortable=True),
-        doctype=KEYWORD(lowercase=True, commas=True),
+        type=IndexedKeyword(stored=True, lowercase=True, sortable=True),
+        doctype=IndexedKeyword(lowercase=True, commas=True),
         tag=keyword(),
-        status=KEYWORD(stored=True, lowercase=True, sortable=True),
+        status=IndexedKeyword(stored=True, lowercase=True, sortable=True),
         owner=STORED(),
-        owners=KEYWORD(lowercase=True, commas=True),
-        product=KEYWORD(lowercase=True, commas=True),
-        category=KEYWORD(stored=True, lowercase=True, commas=True, sortable=True),
+        owners=IndexedKeyword(lowercase=True, commas=True),
+        product=IndexedKeyword(lowercase=True, commas=True),
+        category=IndexedKeyword(stored=True, lowercase=True, commas=True, sortable=True),
         kind=keyword(),
-        visibility=KEYWORD(stored=True, lowercase=True, sortable=True),
+        visibility=IndexedKeyword(stored=True, lowercase=True, sortable=True),
         version=STORED(),
         url=STORED(),
         digest=STORED(),

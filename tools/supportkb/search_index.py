@@ -482,9 +482,13 @@ _MARKUP = [
     (re.compile(r"</?(?:" + "|".join(_HTML_TAGS) + r")\b[^>\n]*>", re.I), " "),
     (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+\.)\s+", re.M), ""),
     (re.compile(r'^!!!\s*\w+\s*"?([^"\n]*)"?', re.M), r"\1"),
-    (re.compile(r"[*`|]{1,3}|(?<!\w)_{1,2}|_{1,2}(?!\w)"), " "),  # corp_vpn keeps its _
+    # corp_vpn keeps its _ (each branch starts with its character: the engine scans for them)
+    (re.compile(r"[*`|]{1,3}|_(?<!\w_)_?|_{1,2}(?!\w)"), " "),
     (re.compile(r"^\s*:?-{3,}:?\s*$", re.M), ""),
 ]
+
+
+_SPACES = re.compile(r"[ \t]{2,}|\t")
 
 
 def plain_text(markdown: str) -> str:
@@ -492,7 +496,7 @@ def plain_text(markdown: str) -> str:
     text = markdown
     for pattern, replacement in _MARKUP:
         text = pattern.sub(replacement, text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _new_generation(folder: Path, live: Path | None) -> Path:

@@ -113,9 +113,9 @@ class Normaliser:
         return "".join(pieces), offsets
 
     def normalised_text(self, text: str) -> str:
-        """`normalise`'s text alone."""
-        converted, runs = self._runs(text)
-        return converted if runs is None else "".join(piece for _, piece in runs)
+        """`normalise`'s text alone: the whole text converted (`tw2sp` changes no character
+        outside the CJK ranges, so joining the runs gives the same; a test checks it)."""
+        return self.simplified(text)
 
     def mapped(self, text: str) -> tuple[str, Callable[[int], int]]:
         """`normalise`, with the offsets as a function that aligns a run of changed length
