@@ -288,3 +288,56 @@ def test_the_indexed_keyword_field_gives_the_postings_whoosh_would(
     ]
     for value in values:
         assert list(fast.index(value)) == list(plain.index(value))
+
+
+def test_the_codec_writes_what_whoosh_s_own_writes(tmp_path: Path) -> None:
+    """`_Codec` (lengths read at once, postings put in blocks directly): every posting list,
+    its statistics and every stored field as Whoosh's W3 codec writes them."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from supportkb import search_engine
+
+    root = Path(__file__).resolve().parents[1]
+    build_index(root, tmp_path / "ours")
+    entries = []
+    original = search_engine.Engine.write
+
+    def keep(self: Engine, added: object, *args: object, **kwargs: object) -> None:
+        entries.extend(added)  # type: ignore[call-overload]
+
+    search_engine.Engine.write = keep  # type: ignore[method-assign, assignment]
+    try:
+        build_index(root, tmp_path / "read", rebuild=True)
+    finally:
+        search_engine.Engine.write = original  # type: ignore[method-assign]
+    readers = []
+    for name, codec in (("ours", search_engine._Codec()), ("whoosh", W3Codec())):
+        engine = Engine.create(tmp_path / name / "plain")
+        writer = engine._index.writer(limitmb=search_engine.POOL_MB, codec=codec)
+        for entry in entries:
+            writer.add_document(**search_engine._fields_of(entry))
+        writer.commit()
+        readers.append(Engine.open(tmp_path / name / "plain")._index.reader())
+    ours, whoosh = readers
+    assert list(ours.all_terms()) == list(whoosh.all_terms())
+    for fieldname, text in whoosh.all_terms():
+        a, b = ours.term_info(fieldname, text), whoosh.term_info(fieldname, text)
+        assert (a.weight(), a.doc_frequency(), a.min_length(), a.max_length()) == (
+            b.weight(),
+            b.doc_frequency(),
+            b.min_length(),
+            b.max_length(),
+        )
+        assert a.max_weight() == b.max_weight()
+        assert _postings(ours, fieldname, text) == _postings(whoosh, fieldname, text)
+    assert list(ours.all_stored_fields()) == list(whoosh.all_stored_fields())
+    assert len(entries) > 20
+
+
+def _postings(reader: object, fieldname: str, text: bytes) -> list[tuple[int, float, bytes]]:
+    matcher = reader.postings(fieldname, text)  # type: ignore[attr-defined]
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return found
