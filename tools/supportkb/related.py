@@ -26,7 +26,7 @@ from contextlib import closing
 from pathlib import Path
 
 from supportkb.atomic import write_atomic
-from supportkb.search_engine import IndexEntry
+from supportkb.index_entry import IndexEntry
 from supportkb.text_analysis import text_analyzer
 
 RELATED = "related.json"

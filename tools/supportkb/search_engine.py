@@ -52,6 +52,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
 from supportkb import vector_search as vs
+from supportkb.index_entry import IndexEntry
 from supportkb.snippets import snippet
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
@@ -122,31 +123,6 @@ UNDATED = 0  # review_due of a document that has none
 # temporary file (and merging those files back, a posting at a time): 10,000 documents of
 # 3 KB make about 190 "MB" per worker, and spilling cost a third of the build
 POOL_MB = 512
-
-
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
-    """One document as the index stores it."""
-
-    path: str
-    id: str
-    title: str
-    type: str
-    status: str
-    owner: str
-    owner_groups: tuple[str, ...]  # the owner and the teams the owner belongs to
-    visibility: str
-    headings: str = ""
-    body: str = ""
-    tags: tuple[str, ...] = ()
-    category: str = ""
-    kind: str = ""
-    products: tuple[str, ...] = ()
-    version: str = ""
-    last_reviewed: date | None = None
-    review_due: date | None = None  # None: not held to review (draft, retired) or undated
-    url: str = ""
-    digest: str = ""  # of the source file, for incremental builds
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportkb.analysis import _read as read_bytes
 from supportkb.atomic import write_atomic
@@ -37,12 +37,15 @@ from supportkb.config import KnowledgeBaseConfig, load_config, mkdocs_settings
 from supportkb.errors import FatalError
 from supportkb.fields import Location, build_document
 from supportkb.freshness import FreshnessRule
+from supportkb.index_entry import IndexEntry
 from supportkb.layout import discover
 from supportkb.model import Document
 from supportkb.owners import OwnerRegistry, load_registry
-from supportkb.search_engine import Engine, IndexEntry
 from supportkb.source import read_source
 from supportkb.text_analysis import use_word_table
+
+if TYPE_CHECKING:
+    from supportkb.search_engine import Engine
 
 DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
@@ -140,6 +143,8 @@ def open_engine(folder: Path) -> Engine:
             f"the search index in {folder} was built by another version of supportkb: "
             "run `kb index` to rebuild it"
         )
+    from supportkb.search_engine import Engine  # Whoosh and NumPy: only when searching
+
     generation = folder / pointer[0]
     use_word_table(folder)
     try:
@@ -296,6 +301,8 @@ def _write(
         update_related(generation, entries, removed, full)
         if full:
             use_word_table(folder, create=True)
+
+    from supportkb.search_engine import Engine  # Whoosh and NumPy: only when writing
 
     engine = Engine.create(generation) if full else Engine.open(generation)
     if full:  # the workers index documents while the next ones are read, and relate after

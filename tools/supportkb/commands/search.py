@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+# the engine (Whoosh, NumPy) comes with the command, imported while cli.py pauses the collector
+import supportkb.search_engine  # noqa: F401
 from supportkb.commands.options import as_of_option, index_dir_option, root_option
 from supportkb.search import (
     MAX_LIMIT,
