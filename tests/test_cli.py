@@ -178,3 +178,9 @@ def test_files_from_a_list(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
     listing.write_text("", encoding="utf-8")
     empty = run(kb, "check", "--files-from", str(listing))
     assert empty.exit_code == 0 and "no files to check" in empty.output
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    result = CliRunner().invoke(cli, ["serch"])
+    assert result.exit_code == 2
+    assert "No such command 'serch'" in result.output and "search" in result.output

@@ -339,3 +339,15 @@ def test_the_snippet_shows_the_rarer_word_too(site: KnowledgeBaseFactory) -> Non
     results = search_json(site.root, "印表機", "卡紙")["results"]
     snippet = next(r["snippet"] for r in results if r["id"] == "KB-0050")
     assert "<mark>卡紙</mark>" in snippet
+
+
+def test_snippet_marks_land_on_the_matched_words() -> None:
+    from supportkb.snippets import snippet
+
+    # 連接埠 grows (连接端口) and 網際網路 shrinks (互联网): the marks stay on their words
+    assert snippet("連接埠 VPN 網際網路", ["vpn", "互联网"]) == (
+        "連接埠 <mark>VPN</mark> <mark>網際網路</mark>"
+    )
+    # 打印 (from 列印) is inside 打印机, the conversion of 印表機 as a whole: not marked there
+    marked = snippet("請到印表機的列印佇列查看", ["打印"])
+    assert marked == "請到印表機的<mark>列印</mark>佇列查看"

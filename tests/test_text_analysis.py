@@ -97,8 +97,9 @@ def test_the_shipped_simplified_characters_match_the_installed_opencc() -> None:
     ("query", "expected"),
     [
         ("依序關閉非核心系統", "依序關閉非核心系統"),  # s2tw alone would give 繫統
-        ("服務台 VPN", "服務台 VPN"),  # 台 is Simplified and Traditional: 服務 says which
-        ("印表机 離線", "印表機 離線"),  # each run on its own
+        ("服務台 VPN", "服務臺 VPN"),  # 台 is in both scripts: converted, normalised alike
+        ("印表机 離線", "印表機 離線"),
+        ("印表机驅動", "印表機驅動"),  # mixed in one run: only the Simplified character
         ("印表機 離線", "印表機 離線"),
         ("印表机 软体", "印表機 軟體"),  # Simplified characters, Taiwan wording
         ("VPN 809", "VPN 809"),
@@ -150,8 +151,18 @@ def test_tw2sp_changes_no_character_outside_the_cjk_ranges() -> None:
 
     normaliser = text_analyzer().normaliser
     others = [
-        chr(c) for c in range(0x20, 0xFFFE) if not 0xD800 <= c <= 0xDFFF and not _CJK.match(chr(c))
+        chr(c)
+        for c in range(0x20, 0x110000)
+        if not 0xD800 <= c <= 0xDFFF and not _CJK.match(chr(c))
     ]
     assert normaliser.simplified("\n".join(others)).split("\n") == others
-    for text in ["相關元件：軟體授權、隨身碟與負載平衡。", "「快閃記憶體」\n網際網路（Internet）"]:
+    texts = ["軟體授權、隨身碟與負載平衡。", "「快閃記憶體」\n網際網路", "網際網路 𡻕 連線"]
+    for text in texts:
         assert normaliser.normalised_text(text) == normaliser.normalise(text)[0]
+
+
+def test_a_nul_character_does_not_stop_the_analysis() -> None:
+    text = "印表機\x00卡紙 IPsec Passthrough"
+    analyzer = text_analyzer()
+    assert {"卡纸", "ipsec", "passthrough"} <= {w.lower() for w, _ in analyzer.positions(text)}
+    assert analyzer.positions(text) == [(t.text, t.position) for t in analyzer.terms(text)]

@@ -20,7 +20,9 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> word_table.WordTable:
     folder = tmp_path_factory.mktemp("words")
     segmenter = text_analyzer().segmenter
     key = word_table.table_key(_data("it-terms.zh-TW.txt"))
-    written = word_table.write_table(folder, key, segmenter.dictionary(), segmenter.cut_whole)
+    written = word_table.write_table(
+        folder, key, segmenter.dictionary(), segmenter.cut_whole, segmenter.knows
+    )
     assert written is not None
     return written
 
@@ -65,7 +67,8 @@ def test_a_table_that_cuts_differently_is_not_kept(
     def reference(text: str) -> list[tuple[str, int, int]]:
         return [(character, i, i + 1) for i, character in enumerate(text)]
 
-    assert word_table.write_table(tmp_path, key, segmenter.dictionary(), reference) is None
+    entries = segmenter.dictionary()
+    assert word_table.write_table(tmp_path, key, entries, reference, segmenter.knows) is None
     assert not list(tmp_path.glob("words-*"))
 
 
@@ -86,3 +89,18 @@ def test_a_search_in_a_new_process_does_not_load_the_whole_dictionary(tmp_path: 
     )
     assert "whole dictionary loaded: False" in result.stdout
     assert "印表機" in result.stdout  # and it found something
+
+
+def test_a_damaged_table_falls_back_to_the_whole_dictionary() -> None:
+    from supportkb.text_analysis import Segmenter
+
+    segmenter = Segmenter(text_analyzer().normaliser)
+
+    class Damaged:
+        def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+            import sqlite3
+
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+    segmenter.use_table(Damaged())
+    assert segmenter.words("打印机卡纸") == text_analyzer().segmenter.cut_whole("打印机卡纸")

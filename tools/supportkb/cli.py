@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.exceptions import NoSuchCommand
 
 from supportkb import __version__
 from supportkb.errors import ConfigError, FatalError, InvalidUsage
@@ -37,7 +38,8 @@ def as_click_exception(exc: FatalError) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
-# name -> (module under supportkb.commands, the command's function), in the order of `kb --help`
+# name -> (module under supportkb.commands, the command's function); `kb --help` lists them
+# in this order (the order of the work: check and write, then build, index, search, serve)
 COMMANDS = {
     "check": ("check", "check_command"),
     "new": ("new", "new_command"),
@@ -86,6 +88,14 @@ class KbGroup(click.Group):
         command = getattr(_import_for_good(f"supportkb.commands.{module}"), name)
         assert isinstance(command, click.Command) and command.name == cmd_name
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except NoSuchCommand as exc:  # Click suggests from loaded commands: none are, yet
+            raise NoSuchCommand(exc.command_name, possibilities=COMMANDS, ctx=ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -21,6 +21,7 @@ from supportkb.durations import Duration
 from supportkb.errors import ConfigError
 from supportkb.model import ARTICLE_KINDS, DocType
 from supportkb.sections import SECTION_ALIASES
+from supportkb.source import flow_depth
 
 PLUGIN_NAME = "supportkb"
 
@@ -134,11 +135,17 @@ def mkdocs_settings(root: Path) -> dict[str, Any]:
     }
 
 
+MAX_CONFIG_NESTING = 100
+
+
 def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
     """A configuration file's node tree (for line numbers) and its data; `ConfigError` if the
     file cannot be read."""
     try:
-        reader = loader(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        if flow_depth(text, MAX_CONFIG_NESTING) > MAX_CONFIG_NESTING:  # libyaml recurses
+            raise RecursionError
+        reader = loader(text)
         try:
             node = reader.get_single_node()
             return node, reader.construct_document(node) if node is not None else None

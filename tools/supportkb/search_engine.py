@@ -71,6 +71,8 @@ class _ReadStream(io.RawIOBase):
         return True
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET and offset < 0:
+            raise ValueError(f"negative seek value {offset}")
         base = (0, self._position, len(self._buffer))[whence]
         self._position = max(0, base + offset)
         return self._position
@@ -252,6 +254,10 @@ def _stop_words() -> frozenset[str]:
 
 def _text_analyzer() -> Any:
     return SupportTokenizer()
+
+
+# IndexedText, IndexedKeyword, SupportTokenizer and _Codec are stored by name (pickled) in the
+# index's table of contents: renaming or moving one needs FORMAT raised in search_index.
 
 
 class IndexedText(TEXT):  # type: ignore[misc]
@@ -563,15 +569,22 @@ class Engine:
         except BaseException:
             writer.cancel()
             raise
-        if during_commit is None:
+        # A process forked while another thread holds a lock (an import's, SQLite's) can hang
+        # on it: the thread runs only if Whoosh has already started every worker it will.
+        workers = getattr(writer, "tasks", None)
+        if during_commit is None or workers is None or len(workers) < writer.procs:
             writer.commit(optimize=False)
+            if during_commit is not None:
+                during_commit()
             return
         with ThreadPoolExecutor(1) as pool:
             meanwhile = pool.submit(during_commit)
             try:
                 writer.commit(optimize=False)
             finally:
-                meanwhile.result()  # its error, if any, is the build's
+                failed = meanwhile.exception()  # waits for it; the commit's error comes first
+            if failed is not None:
+                raise failed
 
     def searcher(
         self, rules: RankingRules | None = None, vectorised: bool = True

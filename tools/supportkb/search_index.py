@@ -207,6 +207,9 @@ def build_index(
     target = index_folder(root, folder)
     context = _context(root)
     with _build_lock(target):
+        if rebuild:  # the word table too (it is written again while the workers finish)
+            for table in target.glob("words-*.sqlite"):
+                table.unlink()
         live = live_generation(target)
         previous = Manifest.load(live / MANIFEST) if live else None
         key = _manifest_key(context)

@@ -31,13 +31,17 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     if not wanted:
         return _plain(flat, 0, width)
     pattern = re.compile("|".join(_pattern(w) for w in wanted), re.IGNORECASE)
-    normalised, original = text_analyzer().normaliser.mapped(flat)
+    normaliser = text_analyzer().normaliser
+    normalised, original = normaliser.mapped(flat)
     spans = []
     kinds = []
     for match in pattern.finditer(normalised):
-        start, end = match.span()
-        spans.append((original(start), original(end)))
-        kinds.append(match.group().lower())
+        start, end = original(match.start()), original(match.end())
+        found = match.group()
+        if flat[start:end] != found and normaliser.simplified(flat[start:end]) != found:
+            continue  # part of a phrase converted as a whole: 打印 in 打印机, from 印表機
+        spans.append((start, end))
+        kinds.append(found.lower())
         if len(spans) >= MAX_MATCHES:
             break
     if not spans:

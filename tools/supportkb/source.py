@@ -121,7 +121,7 @@ def _load_yaml(
             "the front-matter is larger than 64 KB",
             "keep long text in the body of the document",
         )
-    if _flow_depth(front) > MAX_NESTING:
+    if flow_depth(front) > MAX_NESTING:
         return fail(
             1,
             "front-matter-nesting",
@@ -183,9 +183,10 @@ def _load_yaml(
     return data, lines, None
 
 
-def _flow_depth(front: str) -> int:
-    """Deepest [ ] / { } nesting, counted without the YAML parser (whose C code recurses)."""
-    if front.count("[") + front.count("{") <= MAX_NESTING:
+def flow_depth(front: str, limit: int = MAX_NESTING) -> int:
+    """Deepest [ ] / { } nesting, counted without the YAML parser (whose C code recurses);
+    0 when there are not even `limit` brackets."""
+    if front.count("[") + front.count("{") <= limit:
         return 0
     depth = deepest = 0
     for char in front:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from difflib import SequenceMatcher
 from functools import cache
@@ -29,15 +30,16 @@ USER_TERMS = "it-terms.zh-TW.txt"
 SYNONYMS = "search-synonyms.zh-TW.txt"
 STOP_WORDS = "search-stopwords.zh.txt"
 SIMPLIFIED_CHARACTERS = "simplified-characters.txt"
-_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+_HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"  # the ranges above, as a class
 
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+_WORDLIKE = re.compile(f"[0-9A-Za-z{_HAN}]")
 _LETTERS_DIGITS = re.compile(r"^(?!0x)(?:[A-Za-z]+\d+|\d+[A-Za-z]+)[A-Za-z0-9]*$")
 _PARTS = re.compile(r"[A-Za-z]+|\d+")
 _SEPARATORS = re.compile(r"[._\-/\\]")
 _SEPARATED = re.compile(r"[^._\-/\\]+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
+_CJK = re.compile(f"[{_HAN}]")
+_CJK_RUN = re.compile(f"[{_HAN}]+|[^{_HAN}]+")
 
 
 class Term(NamedTuple):
@@ -67,31 +69,29 @@ class Normaliser:
         return self._others[config]
 
     def simplified(self, text: str) -> str:
-        return str(self._to_simplified.convert(text))
+        return _convert(self._to_simplified, text)
 
     def from_simplified_characters(self, text: str) -> str:
         """A query's Simplified characters made Traditional, character by character (`s2tw`),
         so that Simplified characters with Taiwan wording (印表机, 软体) then meet the same
         `tw2sp` phrases as 印表機, 軟體. Documents are Traditional: only queries need it.
 
-        Only runs of Chinese written in Simplified are converted: a run with a Simplified
-        character and nothing `tw2sp` would change. `s2tw` on Traditional text misfires
-        (系統 -> 繫統, 服務台 -> 服務臺), and loading it costs 0.15 to 0.25 s."""
-        if text.isascii() or simplified_characters().isdisjoint(text):
+        Only the Simplified characters (`data/simplified-characters.txt`) are replaced, with
+        their conversion in context: `s2tw` on Traditional characters misfires (系統 -> 繫統),
+        and a query without a Simplified character skips loading it (0.15 to 0.25 s)."""
+        characters = simplified_characters()
+        if text.isascii() or characters.isdisjoint(text):
             return text
-        return "".join(self._from_simplified_run(run) for run in _CJK_RUN.findall(text))
-
-    def _from_simplified_run(self, run: str) -> str:
-        if simplified_characters().isdisjoint(run) or self.simplified(run) != run:
-            return run
-        traditional = self.traditional_characters(run)
-        return traditional if len(traditional) == len(run) else run
+        traditional = self.traditional_characters(text)
+        if len(traditional) != len(text):
+            return text
+        return "".join(t if c in characters else c for c, t in zip(text, traditional, strict=True))
 
     def traditional_characters(self, text: str) -> str:
-        return str(self._converter("s2tw").convert(text))
+        return _convert(self._converter("s2tw"), text)
 
     def traditional(self, text: str) -> str:
-        return str(self._converter("s2twp").convert(text))
+        return _convert(self._converter("s2twp"), text)
 
     def normalise(self, text: str) -> tuple[str, list[int] | None]:
         """(normalised text, offsets): offsets[i] is the original offset of normalised
@@ -129,14 +129,17 @@ class Normaliser:
         """(converted text, None) when the length did not change, else (_, the text's runs
         (CJK and not), each with its normalised form)."""
         converted = self.simplified(text)
-        if len(converted) == len(text):
+        if converted == text:
             return converted, None
         originals = _CJK_RUN.findall(text)
         runs = self._converted_runs(originals, converted)
-        return converted, [
+        pairs = [
             (original, run if _CJK.match(original) else original)
             for original, run in zip(originals, runs, strict=True)
         ]
+        if all(len(original) == len(run) for original, run in pairs):
+            return converted, None  # (one phrase longer and another shorter is not this)
+        return converted, pairs
 
     def _converted_runs(self, originals: list[str], converted: str) -> list[str]:
         """The text's runs (CJK and not) as converted. OpenCC's phrases never cross a non-CJK
@@ -158,7 +161,7 @@ class Normaliser:
         `tw2s` converts character by character (same length); `tw2sp` also replaces Taiwan
         phrases (網際網路→互联网). Stretches of four or more characters where the two agree
         anchor the map one to one; what lies between is aligned by converting its prefixes."""
-        characters = str(self._converter("tw2s").convert(original))  # tw2sp without phrases
+        characters = _convert(self._converter("tw2s"), original)  # tw2sp without phrases
         result: list[int] = []
         self._align_region(
             original, characters, converted, (0, len(original)), (0, len(converted)), result
@@ -200,6 +203,13 @@ class Normaliser:
             while k + 1 < len(least) and least[k + 1] <= index:
                 k += 1
             result.append(a + k)
+
+
+def _convert(converter: Any, text: str) -> str:
+    """OpenCC's conversion, which stops at a NUL character: the parts between them."""
+    if "\x00" in text:
+        return "\x00".join(str(converter.convert(part)) for part in text.split("\x00"))
+    return str(converter.convert(text))
 
 
 class _OffsetMap:
@@ -254,17 +264,30 @@ class Segmenter:
         """(word, start, end), as jieba's default mode cuts them."""
         if self._table is not None and len(text) <= self._light_left:
             self._light_left -= len(text)
-            return list(self._table.tokenize(text))
+            try:
+                return list(self._table.tokenize(text))
+            except sqlite3.Error:  # a damaged table: `kb index --rebuild` writes it again
+                self._table = None
         return list(self._whole().tokenize(text, "default", True))
 
     def prepare(self, texts: list[str]) -> None:
         """Texts about to be cut one by one: with the word table, look their words up at once."""
         if self._table is not None and sum(map(len, texts)) <= self._light_left:
-            self._table.prepare(texts)
+            try:
+                self._table.prepare(texts)
+            except sqlite3.Error:
+                self._table = None
 
     def has_word(self, word: str) -> bool:
         if self._table is not None and self._jieba is None:
-            return bool(self._table.has_word(word))
+            try:
+                return bool(self._table.has_word(word))
+            except sqlite3.Error:
+                self._table = None
+        return self.knows(word)
+
+    def knows(self, word: str) -> bool:
+        """Is `word` in the whole dictionary?"""
         return bool(self._whole().has_word(word))
 
     def _whole(self) -> Any:
@@ -298,10 +321,16 @@ def use_word_table(folder: Path, create: bool = False) -> None:
 
     segmenter = text_analyzer().segmenter
     key = word_table.table_key(_data(USER_TERMS))
-    if create:
-        table = word_table.write_table(folder, key, segmenter.dictionary(), segmenter.cut_whole)
-    else:
-        table = word_table.open_table(folder, key)
+    try:
+        if create:
+            entries = segmenter.dictionary()
+            table = word_table.write_table(
+                folder, key, entries, segmenter.cut_whole, segmenter.knows
+            )
+        else:
+            table = word_table.open_table(folder, key)
+    except (OSError, sqlite3.Error):  # only a speed-up: the whole dictionary does the same
+        return
     if table is not None:
         segmenter.use_table(table)
 

@@ -116,9 +116,10 @@ class WordTable:
             sql = f"SELECT word, freq FROM words WHERE word IN ({marks})"
             self._seen.update(dict.fromkeys(chunk))
             self._seen.update(self._db.execute(sql, chunk))
+        found = {word: f for word in wanted if (f := self._seen.get(word)) is not None}
         if len(self._seen) > MAX_SEEN:
             self._seen.clear()
-        return {word: f for word in wanted if (f := self._seen.get(word)) is not None}
+        return found
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Look up at once the words of texts about to be cut one by one."""
@@ -150,9 +151,7 @@ class WordTable:
 def build_table(path: Path, entries: Iterable[tuple[str, int]]) -> None:
     """Write the merged dictionary (later entries override earlier ones, as jieba-rs does) to
     `path`, atomically."""
-    merged: dict[str, int] = {}
-    for word, frequency in entries:
-        merged[word] = frequency
+    merged = dict(entries)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     try:
@@ -202,22 +201,36 @@ def write_table(
     key: str,
     entries: Iterable[tuple[str, int]],
     reference: Callable[[str], list[tuple[str, int, int]]],
+    known: Callable[[str], bool],
 ) -> WordTable | None:
-    """The table for `key`, written first if missing. A new table is kept only if it cuts
-    SAMPLE as `reference` (the whole dictionary) does; tables of other keys are removed."""
+    """The table for `key`, written first if missing. A new table is kept only if it agrees
+    with the whole dictionary (`reference` cuts with it, `known` asks it): every 97th word is
+    one it knows, and SAMPLE and texts made of those words are cut alike. Tables of other
+    keys, and temporary files of a build that was stopped, are removed."""
     path = table_file(folder, key)
+    for stale in [*folder.glob("words-*.sqlite"), *folder.glob(".words-*.tmp")]:
+        if stale != path:
+            stale.unlink(missing_ok=True)
     if key and not path.is_file():
         earlier = _WRITTEN.get(key)
         if earlier is not None and earlier.is_file():  # another index, same process: copy it
             _copy(earlier, path)
         else:
-            build_table(path, entries)
+            merged = dict(entries)
+            build_table(path, merged.items())
             table = open_table(folder, key)
-            if table is None or table.tokenize(SAMPLE) != reference(SAMPLE):
+            if table is None or not _agrees(table, list(merged)[::97], reference, known):
                 path.unlink(missing_ok=True)
                 return None
         _WRITTEN[key] = path
-    for stale in folder.glob("words-*.sqlite"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
     return open_table(folder, key)
+
+
+def _agrees(
+    table: WordTable,
+    words: list[str],
+    reference: Callable[[str], list[tuple[str, int, int]]],
+    known: Callable[[str], bool],
+) -> bool:
+    texts = [SAMPLE, *("".join(words[i : i + 40]) for i in range(0, len(words), 40))]
+    return all(map(known, words)) and all(table.tokenize(t) == reference(t) for t in texts)
