@@ -35,11 +35,15 @@ def snippet(text: str, words: Iterable[str], width: int = WIDTH) -> str:
     normalised, original = normaliser.mapped(flat)
     spans = []
     kinds = []
+    converted: dict[str, str] = {}  # the same words come again
     for match in pattern.finditer(normalised):
         start, end = original(match.start()), original(match.end())
-        found = match.group()
-        if flat[start:end] != found and normaliser.simplified(flat[start:end]) != found:
-            continue  # part of a phrase converted as a whole: 打印 in 打印机, from 印表機
+        found, written = match.group(), flat[start:end]
+        if written != found:
+            if written not in converted:
+                converted[written] = normaliser.simplified(written)
+            if converted[written] != found:
+                continue  # part of a phrase converted as a whole: 打印 in 打印机, from 印表機
         spans.append((start, end))
         kinds.append(found.lower())
         if len(spans) >= MAX_MATCHES:

@@ -126,31 +126,30 @@ class Normaliser:
         return "".join(piece for _, piece in runs), _OffsetMap(self, runs)
 
     def _runs(self, text: str) -> tuple[str, list[tuple[str, str]] | None]:
-        """(converted text, None) when the length did not change, else (_, the text's runs
+        """(converted text, None) when no run changed its length, else (_, the text's runs
         (CJK and not), each with its normalised form)."""
         converted = self.simplified(text)
         if converted == text:
             return converted, None
         originals = _CJK_RUN.findall(text)
         runs = self._converted_runs(originals, converted)
-        pairs = [
-            (original, run if _CJK.match(original) else original)
-            for original, run in zip(originals, runs, strict=True)
-        ]
-        if all(len(original) == len(run) for original, run in pairs):
+        if list(map(len, originals)) == list(map(len, runs)):
             return converted, None  # (one phrase longer and another shorter is not this)
-        return converted, pairs
+        return converted, list(zip(originals, runs, strict=True))
 
     def _converted_runs(self, originals: list[str], converted: str) -> list[str]:
         """The text's runs (CJK and not) as converted. OpenCC's phrases never cross a non-CJK
-        character, so the whole text's conversion, cut the same way, has the same runs, each
-        converted as it would be alone: one call instead of one per run. When it does not
-        line up (隨身碟 becomes U盘: a Latin letter joins the run before), each run is
-        converted on its own."""
+        character, and it changes no other character, so the whole text's conversion, cut the
+        same way, has the same runs, each converted as it would be alone: one call instead of
+        one per run. When it does not line up (隨身碟 becomes U盘: a Latin letter joins the run
+        before), each run is converted on its own. (Runs alternate, Chinese and not: the
+        others are every second one.)"""
         runs = _CJK_RUN.findall(converted)
-        if len(runs) == len(originals) and all(
-            a == b or (_CJK.match(a) and _CJK.match(b))
-            for a, b in zip(originals, runs, strict=True)
+        others = 1 if originals and _CJK.match(originals[0]) else 0
+        if (
+            len(runs) == len(originals)
+            and (not runs or bool(_CJK.match(runs[0])) == (others == 1))
+            and runs[others::2] == originals[others::2]
         ):
             return runs
         return [self.simplified(o) if _CJK.match(o) else o for o in originals]
