@@ -298,7 +298,8 @@ def _write(
             if progress:
                 progress(number, len(todo))
 
-    def relate() -> None:
+    def finish() -> None:
+        """The related lists and, after a full build, the word table for later short cuts."""
         from supportkb.related import update_related  # not needed by searches
 
         update_related(generation, entries, removed, full)
@@ -308,12 +309,12 @@ def _write(
     from supportkb.search_engine import Engine  # Whoosh and NumPy: only when writing
 
     engine = Engine.create(generation) if full else Engine.open(generation)
-    if full:  # the workers index documents while the next ones are read, and relate after
+    if full:  # the workers index documents while the next ones are read, and finish after
         many = processes if len(todo) > 200 else 1
-        engine.write(read(), [], processes=many, fresh=True, during_commit=relate)
+        engine.write(read(), [], processes=many, fresh=True, during_commit=finish)
     else:  # the removals are known once every changed file has been read
         engine.write(list(read()), removed)
-        relate()
+        finish()
     write_atomic(generation / MANIFEST, manifest.dumps(), durable=False)
     added = tuple(e.path for e in entries if e.path not in known or full)
     updated = tuple(e.path for e in entries if e.path in known and not full)
