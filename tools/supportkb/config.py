@@ -144,7 +144,7 @@ def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node
     try:
         text = path.read_text(encoding="utf-8-sig")
         if flow_depth(text, MAX_CONFIG_NESTING) > MAX_CONFIG_NESTING:  # libyaml recurses
-            raise RecursionError
+            raise ConfigError(_too_deep(path))
         reader = loader(text)
         try:
             node = reader.get_single_node()
@@ -159,7 +159,11 @@ def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path.name}: invalid YAML: {exc}") from None
     except RecursionError:
-        raise ConfigError(f"{path.name}: nested too deeply to be a configuration file") from None
+        raise ConfigError(_too_deep(path)) from None
+
+
+def _too_deep(path: Path) -> str:
+    return f"{path.name}: nested too deeply to be a configuration file"
 
 
 def plugin_options(mkdocs_config: object) -> Mapping[str, Any]:

@@ -349,7 +349,7 @@ def domain_terms() -> Iterator[tuple[str, int, str]]:
 
 def synonym_groups() -> list[list[str]]:
     """Words that conversion cannot relate (關閉/停止/關機, 登入/login): one group per line."""
-    text = resources.files("supportkb").joinpath("data", SYNONYMS).read_text("utf-8")
+    text = _data(SYNONYMS)
     groups = []
     for line in text.splitlines():
         words = [w.strip() for w in line.split("#", 1)[0].split(",") if w.strip()]
@@ -362,7 +362,7 @@ def synonym_groups() -> list[list[str]]:
 def simplified_characters() -> frozenset[str]:
     """The characters `s2tw` changes on their own (Simplified ones), shipped as data: loading
     OpenCC's `s2tw` phrases costs 0.15 to 0.25 s, too much for a query that needs none."""
-    text = resources.files("supportkb").joinpath("data", SIMPLIFIED_CHARACTERS).read_text("utf-8")
+    text = _data(SIMPLIFIED_CHARACTERS)
     return frozenset("".join(line for line in text.splitlines() if not line.startswith("#")))
 
 
@@ -388,7 +388,7 @@ def write_simplified_characters() -> None:
 
 def chinese_stop_words() -> frozenset[str]:
     """Chinese function words, normalised (Simplified) as the analyzer emits them."""
-    text = resources.files("supportkb").joinpath("data", STOP_WORDS).read_text("utf-8")
+    text = _data(STOP_WORDS)
     words = " ".join(line.split("#", 1)[0] for line in text.splitlines()).split()
     normaliser = text_analyzer().normaliser
     return frozenset(normaliser.simplified(word) for word in words)
