@@ -48,13 +48,23 @@ def locate(relative: str) -> Location | None:
 
 
 def discover(root: Path) -> list[Location]:
+    """Every document under `root`, as `locate` places it (asked once per folder: a folder
+    decides the type and category of the files in it)."""
     locations = []
     for top in _ROOTS:
         for folder, subfolders, files in os.walk(root / top):
             subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
             base = Path(folder).relative_to(root).as_posix()
+            here = locate(f"{base}/document.md")
+            if here is None:
+                continue
             for name in sorted(files):
-                location = locate(f"{base}/{name}")
-                if location is not None:
-                    locations.append(location)
+                if not name.endswith(".md") or name == "README.md" or name.startswith((".", "_")):
+                    continue
+                path = f"{base}/{name}"
+                if "\\" in path:  # `locate` reads it as a folder separator
+                    located = locate(path)
+                    locations.extend([located] if located else [])
+                else:
+                    locations.append(Location(path, here.type, here.category))
     return locations

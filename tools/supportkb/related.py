@@ -6,20 +6,22 @@ documents are as related as the cosine of their vectors (Whoosh's more-like-this
 10,000 more-like-this searches through Whoosh would take minutes). Words found in more than
 5 % of the documents say nothing about relatedness and are left out.
 
-A full build computes everything at once with NumPy. The state is kept in a small SQLite
-database in the index generation (`related.sqlite`), so that an incremental build reads and
+A full build computes everything at once with NumPy. The state is kept in a SQLite database
+beside the generations (`.kb-index/related.sqlite`), so that an incremental build reads and
 writes only what a change touches: the changed documents get new vectors and lists and, since
 the similarity is symmetric, the lists they enter or leave are updated. Vectors of unchanged
-documents keep the weights of the build that computed them.
+documents keep the weights of the build that computed them. The database names the generation
+it describes; an incremental build checks that it is the live one (a build stopped between
+its commit here and its switch of CURRENT leaves another name) and otherwise starts over.
 
-The result for the site is `related.json`: {id: [{id, title, url, score}, ...]}.
+The result for the site is `related.json` in each generation:
+{id: [{id, title, url, score}, ...]}.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
 import sqlite3
 from collections import Counter
 from contextlib import closing
@@ -37,6 +39,7 @@ COMMON = 0.05  # words in more than this share of documents say nothing about re
 OPENING = 200  # characters of the body that describe the document
 
 _SCHEMA = """
+CREATE TABLE state (generation TEXT);
 CREATE TABLE docs (path TEXT PRIMARY KEY, id TEXT, title TEXT, url TEXT, counts TEXT);
 CREATE TABLE df (term TEXT PRIMARY KEY, n INTEGER);
 CREATE TABLE vectors (term TEXT, path TEXT, weight REAL);
@@ -46,38 +49,51 @@ CREATE TABLE lists (path TEXT PRIMARY KEY, items TEXT);
 CREATE TABLE members (member TEXT, path TEXT);
 CREATE INDEX members_member ON members (member);
 CREATE INDEX members_path ON members (path);
-CREATE TABLE fragments (path TEXT PRIMARY KEY, id TEXT, json TEXT);
+CREATE TABLE fragments (id TEXT, path TEXT, entry BLOB, PRIMARY KEY (id, path)) WITHOUT ROWID;
+CREATE INDEX fragments_path ON fragments (path);
 """
 
 Scored = list[tuple[str, float]]
 
 
 def update_related(
-    generation: Path, entries: list[IndexEntry], removed: list[str], full: bool
+    folder: Path, generation: Path, entries: list[IndexEntry], removed: list[str], full: bool
 ) -> None:
-    """Bring `related.sqlite` and `related.json` of a new generation up to date. The database
-    came hard-linked from the previous generation: it is copied before it is changed."""
-    database = generation / STATE
+    """Bring the state of `folder` up to date for the new `generation` and write its
+    `related.json`. An incremental update needs the state to describe the live generation
+    (`describes`); a full one starts a new database and puts it in place."""
     hidden = [e.path for e in entries if not _shown(e)]
     entries = [e for e in entries if _shown(e)]
     removed = [*removed, *hidden]  # a document that became restricted leaves every list
-    if full or not database.is_file():
-        database.unlink(missing_ok=True)
-        _compute_all(database, entries)
-        with closing(sqlite3.connect(database)) as db:
+    if full:
+        fresh = folder / (STATE + ".new")
+        fresh.unlink(missing_ok=True)
+        _compute_all(fresh, entries, generation.name)
+        with closing(_connect(fresh, fresh=True)) as db:
             public = _public(db)
+        fresh.replace(folder / STATE)
     else:
-        copy = generation / (STATE + ".new")
-        shutil.copyfile(database, copy)
-        copy.replace(database)  # the old name pointed at the previous generation's file
-        with closing(sqlite3.connect(database)) as db, db:
+        with closing(_connect(folder / STATE)) as db, db:
             stored = _compute_some(db, entries, removed)
             changed = [e.path for e in entries]
             marks = ",".join("?" * len(changed))
             listing = db.execute(f"SELECT path FROM members WHERE member IN ({marks})", changed)
             _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
+            db.execute("UPDATE state SET generation = ?", (generation.name,))
             public = _public(db)
     write_atomic(generation / RELATED, public, durable=False)
+
+
+def describes(folder: Path) -> str | None:
+    """The generation the state in `folder` was last brought up to date for, if readable."""
+    if not (folder / STATE).is_file():
+        return None
+    try:
+        with closing(_connect(folder / STATE)) as db:
+            row = db.execute("SELECT generation FROM state").fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
 
 
 def _shown(entry: IndexEntry) -> bool:
@@ -100,7 +116,7 @@ def describe(entry: IndexEntry) -> dict[str, int]:
 # -- a full build -------------------------------------------------------------------------
 
 
-def _compute_all(database: Path, entries: list[IndexEntry]) -> None:
+def _compute_all(database: Path, entries: list[IndexEntry], generation: str) -> None:
     counts = {entry.path: describe(entry) for entry in entries}
     df: Counter[str] = Counter()
     for words in counts.values():
@@ -108,8 +124,9 @@ def _compute_all(database: Path, entries: list[IndexEntry]) -> None:
     ceiling = _ceiling(len(counts))
     vectors = {path: _vector(words, df, len(counts), ceiling) for path, words in counts.items()}
     lists = _Matrix(vectors).all_lists()
-    with closing(sqlite3.connect(database)) as db, db:
+    with closing(_connect(database, fresh=True)) as db, db:
         db.executescript(_SCHEMA)
+        db.execute("INSERT INTO state VALUES (?)", (generation,))
         db.executemany(
             "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
             ((e.path, e.id, e.title, e.url, json.dumps(counts[e.path])) for e in entries),
@@ -133,17 +150,20 @@ def _compute_all(database: Path, entries: list[IndexEntry]) -> None:
         shown = {e.path: (e.id, e.title, e.url) for e in entries}
         db.executemany(
             "INSERT INTO fragments VALUES (?, ?, ?)",
-            ((path, shown[path][0], _fragment(items, shown)) for path, items in lists.items()),
+            ((shown[p][0], p, _fragment(shown[p][0], items, shown)) for p, items in lists.items()),
         )
 
 
-def _fragment(items: Scored, shown: dict[str, tuple[str, str, str]]) -> str:
+def _fragment(doc_id: str, items: Scored, shown: dict[str, tuple[str, str, str]]) -> bytes:
+    """One document's member of related.json, `"id":[...]`, encoded: writing the file after a
+    change then joins ten thousand of them as they are."""
     listed = [
         {"id": shown[p][0], "title": shown[p][1], "url": shown[p][2], "score": round(s, 3)}
         for p, s in items
         if p in shown
     ]
-    return json.dumps(listed, ensure_ascii=False, separators=(",", ":"))
+    pair = json.dumps({doc_id: listed}, ensure_ascii=False, separators=(",", ":"))
+    return pair[1:-1].encode("utf-8")
 
 
 class _Matrix:
@@ -305,6 +325,19 @@ def _store_lists(
 # -- shared -------------------------------------------------------------------------------
 
 
+def _connect(database: Path, fresh: bool = False) -> sqlite3.Connection:
+    """Write-ahead logging: a change writes the pages it touches, and a build killed half way
+    leaves the last committed state. A `fresh` database is not in place yet: no journal."""
+    db = sqlite3.connect(database)
+    if fresh:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+    else:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
 def _ceiling(total: int) -> int:
     return max(10, int(total * COMMON))
 
@@ -335,24 +368,19 @@ def _refresh(db: sqlite3.Connection, paths: list[str]) -> None:
             listed = found.fetchone()
             if listed is not None:
                 shown[other] = (listed[0], listed[1], listed[2])
-        encoded = _fragment(items, shown)
+        db.execute("DELETE FROM fragments WHERE path = ?", (path,))
         db.execute(
-            "INSERT INTO fragments VALUES (?, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET id = excluded.id, json = excluded.json",
-            (path, row[0], encoded),
+            "INSERT INTO fragments VALUES (?, ?, ?)",
+            (row[0], path, _fragment(row[0], items, shown)),
         )
 
 
 def _public(db: sqlite3.Connection) -> bytes:
-    """related.json: {id: [{id, title, url, score}, ...]}, ids in order."""
-    rows = db.execute(
-        "SELECT f.id, f.json FROM fragments f JOIN docs d ON d.path = f.path ORDER BY f.id, f.path"
-    )
-    seen: set[str] = set()
+    """related.json: {id: [{id, title, url, score}, ...]}, ids in order (the table's order)."""
     parts = []
-    for doc_id, items in rows:
-        if doc_id not in seen:  # duplicate ids (kb check reports them): the first one
-            seen.add(doc_id)
-            parts.append(f"{json.dumps(doc_id, ensure_ascii=False)}:{items}")
-    body = ",".join(parts)
-    return ("{" + body + "}").encode("utf-8")
+    last = None
+    for doc_id, entry in db.execute("SELECT id, entry FROM fragments ORDER BY id, path"):
+        if doc_id != last:  # duplicate ids (kb check reports them): the first one
+            parts.append(entry)
+            last = doc_id
+    return b"{" + b",".join(parts) + b"}"

@@ -21,9 +21,12 @@ What the rest of supportkb sees is `Engine` (open, write, search a folder) and p
 from __future__ import annotations
 
 import bisect
+import importlib.util
 import io
 import itertools
 import re
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,10 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from whoosh import collectors, columns, formats, index, qparser, query, scoring
+from whoosh import columns, formats, index, scoring
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import (
@@ -51,10 +53,48 @@ from whoosh.matching import FilterMatcher
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
-from supportkb import vector_search as vs
 from supportkb.index_entry import IndexEntry
-from supportkb.snippets import snippet
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
+
+
+def _on_first_use(name: str) -> Any:
+    """Module `name`, executed when one of its attributes is first used (importlib's
+    `LazyLoader`). Writing an index needs neither NumPy nor Whoosh's searching side, and
+    importing them was a third of `kb index` after a small change."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    import numpy as np
+    from whoosh import collectors, qparser, query
+
+    from supportkb import snippets
+    from supportkb import vector_search as vs
+else:
+    np = _on_first_use("numpy")
+    collectors = _on_first_use("whoosh.collectors")
+    qparser = _on_first_use("whoosh.qparser")
+    query = _on_first_use("whoosh.query")
+    snippets = _on_first_use("supportkb.snippets")
+    vs = _on_first_use("supportkb.vector_search")
+_SEARCHING = (np, collectors, qparser, query, snippets, vs)
+_loading = threading.Lock()
+
+
+def load_searching() -> None:
+    """Load the modules searching needs, in one thread: a lazy module is not safe to load from
+    two threads at once (Python 3.11), and a server's threads search side by side."""
+    with _loading:
+        for module in _SEARCHING:
+            getattr(module, "__name__")  # noqa: B009 (an attribute access is the point)
 
 
 class _ReadStream(io.RawIOBase):
@@ -417,7 +457,9 @@ class RankingRules:
         return factor
 
 
-BM25 = vs.BM25F(k1=1.2, b=0.75, field_b=(("title", 0.4), ("tags", 0.2)))
+@cache
+def _bm25() -> vs.BM25F:
+    return vs.BM25F(k1=1.2, b=0.75, field_b=(("title", 0.4), ("tags", 0.2)))
 
 
 class _RankedBM25F(scoring.BM25F):  # type: ignore[misc]
@@ -427,8 +469,9 @@ class _RankedBM25F(scoring.BM25F):  # type: ignore[misc]
     use_final = True
 
     def __init__(self, rules: RankingRules, as_of: date) -> None:
-        field_b = {f"{name}_B": b for name, b in BM25.field_b}
-        super().__init__(B=BM25.b, K1=BM25.k1, **field_b)
+        bm25 = _bm25()
+        field_b = {f"{name}_B": b for name, b in bm25.field_b}
+        super().__init__(B=bm25.b, K1=bm25.k1, **field_b)
         self.rules = rules
         self.today = as_of.toordinal()
         self._columns: tuple[Any, Any, Any] | None = None
@@ -518,13 +561,21 @@ class _PerDocReader(W3PerDocReader):  # type: ignore[misc]
         lengths: dict[str, list[int] | None] = self.__dict__.setdefault("_lengths", {})
         if fieldname not in lengths:
             column = self._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-            lengths[fieldname] = (
-                None if column is None else _LENGTH_INTS[_numbers(column, self._doccount)].tolist()
-            )
+            lengths[fieldname] = None if column is None else _lengths(column, self._doccount)
         found = lengths[fieldname]
         if found is None:
             return default
         return (found[docnum] if docnum < len(found) else 0) or None
+
+
+_BYTE_LENGTHS = [0, *(byte_to_length(b) for b in range(1, 256))]  # Whoosh stores a byte
+
+
+def _lengths(column: Any, count: int) -> list[int]:
+    """A lengths column (a byte per document, 0 after the last it stores), read at once."""
+    stored = min(column._count, count)
+    raw = bytes(column._dbfile.get(column._basepos, stored))
+    return [_BYTE_LENGTHS[b] for b in raw] + [0] * (count - stored)
 
 
 class Engine:
@@ -661,21 +712,26 @@ def _every_word(parsed: Any) -> Any:
             words.setdefault(clause.text, []).append(clause)
     if len(words) < 2:
         return None
-    return query.And([*filters, *(_Union(terms) for terms in words.values())])
+    return query.And([*filters, *(_union(terms) for terms in words.values())])
 
 
-class _Union(query.Or):  # type: ignore[misc]
+def _union(terms: list[Any]) -> Any:
     """An Or that is matched lazily (a tree of unions that can skip ahead), never preloaded:
     inside an And, only the documents that have the other words are looked at."""
+    return _union_type()(terms)
 
-    matcher_type = query.Or.DEFAULT_MATCHER
+
+@cache
+def _union_type() -> type:
+    class Union(query.Or):  # type: ignore[misc]
+        matcher_type = query.Or.DEFAULT_MATCHER
+
+    return Union
 
 
 # -- the index as arrays, for vector_search ------------------------------------------------
 
 
-_LENGTHS = np.array([0.0, *(float(byte_to_length(b)) for b in range(1, 256))])
-_LENGTH_INTS = np.array([0, *(byte_to_length(b) for b in range(1, 256))], dtype=np.int64)
 _CACHE_BYTES = 32_000_000  # posting lists kept per searcher: a word is read once
 _POSTING_BYTES = 16  # an id and a weight
 _POSITION_BYTES = 90  # a posting's positions as Python objects (measured), when a phrase asks
@@ -811,10 +867,10 @@ class _IndexArrays:
     def _read_lengths(self, fieldname: str) -> vs.Floats | None:
         if fieldname not in self._searcher.schema or not self._searcher.schema[fieldname].scorable:
             return None
-        lengths = np.zeros(self.size)
+        lengths, table = np.zeros(self.size), np.array(_BYTE_LENGTHS, dtype=np.float64)
         for reader, offset in self._leaves:
             count = int(reader.doc_count_all())
-            lengths[offset : offset + count] = _LENGTHS[_length_bytes(reader, fieldname, count)]
+            lengths[offset : offset + count] = table[_length_bytes(reader, fieldname, count)]
         return lengths
 
     def _dates(self, fieldname: str) -> Any:
@@ -930,7 +986,7 @@ class _Plain:
             return vs.NOTHING
         if kind is query.Term:
             return vs.Word(node.fieldname, node.text, node.boost)
-        if kind in (query.Or, _Union) and not node.scale:
+        if kind in (query.Or, _union_type()) and not node.scale:
             return self._compound(vs.AnyOf, node)
         if kind is query.And:
             return self._compound(vs.AllOf, node)
@@ -1036,7 +1092,7 @@ class EngineSearcher:
         """The same search over whole posting lists with numpy (`vector_search`)."""
         arrays = self._arrays
         assert arrays is not None
-        evaluate = vs.Evaluator(arrays, BM25, time.perf_counter() + asked.time_limit)
+        evaluate = vs.Evaluator(arrays, _bm25(), time.perf_counter() + asked.time_limit)
         plain = _Plain(self._searcher, arrays, evaluate)
         allowed = arrays.live.copy()
         if (wanted := _any_of(asked.filters)) is not None:
@@ -1272,7 +1328,7 @@ def _hit(fields: Mapping[str, Any], score: float | None, words: set[str]) -> Eng
         url=fields.get("url", ""),
         review_due=date.fromordinal(due) if due != UNDATED else None,
         score=round(float(score or 0.0), 4),
-        snippet=snippet(fields.get("body", ""), words),
+        snippet=snippets.snippet(fields.get("body", ""), words),
     )
 
 
@@ -1320,7 +1376,7 @@ def _alternatives(term: Any, reader: Any) -> Any:
             options.append(query.And(pieces, boost=boost))
         else:
             options.extend(query.Term(term.fieldname, part, boost=boost) for part in parts)
-    return _Union(options) if len(options) > 1 else term
+    return _union(options) if len(options) > 1 else term
 
 
 def _normalised(node: Any) -> Any:

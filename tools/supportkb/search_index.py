@@ -5,6 +5,7 @@ The index folder (default `.kb-index/`, git-ignored) holds generations:
 
     .kb-index/CURRENT         name of the live generation (replaced atomically)
     .kb-index/gen-000012/     a complete Whoosh index, its manifest and related.json
+    .kb-index/related.sqlite  what the related lists are computed from (see `related`)
     .kb-index/.lock           held while a build runs
 
 A build never touches the live generation: an incremental build hard-links its files into a
@@ -51,7 +52,7 @@ DEFAULT_FOLDER = ".kb-index"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 7  # bump when the schema or the analysis changes: forces a full rebuild
+FORMAT = 8  # bump when the schema or the analysis changes: forces a full rebuild
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -143,8 +144,9 @@ def open_engine(folder: Path) -> Engine:
             f"the search index in {folder} was built by another version of supportkb: "
             "run `kb index` to rebuild it"
         )
-    from supportkb.search_engine import Engine  # Whoosh and NumPy: only when searching
+    from supportkb.search_engine import Engine, load_searching  # Whoosh: only when searching
 
+    load_searching()
     generation = folder / pointer[0]
     use_word_table(folder)
     try:
@@ -213,7 +215,7 @@ def build_index(
         live = live_generation(target)
         previous = Manifest.load(live / MANIFEST) if live else None
         key = _manifest_key(context)
-        full = rebuild or previous is None or previous.key != key
+        full = rebuild or previous is None or previous.key != key or not _related_follow(live)
         stamps, changed = _scan(root, None if full else previous)
         if previous is not None and not full:
             changed |= _readable_again(root, previous, stamps)
@@ -302,7 +304,7 @@ def _write(
         """The related lists and, after a full build, the word table for later short cuts."""
         from supportkb.related import update_related  # not needed by searches
 
-        update_related(generation, entries, removed, full)
+        update_related(folder, generation, entries, removed, full)
         if full:
             use_word_table(folder, create=True)
 
@@ -327,6 +329,13 @@ def _write(
         skipped=tuple(sorted(manifest.skipped.items())) if full else tuple(skipped),
         rebuilt=full,
     )
+
+
+def _related_follow(live: Path | None) -> bool:
+    """Whether the related lists' state describes the live generation (see `related`)."""
+    from supportkb.related import describes
+
+    return live is not None and describes(live.parent) == live.name
 
 
 def _context(root: Path) -> _Context:
