@@ -35,7 +35,7 @@ def test_discover_places_every_file_as_locate_does(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x", encoding="utf-8")
     found = discover(tmp_path)
     expected = []
-    for folder, subfolders, files in os.walk(tmp_path):
+    for folder, _, files in os.walk(tmp_path):
         for name in files:
             location = locate(Path(folder, name).relative_to(tmp_path).as_posix())
             if location is not None:

@@ -179,6 +179,34 @@ def test_related_documents_follow_an_incremental_change(site: KnowledgeBaseFacto
     assert any(item["id"] == "KB-0006" for item in related["KB-0001"])
 
 
+def test_related_lists_change_only_with_what_they_are_made_of(
+    site: KnowledgeBaseFactory,
+) -> None:
+    """An edit below a document's opening (the lists read its title, tags, headings and
+    opening) keeps related.json as it was; a new title shows in the other documents' lists."""
+    folder = site.root / ".kb-index"
+    long_body = PRINTING + "\n".join(f"第 {n} 步：清除卡紙後重新列印測試頁。" for n in range(30))
+    article(site, "kb/printing/long.md", "KB-0007", "印表機卡紙的處理步驟", long_body)
+    build_index(site.root)
+    before = live_generation(folder)
+    assert before is not None
+    path = site.root / "kb/printing/long.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n補充：完成後通知使用者。\n", "utf-8")
+    assert build_index(site.root).updated == ("kb/printing/long.md",)
+    after = live_generation(folder)
+    assert after is not None and after != before
+    kept, previous = (after / "related.json").stat(), (before / "related.json").stat()
+    assert (kept.st_ino, kept.st_mtime_ns) == (previous.st_ino, previous.st_mtime_ns)  # same file
+
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("印表機卡紙的處理步驟", "印表機卡紙的完整處理步驟"), "utf-8")
+    build_index(site.root)
+    titles = {
+        item["id"]: item["title"] for items in read_related(folder).values() for item in items
+    }
+    assert titles["KB-0007"] == "印表機卡紙的完整處理步驟"
+
+
 @pytest.mark.parametrize(
     ("path", "url"),
     [

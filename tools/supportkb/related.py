@@ -65,6 +65,7 @@ def update_related(
     hidden = [e.path for e in entries if not _shown(e)]
     entries = [e for e in entries if _shown(e)]
     removed = [*removed, *hidden]  # a document that became restricted leaves every list
+    public: bytes | None
     if full:
         fresh = folder / (STATE + ".new")
         fresh.unlink(missing_ok=True)
@@ -74,14 +75,18 @@ def update_related(
         fresh.replace(folder / STATE)
     else:
         with closing(_connect(folder / STATE)) as db, db:
-            stored = _compute_some(db, entries, removed)
-            changed = [e.path for e in entries]
-            marks = ",".join("?" * len(changed))
-            listing = db.execute(f"SELECT path FROM members WHERE member IN ({marks})", changed)
-            _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
+            if removed or not (generation / RELATED).is_file() or _described_anew(db, entries):
+                stored = _compute_some(db, entries, removed)
+                changed = [e.path for e in entries]
+                marks = ",".join("?" * len(changed))
+                listing = db.execute(f"SELECT path FROM members WHERE member IN ({marks})", changed)
+                _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
+                public = _public(db)
+            else:  # related.json came hard-linked from the live generation, and still holds
+                public = None
             db.execute("UPDATE state SET generation = ?", (generation.name,))
-            public = _public(db)
-    write_atomic(generation / RELATED, public, durable=False)
+    if public is not None:
+        write_atomic(generation / RELATED, public, durable=False)
 
 
 def describes(folder: Path) -> str | None:
@@ -94,6 +99,20 @@ def describes(folder: Path) -> str | None:
     except sqlite3.Error:
         return None
     return str(row[0]) if row else None
+
+
+def _described_anew(db: sqlite3.Connection, entries: list[IndexEntry]) -> bool:
+    """Whether any of `entries` now differs in what the lists are made of (its words, id,
+    title or page): an edit further down the body changes no list."""
+    for entry in entries:
+        row = db.execute(
+            "SELECT id, title, url, counts FROM docs WHERE path = ?", (entry.path,)
+        ).fetchone()
+        if row is None or tuple(row[:3]) != (entry.id, entry.title, entry.url):
+            return True
+        if json.loads(row[3]) != describe(entry):
+            return True
+    return False
 
 
 def _shown(entry: IndexEntry) -> bool:
