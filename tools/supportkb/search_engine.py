@@ -21,11 +21,10 @@ What the rest of supportkb sees is `Engine` (open, write, search a folder) and p
 from __future__ import annotations
 
 import bisect
-import importlib.util
+import functools
 import io
 import itertools
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -36,40 +35,31 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import columns, formats, index, scoring
-from whoosh.analysis import STOP_WORDS, Token, Tokenizer
-from whoosh.codec.base import OutOfOrderError
-from whoosh.codec.whoosh3 import (
-    LENGTHS_COLUMN,
-    W3Codec,
-    W3FieldWriter,
-    W3LeafMatcher,
-    W3PerDocReader,
-)
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.filedb import structfile
-from whoosh.lang.porter import stem
-from whoosh.matching import FilterMatcher
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
-
+from supportkb.imports import StandIn, on_first_use, stand_ins
 from supportkb.index_entry import IndexEntry
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
-
-def _on_first_use(name: str) -> Any:
-    """Module `name`, executed when one of its attributes is first used (importlib's
-    `LazyLoader`). Writing an index needs neither NumPy nor Whoosh's searching side, and
-    importing them was a third of `kb index` after a small change."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None, name
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# Whoosh imports modules it has no use for here (see `imports`)
+with stand_ins(
+    StandIn("urllib.request", forwarded=("urlretrieve",)),
+    StandIn("cached_property", given={"cached_property": functools.cached_property}),
+):
+    from whoosh import columns, formats, index, scoring
+    from whoosh.analysis import STOP_WORDS, Token, Tokenizer
+    from whoosh.codec.base import OutOfOrderError
+    from whoosh.codec.whoosh3 import (
+        LENGTHS_COLUMN,
+        W3Codec,
+        W3FieldWriter,
+        W3LeafMatcher,
+        W3PerDocReader,
+    )
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+    from whoosh.filedb import structfile
+    from whoosh.lang.porter import stem
+    from whoosh.matching import FilterMatcher
+    from whoosh.system import pack_uint
+    from whoosh.util.numeric import byte_to_length
 
 
 if TYPE_CHECKING:
@@ -79,12 +69,12 @@ if TYPE_CHECKING:
     from supportkb import snippets
     from supportkb import vector_search as vs
 else:
-    np = _on_first_use("numpy")
-    collectors = _on_first_use("whoosh.collectors")
-    qparser = _on_first_use("whoosh.qparser")
-    query = _on_first_use("whoosh.query")
-    snippets = _on_first_use("supportkb.snippets")
-    vs = _on_first_use("supportkb.vector_search")
+    np = on_first_use("numpy")
+    collectors = on_first_use("whoosh.collectors")
+    qparser = on_first_use("whoosh.qparser")
+    query = on_first_use("whoosh.query")
+    snippets = on_first_use("supportkb.snippets")
+    vs = on_first_use("supportkb.vector_search")
 _SEARCHING = (np, collectors, qparser, query, snippets, vs)
 _loading = threading.Lock()
 
