@@ -49,6 +49,24 @@ def test_the_table_cuts_the_starter_content_and_the_queries_like_the_whole_dicti
         assert table.tokenize(text) == segmenter.cut_whole(text), text[:80]
 
 
+def test_words_longer_than_the_short_pieces_are_found_where_the_table_says_they_start(
+    table: word_table.WordTable,
+) -> None:
+    """Pieces of more than SHORT characters are looked up only after a start of such a word:
+    text made of long dictionary words (and of them glued together) still cuts alike."""
+    segmenter = text_analyzer().segmenter
+    long_words = [w for w, _ in segmenter.dictionary() if len(w) > word_table.SHORT][::40]
+    assert len(long_words) > 150
+    texts = ["，".join(long_words[i : i + 20]) for i in range(0, len(long_words), 20)]
+    texts += ["".join(long_words[i : i + 5]) for i in range(0, len(long_words), 5)]
+    long_cut = 0
+    for text in texts:
+        cut = table.tokenize(text)
+        assert cut == segmenter.cut_whole(text), text[:80]
+        long_cut += sum(len(word) > word_table.SHORT for word, _, _ in cut)
+    assert long_cut > 100  # long words were cut whole
+
+
 def test_the_table_knows_the_domain_terms_and_the_dictionary(
     table: word_table.WordTable,
 ) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from supportkb.errors import FatalError
 
 
-def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename.
+def write_atomic(
+    path: Path, data: bytes | Iterable[bytes], *, exclusive: bool = False, durable: bool = True
+) -> None:
+    """Write `data` (or its pieces, in turn) to `path` through a temporary file in the same
+    folder and a rename.
 
     With `exclusive`, refuse to replace an existing file (the check and the rename are one
     step: `os.link` fails if the name exists). An existing file keeps its permissions.
@@ -22,7 +26,10 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, durable: b
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                handle.writelines(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

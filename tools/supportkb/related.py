@@ -65,7 +65,7 @@ def update_related(
     hidden = [e.path for e in entries if not _shown(e)]
     entries = [e for e in entries if _shown(e)]
     removed = [*removed, *hidden]  # a document that became restricted leaves every list
-    public: bytes | None
+    public: list[bytes] | None
     if full:
         fresh = folder / (STATE + ".new")
         fresh.unlink(missing_ok=True)
@@ -394,12 +394,13 @@ def _refresh(db: sqlite3.Connection, paths: list[str]) -> None:
         )
 
 
-def _public(db: sqlite3.Connection) -> bytes:
-    """related.json: {id: [{id, title, url, score}, ...]}, ids in order (the table's order)."""
+def _public(db: sqlite3.Connection) -> list[bytes]:
+    """related.json, in pieces: {id: [{id, title, url, score}, ...]}, ids in order (the
+    table's order). Not one more copy of its megabytes: new memory is slow to touch."""
     parts = []
     last = None
     for doc_id, entry in db.execute("SELECT id, entry FROM fragments ORDER BY id, path"):
         if doc_id != last:  # duplicate ids (kb check reports them): the first one
             parts.append(entry)
             last = doc_id
-    return b"{" + b",".join(parts) + b"}"
+    return [b"{", b",".join(parts), b"}"]
