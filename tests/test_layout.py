@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from supportkb.layout import discover, locate
+from supportkb.layout import discover, document_stamps, locate
 from supportkb.model import DocType
 
 FILES = [
@@ -56,3 +56,23 @@ def test_discover_places_every_file_as_locate_does(tmp_path: Path) -> None:
     assert by_path["kb/top-level.md"].category is None
     assert by_path["sops/emergency/regional/flood.md"].type == DocType.EMERGENCY_PLAN
     assert by_path["docs/policies/archive/2024-access.md"].type == DocType.POLICY
+
+
+def test_stamps_are_those_of_the_discovered_files(tmp_path: Path) -> None:
+    for name in FILES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x" * len(name), encoding="utf-8")
+    stamps = document_stamps(tmp_path)
+    assert set(stamps) == {location.path for location in discover(tmp_path)}
+    for path, (mtime_ns, size) in stamps.items():
+        info = (tmp_path / path).stat()
+        assert (mtime_ns, size) == (info.st_mtime_ns, info.st_size)
+
+
+def test_a_linked_folder_is_walked(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere/vpn").mkdir(parents=True)
+    (tmp_path / "elsewhere/vpn/809.md").write_text("x", encoding="utf-8")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site/kb").symlink_to(tmp_path / "elsewhere")
+    assert [loc.path for loc in discover(tmp_path / "site")] == ["kb/vpn/809.md"]
+    assert list(document_stamps(tmp_path / "site")) == ["kb/vpn/809.md"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterator
 from pathlib import Path
 
 from supportkb.fields import Location
@@ -51,20 +52,52 @@ def discover(root: Path) -> list[Location]:
     """Every document under `root`, as `locate` places it (asked once per folder: a folder
     decides the type and category of the files in it)."""
     locations = []
+    for base, here, names, _ in _folders(root):
+        for name in names:
+            path = f"{base}/{name}"
+            if "\\" in path:  # `locate` reads it as a folder separator
+                located = locate(path)
+                locations.extend([located] if located else [])
+            else:
+                locations.append(Location(path, here.type, here.category))
+    return locations
+
+
+def document_stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """(modification time in ns, size) of every document `discover` finds, by path: what
+    `kb index` compares to see what changed. Each file is looked up in its open folder."""
+    stamps: dict[str, tuple[int, int]] = {}
+    for base, _, names, folder in _folders(root):
+        for name in names:
+            path = f"{base}/{name}"
+            if "\\" in path:  # placed by `locate` where it is not: it cannot be read there
+                continue
+            try:
+                info = os.stat(name, dir_fd=folder)
+            except OSError:
+                continue
+            stamps[path] = (info.st_mtime_ns, info.st_size)
+    return stamps
+
+
+def _folders(root: Path) -> Iterator[tuple[str, Location, list[str], int]]:
+    """Each folder that holds documents: its path from `root`, the place `locate` gives its
+    files, the names of its document files (in order) and an open descriptor of it, valid
+    until the next folder is yielded."""
     for top in _ROOTS:
-        for folder, subfolders, files in os.walk(root / top):
+        if not (root / top).is_dir():
+            continue
+        start = os.path.realpath(root / top)  # fwalk does not follow a link at the top itself
+        for folder, subfolders, files, descriptor in os.fwalk(start):
             subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
-            base = Path(folder).relative_to(root).as_posix()
+            below = Path(folder).relative_to(start).as_posix()
+            base = top if below == "." else f"{top}/{below}"
             here = locate(f"{base}/document.md")
             if here is None:
                 continue
-            for name in sorted(files):
-                if not name.endswith(".md") or name == "README.md" or name.startswith((".", "_")):
-                    continue
-                path = f"{base}/{name}"
-                if "\\" in path:  # `locate` reads it as a folder separator
-                    located = locate(path)
-                    locations.extend([located] if located else [])
-                else:
-                    locations.append(Location(path, here.type, here.category))
-    return locations
+            names = sorted(
+                name
+                for name in files
+                if name.endswith(".md") and name != "README.md" and not name.startswith((".", "_"))
+            )
+            yield base, here, names, descriptor

@@ -39,7 +39,7 @@ from supportkb.errors import FatalError
 from supportkb.fields import Location, build_document
 from supportkb.freshness import FreshnessRule
 from supportkb.index_entry import IndexEntry
-from supportkb.layout import discover
+from supportkb.layout import document_stamps
 from supportkb.model import Document
 from supportkb.owners import OwnerRegistry, load_registry
 from supportkb.source import read_source
@@ -365,19 +365,13 @@ def _manifest_key(context: _Context) -> str:
 
 def _scan(root: Path, previous: Manifest | None) -> tuple[dict[str, tuple[int, int]], set[str]]:
     """Stamps of every document file, and the paths whose stamp differs from the manifest."""
-    stamps: dict[str, tuple[int, int]] = {}
-    changed: set[str] = set()
+    stamps = document_stamps(root)
     known = previous.files if previous else {}
-    base = str(root)
-    for location in discover(root):
-        try:
-            info = os.stat(os.path.join(base, location.path))
-        except OSError:
-            continue
-        stamp = stamps[location.path] = (info.st_mtime_ns, info.st_size)
-        old = known.get(location.path)
-        if old is None or (old.mtime_ns, old.size) != stamp:
-            changed.add(location.path)
+    changed = {
+        path
+        for path, stamp in stamps.items()
+        if (old := known.get(path)) is None or (old.mtime_ns, old.size) != stamp
+    }
     return stamps, changed
 
 
