@@ -15,6 +15,7 @@ fresh process (interpreter start-up included), the index in a temporary `--index
                (a sentence appended: its related lists stay as they were)
   retitled     `kb index` after one document's title changed         target <= 0.5 s
                (its related lists and those that show it are rewritten too)
+               (these three --changes times a round: this machine's speed drifts)
   cold search  `kb search --as-of 2026-11-24 印表機 離線`              target <= 0.6 s
                (exit code 1, nothing found, is not a failure), beside `python -c pass`
 
@@ -31,7 +32,7 @@ PYTHONDONTWRITEBYTECODE set (as on some machines) every process would otherwise 
 whatever changed since the last compilation, and time that instead.
 
     python bench/search_speed.py [--docs 10000] [--rounds 3] [--repeats 5] [--searches 3]
-                                 [--keep DIR]
+                                 [--changes 5] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -477,24 +478,28 @@ def kb_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "supportkb"]
 
 
-def run_round(figures: Figures, kb_root: Path, index_dir: Path, number: int, searches: int) -> None:
+def run_round(
+    figures: Figures, kb_root: Path, index_dir: Path, number: int, searches: int, changes: int
+) -> None:
     env = {**os.environ, "SUPPORTKB_CACHE_DIR": str(index_dir.parent / "cache")}
+    earlier = {label: len(values) for label, values in figures.times.items()}
     seconds, line, rss = kb_index(kb_root, index_dir, env, "--rebuild")
     figures.add("build", seconds)
     figures.outputs["build"] = line
     figures.peak = max(figures.peak, rss)
     figures.index_bytes = disk_size(index_dir)
     figures.add("floor", floor(kb_root))
-    seconds, figures.outputs["unchanged"], _ = kb_index(kb_root, index_dir, env)
-    figures.add("unchanged", seconds)
-    changed = change_one(kb_root, number)
-    seconds, line, _ = kb_index(kb_root, index_dir, env)
-    figures.add("one changed", seconds)
-    figures.outputs["one changed"] = f"{line}  [{changed.relative_to(kb_root)}]"
-    changed = retitle_one(kb_root, number)
-    seconds, line, _ = kb_index(kb_root, index_dir, env)
-    figures.add("retitled", seconds)
-    figures.outputs["retitled"] = f"{line}  [{changed.relative_to(kb_root)}]"
+    for step in range(changes):  # short commands: several times, the machine's speed drifts
+        seconds, figures.outputs["unchanged"], _ = kb_index(kb_root, index_dir, env)
+        figures.add("unchanged", seconds)
+        changed = change_one(kb_root, number * changes + step)
+        seconds, line, _ = kb_index(kb_root, index_dir, env)
+        figures.add("one changed", seconds)
+        figures.outputs["one changed"] = f"{line}  [{changed.relative_to(kb_root)}]"
+        changed = retitle_one(kb_root, number * changes + step)
+        seconds, line, _ = kb_index(kb_root, index_dir, env)
+        figures.add("retitled", seconds)
+        figures.outputs["retitled"] = f"{line}  [{changed.relative_to(kb_root)}]"
     search = [*kb_command(), "-C", str(kb_root), "search", "--as-of", AS_OF.isoformat()]
     search += ["--index-dir", str(index_dir), *COLD_QUERY]
     for _ in range(searches):
@@ -502,7 +507,10 @@ def run_round(figures: Figures, kb_root: Path, index_dir: Path, number: int, sea
         figures.add("python -c pass", timed([sys.executable, "-c", "pass"], env)[0])
     print(
         f"  round {number + 1}: "
-        + ", ".join(f"{label} {values[-1]:.2f}s" for label, values in figures.times.items()),
+        + ", ".join(
+            f"{label} {statistics.median(values[earlier.get(label, 0) :]):.2f}s"
+            for label, values in figures.times.items()
+        ),
         flush=True,
     )
 
@@ -572,6 +580,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5, help="runs of each query")
     parser.add_argument("--searches", type=int, default=3, help="cold searches per round")
+    parser.add_argument("--changes", type=int, default=5, help="small updates per round")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     options = parser.parse_args()
 
@@ -590,7 +599,7 @@ def main() -> None:
         if number:
             shutil.rmtree(index_dir, ignore_errors=True)
             index_dir = work / f"index-{number}"
-        run_round(figures, kb_root, index_dir, number, options.searches)
+        run_round(figures, kb_root, index_dir, number, options.searches, options.changes)
     report(figures, query_latency(index_dir, options.repeats), options.docs)
     shutil.rmtree(work if not options.keep else index_dir.parent / "cache", ignore_errors=True)
 
