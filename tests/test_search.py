@@ -351,3 +351,25 @@ def test_snippet_marks_land_on_the_matched_words() -> None:
     # 打印 (from 列印) is inside 打印机, the conversion of 印表機 as a whole: not marked there
     marked = snippet("請到印表機的列印佇列查看", ["打印"])
     assert marked == "請到印表機的<mark>列印</mark>佇列查看"
+
+
+def test_every_synonym_is_cut_as_a_query_would_be() -> None:
+    """The synonym list is cut as documents are (no OpenCC `s2tw` in a cold search): the
+    same words as the query cut, for every word of the list."""
+    from supportkb.search_engine import SupportTokenizer, synonym_words
+    from supportkb.text_analysis import synonym_groups
+
+    words = [word for group in synonym_groups() for word in group]
+    assert len(words) > 50
+    for word in words:
+        as_query = tuple(token.text for token in SupportTokenizer()(word, mode="query"))
+        assert synonym_words(word) == as_query, word
+
+
+def test_a_synonym_finds_the_document_that_uses_the_other_word(
+    site: KnowledgeBaseFactory,
+) -> None:
+    body = "## 步驟\n無法登入系統時，先確認帳號沒有被鎖定。\n"
+    site.document("kb/account/sign-in.md", front("KB-0301", "帳號鎖定"), body)
+    assert run(site.root, "index").exit_code == 0
+    assert ids(site.root, "login")[:1] == ["KB-0301"]  # 登入, login: one synonym group
