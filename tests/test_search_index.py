@@ -207,6 +207,33 @@ def test_related_lists_change_only_with_what_they_are_made_of(
     assert titles["KB-0007"] == "印表機卡紙的完整處理步驟"
 
 
+def test_a_rebuild_leaves_no_old_log_for_the_new_related_state(
+    site: KnowledgeBaseFactory,
+) -> None:
+    """A write-ahead log left by a stopped build belongs to the old database: a rebuild
+    removes it, or SQLite would replay it into the new one."""
+    import shutil
+    import sqlite3
+
+    build_index(site.root)
+    state = site.root / ".kb-index/related.sqlite"
+    db = sqlite3.connect(state)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("UPDATE docs SET title = 'stale'")
+    db.execute("DELETE FROM fragments")
+    db.commit()
+    shutil.copy(f"{state}-wal", site.root / "left-wal")  # as a killed build leaves it
+    db.close()
+    shutil.copy(site.root / "left-wal", f"{state}-wal")
+    build_index(site.root, rebuild=True)
+    jam = site.root / "kb/printing/jam.md"
+    jam.write_text(jam.read_text(encoding="utf-8") + "\n補充：碳粉匣也要檢查。\n", "utf-8")
+    build_index(site.root)
+    related = read_related(site.root / ".kb-index")
+    assert set(related) == {"KB-0001", "KB-0002", "KB-0003", "KB-0004"}
+    assert all(item["title"] != "stale" for items in related.values() for item in items)
+
+
 @pytest.mark.parametrize(
     ("path", "url"),
     [

@@ -72,6 +72,8 @@ def update_related(
         _compute_all(fresh, entries, generation.name)
         with closing(_connect(fresh, fresh=True)) as db:
             public = _public(db)
+        for leftover in ("-wal", "-shm"):  # the old database's log must not meet the new one
+            (folder / (STATE + leftover)).unlink(missing_ok=True)
         fresh.replace(folder / STATE)
     else:
         with closing(_connect(folder / STATE)) as db, db:
