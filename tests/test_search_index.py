@@ -234,6 +234,24 @@ def test_a_rebuild_leaves_no_old_log_for_the_new_related_state(
     assert all(item["title"] != "stale" for items in related.values() for item in items)
 
 
+def test_a_damaged_related_state_asks_for_a_rebuild(site: KnowledgeBaseFactory) -> None:
+    import sqlite3
+
+    build_index(site.root)
+    db = sqlite3.connect(site.root / ".kb-index/related.sqlite")
+    db.execute("DROP TABLE vectors")
+    db.commit()
+    db.close()
+    jam = site.root / "kb/printing/jam.md"
+    jam.write_text(jam.read_text(encoding="utf-8") + "\n補充：碳粉匣也要檢查。\n", "utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(site.root), "index"])
+    assert result.exit_code == 1 and "kb index --rebuild" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert found(site.root, "卡紙")  # the previous index still answers
+    assert CliRunner().invoke(cli, ["-C", str(site.root), "index", "--rebuild"]).exit_code == 0
+    assert found(site.root, "碳粉匣") == ["KB-0001"]
+
+
 @pytest.mark.parametrize(
     ("path", "url"),
     [

@@ -28,6 +28,7 @@ from contextlib import closing
 from pathlib import Path
 
 from supportkb.atomic import write_atomic
+from supportkb.errors import FatalError
 from supportkb.index_entry import IndexEntry
 from supportkb.text_analysis import text_analyzer
 
@@ -76,19 +77,33 @@ def update_related(
             (folder / (STATE + leftover)).unlink(missing_ok=True)
         fresh.replace(folder / STATE)
     else:
-        with closing(_connect(folder / STATE)) as db, db:
-            if removed or not (generation / RELATED).is_file() or _described_anew(db, entries):
-                stored = _compute_some(db, entries, removed)
-                changed = [e.path for e in entries]
-                marks = ",".join("?" * len(changed))
-                listing = db.execute(f"SELECT path FROM members WHERE member IN ({marks})", changed)
-                _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
-                public = _public(db)
-            else:  # related.json came hard-linked from the live generation, and still holds
-                public = None
-            db.execute("UPDATE state SET generation = ?", (generation.name,))
+        try:
+            public = _update_some(folder / STATE, generation, entries, removed)
+        except sqlite3.DatabaseError as error:  # damaged: the lists cannot be brought up to date
+            raise FatalError(
+                f"cannot update {folder / STATE} ({error}): run `kb index --rebuild`"
+            ) from None
     if public is not None:
         write_atomic(generation / RELATED, public, durable=False)
+
+
+def _update_some(
+    database: Path, generation: Path, entries: list[IndexEntry], removed: list[str]
+) -> list[bytes] | None:
+    """The incremental update, in one transaction; related.json's pieces, or None when it
+    stays as it is."""
+    with closing(_connect(database)) as db, db:
+        if removed or not (generation / RELATED).is_file() or _described_anew(db, entries):
+            stored = _compute_some(db, entries, removed)
+            changed = [e.path for e in entries]
+            marks = ",".join("?" * len(changed))
+            listing = db.execute(f"SELECT path FROM members WHERE member IN ({marks})", changed)
+            _refresh(db, [*stored, *(path for (path,) in listing)])  # titles shown in lists
+            public = _public(db)
+        else:  # related.json came hard-linked from the live generation, and still holds
+            public = None
+        db.execute("UPDATE state SET generation = ?", (generation.name,))
+    return public
 
 
 def describes(folder: Path) -> str | None:
