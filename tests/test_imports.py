@@ -62,6 +62,17 @@ def test_on_first_use_runs_the_module_at_its_first_attribute(target: str) -> Non
     assert sys.modules["standin_log"] == ["imported"]
 
 
+def test_a_submodule_on_first_use_is_an_attribute_of_its_package() -> None:
+    script = (
+        "from supportkb.imports import on_first_use\n"
+        "on_first_use('email.mime.text')\n"
+        "import email.mime\n"
+        "print(email.mime.text.MIMEText.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "MIMEText", done.stderr
+
+
 def test_the_search_engine_loads_what_writing_needs_only() -> None:
     """`kb index` imports the engine: no NumPy, asyncio, urllib.request or Whoosh searching;
     `load_searching` (what `kb search` and `kb serve` call) brings NumPy and Whoosh's side."""

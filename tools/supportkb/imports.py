@@ -31,6 +31,9 @@ def on_first_use(name: str) -> Any:
     spec.loader = importlib.util.LazyLoader(spec.loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:  # as an import does: `import parent.child` then `parent.child.x` works
+        setattr(sys.modules[parent], child, module)
     spec.loader.exec_module(module)
     return module
 
