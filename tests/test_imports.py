@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from supportkb.imports import StandIn, on_first_use, stand_ins
+from supportkb.imports import StandIn, stand_ins
 
 TARGET = """
 import sys
@@ -55,27 +55,29 @@ def test_a_module_already_imported_is_left_alone(target: str) -> None:
     assert VALUE == 3 and sys.modules[target] is standin_target
 
 
-def test_on_first_use_runs_the_module_at_its_first_attribute(target: str) -> None:
-    module = on_first_use(target)
-    assert sys.modules["standin_log"] == []
-    assert module.VALUE == 3
-    assert sys.modules["standin_log"] == ["imported"]
+def test_a_stand_in_does_not_stay_on_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "standin_package").mkdir()
+    (tmp_path / "standin_package/__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "standin_package/child.py").write_text("VALUE = 7\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import standin_package  # type: ignore[import-not-found]
 
+    with stand_ins(StandIn("standin_package.child")):
+        assert isinstance(standin_package.child, StandIn)
+    assert "standin_package.child" not in sys.modules
+    assert not hasattr(standin_package, "child")
+    import standin_package.child  # type: ignore[import-not-found]
 
-def test_a_submodule_on_first_use_is_an_attribute_of_its_package() -> None:
-    script = (
-        "from supportkb.imports import on_first_use\n"
-        "on_first_use('email.mime.text')\n"
-        "import email.mime\n"
-        "print(email.mime.text.MIMEText.__name__)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.stdout.strip() == "MIMEText", done.stderr
+    assert standin_package.child.VALUE == 7 and not isinstance(standin_package.child, StandIn)
+    for name in ("standin_package.child", "standin_package"):
+        monkeypatch.delitem(sys.modules, name)
 
 
 def test_the_search_engine_loads_what_writing_needs_only() -> None:
     """`kb index` imports the engine: no NumPy, asyncio, urllib.request or Whoosh searching;
-    `load_searching` (what `kb search` and `kb serve` call) brings NumPy and Whoosh's side."""
+    `load_searching` (what a searcher calls first) brings NumPy and Whoosh's side."""
     script = (
         "import sys\n"
         "import supportkb.search_engine as engine\n"

@@ -234,22 +234,39 @@ def test_a_rebuild_leaves_no_old_log_for_the_new_related_state(
     assert all(item["title"] != "stale" for items in related.values() for item in items)
 
 
-def test_a_damaged_related_state_asks_for_a_rebuild(site: KnowledgeBaseFactory) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "DROP TABLE vectors",
+        "UPDATE docs SET counts = 'not json'",
+        "UPDATE docs SET counts = NULL",
+    ],
+)
+def test_a_damaged_related_state_is_rebuilt(site: KnowledgeBaseFactory, damage: str) -> None:
     import sqlite3
 
     build_index(site.root)
     db = sqlite3.connect(site.root / ".kb-index/related.sqlite")
-    db.execute("DROP TABLE vectors")
+    db.execute(damage)
     db.commit()
     db.close()
     jam = site.root / "kb/printing/jam.md"
     jam.write_text(jam.read_text(encoding="utf-8") + "\n補充：碳粉匣也要檢查。\n", "utf-8")
     result = CliRunner().invoke(cli, ["-C", str(site.root), "index"])
-    assert result.exit_code == 1 and "kb index --rebuild" in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert found(site.root, "卡紙")  # the previous index still answers
-    assert CliRunner().invoke(cli, ["-C", str(site.root), "index", "--rebuild"]).exit_code == 0
+    assert result.exit_code == 0 and "rebuilt" in result.output, result.output
     assert found(site.root, "碳粉匣") == ["KB-0001"]
+    related = read_related(site.root / ".kb-index")
+    assert set(related) == {"KB-0001", "KB-0002", "KB-0003", "KB-0004"}
+    assert {item["id"] for item in related["KB-0001"]} >= {"KB-0002", "KB-0003"}
+
+
+def test_a_related_state_that_cannot_be_replaced_is_a_clear_error(
+    site: KnowledgeBaseFactory,
+) -> None:
+    (site.root / ".kb-index/related.sqlite").mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["-C", str(site.root), "index"])
+    assert result.exit_code == 1 and "cannot replace" in result.output
+    assert isinstance(result.exception, SystemExit)
 
 
 @pytest.mark.parametrize(

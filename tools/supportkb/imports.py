@@ -1,13 +1,14 @@
 """Importing less: every `kb` command is a new process, and imports are most of a short one.
 
-- `on_first_use(name)`: a module executed when one of its attributes is first used (importlib's
-  `LazyLoader`). Writing an index needs neither NumPy nor Whoosh's searching side.
-- `stand_ins(...)`: while a library is imported, modules it imports but supportkb never uses
-  through it are replaced by stand-ins that import the real module if they ever are used.
-  Whoosh (`whoosh-reloaded` 2.7.5) imports `urllib.request` for a download helper, and the
-  `cached_property` package, a backport of `functools.cached_property` that imports `asyncio`
-  (for coroutine methods, which Whoosh has none of). With what they import in turn (ssl, http,
-  email), that was about 40 ms of every `kb index` and `kb search`.
+`stand_ins(...)`: while a library is imported, modules it imports but supportkb never uses
+through it are replaced by stand-ins that import the real module if they ever are used.
+Whoosh (`whoosh-reloaded` 2.7.5) imports `urllib.request` for a download helper, and the
+`cached_property` package, a backport of `functools.cached_property` that imports `asyncio`
+(for coroutine methods, which Whoosh has none of). With what they import in turn (ssl, http,
+email), that was about 40 ms of every `kb index` and `kb search`.
+
+After the block the stand-ins are no longer in `sys.modules` (nor attributes of their package):
+what imported them keeps them, and any later import gets the real module.
 """
 
 from __future__ import annotations
@@ -19,23 +20,6 @@ import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-
-
-def on_first_use(name: str) -> Any:
-    """Module `name`, executed when one of its attributes is first used. Not safe to trigger
-    from two threads at once on Python 3.11: load it from one thread first."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None, name
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    parent, _, child = name.rpartition(".")
-    if parent:  # as an import does: `import parent.child` then `parent.child.x` works
-        setattr(sys.modules[parent], child, module)
-    spec.loader.exec_module(module)
-    return module
 
 
 class StandIn(types.ModuleType):
@@ -96,3 +80,6 @@ def stand_ins(*modules: StandIn) -> Iterator[None]:
         for module in placed:
             if sys.modules.get(module.__name__) is module:
                 del sys.modules[module.__name__]
+            parent, _, child = module.__name__.rpartition(".")
+            if parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
+                delattr(sys.modules[parent], child)

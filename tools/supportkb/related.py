@@ -57,6 +57,10 @@ CREATE INDEX fragments_path ON fragments (path);
 Scored = list[tuple[str, float]]
 
 
+class StateDamaged(FatalError):
+    """The state cannot be read or updated: a full build starts it again."""
+
+
 def update_related(
     folder: Path, generation: Path, entries: list[IndexEntry], removed: list[str], full: bool
 ) -> None:
@@ -73,16 +77,17 @@ def update_related(
         _compute_all(fresh, entries, generation.name)
         with closing(_connect(fresh, fresh=True)) as db:
             public = _public(db)
-        for leftover in ("-wal", "-shm"):  # the old database's log must not meet the new one
-            (folder / (STATE + leftover)).unlink(missing_ok=True)
-        fresh.replace(folder / STATE)
+        try:
+            for leftover in ("-wal", "-shm"):  # the old database's log must not meet the new one
+                (folder / (STATE + leftover)).unlink(missing_ok=True)
+            fresh.replace(folder / STATE)
+        except OSError as error:
+            raise FatalError(f"cannot replace {folder / STATE}: {error.strerror}") from None
     else:
         try:
             public = _update_some(folder / STATE, generation, entries, removed)
-        except sqlite3.DatabaseError as error:  # damaged: the lists cannot be brought up to date
-            raise FatalError(
-                f"cannot update {folder / STATE} ({error}): run `kb index --rebuild`"
-            ) from None
+        except (sqlite3.DatabaseError, ValueError, TypeError) as error:  # damaged
+            raise StateDamaged(f"{folder / STATE} is damaged ({error})") from None
     if public is not None:
         write_atomic(generation / RELATED, public, durable=False)
 

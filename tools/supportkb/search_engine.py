@@ -35,7 +35,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supportkb.imports import StandIn, on_first_use, stand_ins
+from supportkb.imports import StandIn, stand_ins
 from supportkb.index_entry import IndexEntry
 from supportkb.text_analysis import chinese_stop_words, synonym_groups, text_analyzer
 
@@ -68,23 +68,29 @@ if TYPE_CHECKING:
 
     from supportkb import snippets
     from supportkb import vector_search as vs
-else:
-    np = on_first_use("numpy")
-    collectors = on_first_use("whoosh.collectors")
-    qparser = on_first_use("whoosh.qparser")
-    query = on_first_use("whoosh.query")
-    snippets = on_first_use("supportkb.snippets")
-    vs = on_first_use("supportkb.vector_search")
-_SEARCHING = (np, collectors, qparser, query, snippets, vs)
+else:  # searching's modules: writing an index needs none of them (see `load_searching`)
+    np = collectors = qparser = query = snippets = vs = None
 _loading = threading.Lock()
 
 
 def load_searching() -> None:
-    """Load the modules searching needs, in one thread: a lazy module is not safe to load from
-    two threads at once (Python 3.11), and a server's threads search side by side."""
-    with _loading:
-        for module in _SEARCHING:
-            getattr(module, "__name__")  # noqa: B009 (an attribute access is the point)
+    """Import what searching needs (NumPy, Whoosh's searching side, the array matcher and the
+    snippets): a searcher does it first. Writing an index needs none of it, and importing it
+    was a third of `kb index` after a small change."""
+    global np, collectors, qparser, query, snippets, vs
+    with _loading:  # once, even when a server's threads open searchers side by side
+        if vs is not None:
+            return
+        import numpy
+        from whoosh import collectors as whoosh_collectors
+        from whoosh import qparser as whoosh_qparser
+        from whoosh import query as whoosh_query
+
+        from supportkb import snippets as snippet_module
+        from supportkb import vector_search
+
+        np, collectors, qparser, query = numpy, whoosh_collectors, whoosh_qparser, whoosh_query
+        snippets, vs = snippet_module, vector_search
 
 
 class _ReadStream(io.RawIOBase):
@@ -1037,6 +1043,7 @@ class EngineSearcher:
     """An open searcher: keep it for many queries (opening costs more than a query)."""
 
     def __init__(self, handle: Any, rules: RankingRules, vectorised: bool = True) -> None:
+        load_searching()
         self._index = handle
         self._rules = rules
         self._searcher = handle.searcher()

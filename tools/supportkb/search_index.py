@@ -226,28 +226,52 @@ def build_index(
                 skipped=tuple(sorted(previous.skipped.items())),  # said again on every run
                 seconds=time.perf_counter() - started,
             )
-        generation = _new_generation(target, live if not full else None)
-        if not full:  # a few documents: cut with the word table (a full build writes it)
-            use_word_table(target, create=True)
+        from supportkb.related import StateDamaged  # not needed by searches
+
+        build = _Build(context, target, stamps, changed, key, processes or _cores(), progress)
         try:
-            report = _write(
-                context,
-                target,
+            report = build.write(None if full else live, None if full else previous)
+        except StateDamaged:  # the related lists' state: start over, as a full build does
+            report = build.write(None, None)
+        write_atomic(target / CURRENT, f"{report.generation} {FORMAT}\n".encode())
+        _remove_old_generations(target, keep={report.generation, live.name if live else ""})
+    return IndexReport(**{**report.__dict__, "seconds": time.perf_counter() - started})
+
+
+@dataclass(frozen=True)
+class _Build:
+    """What a build writes from, whether it updates the live generation or starts over."""
+
+    context: _Context
+    folder: Path
+    stamps: dict[str, tuple[int, int]]
+    changed: set[str]
+    key: str
+    processes: int
+    progress: Progress | None
+
+    def write(self, live: Path | None, previous: Manifest | None) -> IndexReport:
+        """A new generation: from `live` and its manifest `previous`, or from nothing."""
+        full = previous is None
+        generation = _new_generation(self.folder, live)
+        if not full:  # a few documents: cut with the word table (a full build writes it)
+            use_word_table(self.folder, create=True)
+        try:
+            return _write(
+                self.context,
+                self.folder,
                 generation,
-                previous if not full else None,
-                stamps,
-                changed,
-                key,
+                previous,
+                self.stamps,
+                self.changed,
+                self.key,
                 full,
-                processes or _cores(),
-                progress,
+                self.processes,
+                self.progress,
             )
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
-        write_atomic(target / CURRENT, f"{generation.name} {FORMAT}\n".encode())
-        _remove_old_generations(target, keep={generation.name, live.name if live else ""})
-    return IndexReport(**{**report.__dict__, "seconds": time.perf_counter() - started})
 
 
 def _write(
