@@ -143,9 +143,8 @@ def open_engine(folder: Path) -> Engine:
             f"the search index in {folder} was built by another version of supportkb: "
             "run `kb index` to rebuild it"
         )
-    from supportkb.search_engine import Engine, load_searching  # Whoosh: only when searching
+    from supportkb.search_engine import Engine  # Whoosh: only when searching
 
-    load_searching()
     generation = folder / pointer[0]
     use_word_table(folder)
     try:
