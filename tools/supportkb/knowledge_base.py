@@ -165,7 +165,11 @@ def _analyse(root: Path, locations: list[Location], sections: SectionRules) -> I
 
     size = -(-len(locations) // (processes * 4))
     parts = [locations[start : start + size] for start in range(0, len(locations), size)]
-    with ProcessPoolExecutor(max_workers=processes) as pool:
+    from supportkb.workers import end_with_parent  # killed with this process, never orphaned
+
+    with ProcessPoolExecutor(
+        processes, initializer=end_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         yield from pool.map(_analyse_batch, [root] * len(parts), parts, [sections] * len(parts))
 
 

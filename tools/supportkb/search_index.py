@@ -44,6 +44,7 @@ from supportkb.model import Document
 from supportkb.owners import OwnerRegistry, load_registry
 from supportkb.source import read_source
 from supportkb.text_analysis import use_word_table
+from supportkb.workers import workers_end_with_me
 
 if TYPE_CHECKING:
     from supportkb.search_engine import Engine
@@ -168,6 +169,9 @@ def read_related(folder: Path) -> dict[str, list[dict[str, Any]]]:
 
 @contextmanager
 def _build_lock(folder: Path) -> Iterator[None]:
+    """An operating-system lock (flock), released by the kernel when its holder dies. The
+    workers a build forks neither keep it (their copy of the descriptor is closed) nor outlive
+    the build (see `workers`): a killed build never blocks the next one."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "a+b") as handle:
         try:
@@ -177,7 +181,9 @@ def _build_lock(folder: Path) -> Iterator[None]:
                 f"another `kb index` is updating {folder}; try again when it ends"
             ) from None
         try:
-            yield
+            with workers_end_with_me(close=(handle.fileno(),)):
+                _remove_leftovers(folder)
+                yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -565,6 +571,22 @@ def _remove_unfinished_generations(folder: Path, live: Path | None) -> None:
     for item in folder.glob("gen-*"):
         if item.name > live.name:
             shutil.rmtree(item, ignore_errors=True)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """What a build that died left behind (this runs under the build lock, so no build is
+    writing): generations newer than the one CURRENT names (all of them when it names none),
+    temporary files of atomic writes and of the word table with their SQLite journals, and a
+    related-lists database that was never put in place. `related.sqlite`'s own write-ahead log
+    is not a leftover: it holds committed changes, and SQLite folds it in when it next opens."""
+    pointer = _read_pointer(folder)
+    for item in folder.glob("gen-*"):
+        if item.is_dir() and not item.is_symlink() and (pointer is None or item.name > pointer[0]):
+            shutil.rmtree(item, ignore_errors=True)
+    for pattern in (".*.tmp", ".*.tmp-journal", "*.sqlite.new", "*.sqlite.new-journal"):
+        for leftover in folder.glob(pattern):
+            if leftover.is_file() or leftover.is_symlink():
+                leftover.unlink(missing_ok=True)
 
 
 def _remove_old_generations(folder: Path, keep: set[str]) -> None:
