@@ -10,6 +10,7 @@ but not opened".
 from __future__ import annotations
 
 import sqlite3
+import stat
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from supportkb.errors import FatalError
 
 DEFAULT_FILE = ".kb-analytics/searches.sqlite"
 MAX_TEXT = 200
@@ -54,6 +57,7 @@ class SearchLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        claim_log_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
             db.executescript(_SCHEMA)
@@ -97,6 +101,35 @@ class SearchLog:
                 (since.isoformat(), since.isoformat(), limit),
             ).fetchall()
         return [QueryCount(query, count, results) for query, count, results in rows]
+
+
+def claim_log_file(path: Path) -> None:
+    """Refuse (FatalError) an analytics path that is not absent or supportkb's search log: an
+    existing file is opened only when it is a regular file holding a SQLite database with this
+    schema's tables (`--analytics README.md` would otherwise have been written into)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise FatalError(f"cannot use {path} as the analytics file: {error.strerror}") from None
+    advice = "choose another --analytics file (absent, or one `kb serve` wrote)"
+    if not stat.S_ISREG(info.st_mode):  # a FIFO is never opened, a device never read
+        raise FatalError(f"{path} is not a regular file, so not an analytics file; {advice}")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        tables: set[str] = set()
+        if header == b"SQLite format 3\x00":
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+                tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    except (OSError, sqlite3.Error):
+        tables = set()
+    if not {"searches", "opened"} <= tables:
+        raise FatalError(
+            f"{path} exists and is not supportkb's search log (a SQLite file with its "
+            f"searches and opened tables); nothing was written to it; {advice}"
+        )
 
 
 def _hour(when: datetime | None) -> str:

@@ -41,6 +41,7 @@ from supportkb.freshness import FreshnessRule
 from supportkb.index_entry import IndexEntry
 from supportkb.layout import document_stamps
 from supportkb.model import Document
+from supportkb.output_folder import OutputFolder, claim_folder
 from supportkb.owners import OwnerRegistry, load_registry
 from supportkb.source import read_source
 from supportkb.text_analysis import use_word_table
@@ -54,6 +55,13 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
 FORMAT = 8  # bump when the schema or the analysis changes: forces a full rebuild
+
+INDEX_MARKER = ".supportkb-index.json"  # proof that supportkb made the folder (see claim_folder)
+INDEX_FOLDER = OutputFolder(
+    "search index folder",
+    "Choose a folder that is absent, empty or an earlier `kb index` output, "
+    "e.g. `--index-dir .kb-index`.",
+)
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -115,6 +123,19 @@ def index_folder(root: Path, folder: Path | None = None) -> Path:
         return folder if folder.is_absolute() else root / folder
     configured = mkdocs_settings(root).get("index_dir")
     return root / (configured or DEFAULT_FOLDER)
+
+
+def claim_index_folder(root: Path, folder: Path) -> None:
+    """Refuse (FatalError) a folder that is not absent, empty or a supportkb index, or that
+    holds documents or anything git tracks (see `output_folder`); then mark it as an index."""
+    claim_folder(folder, root, INDEX_FOLDER, _is_index)
+    if not (folder / INDEX_MARKER).is_file():
+        write_atomic(folder / INDEX_MARKER, b'{"format": 1}\n', durable=False)
+
+
+def _is_index(folder: Path) -> bool:
+    """Marked by `claim_index_folder`, or written by a version that did not mark (CURRENT)."""
+    return (folder / INDEX_MARKER).is_file() or _read_pointer(folder) is not None
 
 
 def live_generation(folder: Path) -> Path | None:
@@ -212,6 +233,7 @@ def build_index(
     started = time.perf_counter()
     target = index_folder(root, folder)
     context = _context(root)
+    claim_index_folder(root, target)
     with _build_lock(target):
         if rebuild:  # the word table too (it is written again while the workers finish)
             for table in target.glob("words-*.sqlite"):

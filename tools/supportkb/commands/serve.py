@@ -62,11 +62,14 @@ def serve_command(
     box then asks this API as you type; on static hosting it falls back to the site's own
     search. Listens on 127.0.0.1 unless told otherwise; stops cleanly on Ctrl-C or SIGTERM."""
     from supportkb import serve_workers
+    from supportkb.analytics import claim_log_file
     from supportkb.search_index import index_folder, open_engine
     from supportkb.web import SETTINGS_VARIABLE, ServeSettings
 
     folder = index_folder(root, index_dir)
     open_engine(folder)  # a clear error now rather than in every worker
+    if not no_analytics:
+        claim_log_file(analytics if analytics.is_absolute() else root / analytics)
     site = site_dir if site_dir.is_absolute() else root / site_dir
     if not (site / "index.html").is_file():
         raise click.ClickException(f"no site in {site}: run `kb build --site-dir {site_dir}`")
