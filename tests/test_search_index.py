@@ -264,6 +264,7 @@ def test_a_related_state_that_cannot_be_replaced_is_a_clear_error(
     site: KnowledgeBaseFactory,
 ) -> None:
     (site.root / ".kb-index/related.sqlite").mkdir(parents=True)
+    (site.root / ".kb-index/.supportkb-index.json").write_text("{}")  # an index folder
     result = CliRunner().invoke(cli, ["-C", str(site.root), "index"])
     assert result.exit_code == 1 and "cannot replace" in result.output
     assert isinstance(result.exception, SystemExit)

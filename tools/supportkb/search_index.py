@@ -134,8 +134,13 @@ def claim_index_folder(root: Path, folder: Path) -> None:
 
 
 def _is_index(folder: Path) -> bool:
-    """Marked by `claim_index_folder`, or written by a version that did not mark (CURRENT)."""
-    return (folder / INDEX_MARKER).is_file() or _read_pointer(folder) is not None
+    """Marked by `claim_index_folder`, written by a version that did not mark (CURRENT), or
+    holding only a build lock (a build is starting, or one of such a version died at once)."""
+    return (
+        (folder / INDEX_MARKER).is_file()
+        or _read_pointer(folder) is not None
+        or {item.name for item in folder.iterdir()} == {".lock"}
+    )
 
 
 def live_generation(folder: Path) -> Path | None:
