@@ -15,6 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from supportkb.cache import ResultCache
+from supportkb.cli import cli
 
 from conftest import KnowledgeBaseFactory
 
@@ -139,3 +143,34 @@ def test_workers_that_lost_their_parent_before_asking_end_at_once() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True)
     assert done.returncode == 1
+
+
+def test_forked_workers_do_not_hold_the_build_lock(tmp_path: Path) -> None:
+    """Whoosh forks its workers inside the build lock: their copy of the lock's descriptor is
+    closed at once, so the lock ends with the build even before they do."""
+    from supportkb.search_index import _build_lock
+
+    folder = tmp_path / "index"
+    with _build_lock(folder):
+        held = {int(name) for name in os.listdir("/proc/self/fd")}
+        child = os.fork()
+        if child == 0:  # the worker: is any descriptor of the lock file still open?
+            try:
+                lock = (folder / ".lock").resolve()
+                kept = any(Path(f"/proc/self/fd/{fd}").resolve() == lock for fd in held)
+            except BaseException:
+                os._exit(2)
+            os._exit(1 if kept else 0)
+        _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_killed_check_leaves_no_cache_temporary_behind(kb: KnowledgeBaseFactory) -> None:
+    kb.article()
+    folder = ResultCache(kb.root).folder
+    assert folder is not None
+    abandoned = folder / ".files.pickle.k1ll3d.tmp"  # as atomic.write_atomic names them
+    abandoned.write_bytes(b"half a cache")
+    os.utime(abandoned, (1_600_000_000, 1_600_000_000))  # written long ago, by a dead run
+    CliRunner().invoke(cli, ["-C", str(kb.root), "check", "--as-of", "2026-11-24"])
+    assert not abandoned.exists()

@@ -33,6 +33,7 @@ from supportkb.records import fast_pickle
 
 _FORMAT = 2
 _RACY_SECONDS = 2.0  # files changed this recently may change again within the same mtime tick
+_ABANDONED_SECONDS = 3600.0  # a temporary file this old was left by a killed `kb check`
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,8 @@ class ResultCache:
     def __init__(self, root: Path, fingerprint: str = "", read: bool = True) -> None:
         digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
         self.folder = _private_folder(cache_directory() / digest)
+        if self.folder is not None:
+            _remove_abandoned_writes(self.folder)
         self.fingerprint = fingerprint
         self.read = read
         self._index: dict[str, tuple[Stamp, int, int]] | None = None  # stamp, batch, position
@@ -206,6 +209,17 @@ def _private_folder(folder: Path) -> Path | None:
     if info.st_uid != os.getuid() or info.st_mode & 0o022:
         return None
     return folder
+
+
+def _remove_abandoned_writes(folder: Path) -> None:
+    """Temporary files of cache writes whose process was killed before its rename. Another
+    `kb check` of the same checkout may be writing one right now: only old ones are removed
+    (a cache write takes well under a second)."""
+    too_old = time.time() - _ABANDONED_SECONDS
+    for temporary in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if temporary.lstat().st_mtime < too_old:
+                temporary.unlink()
 
 
 def cache_directory() -> Path:
