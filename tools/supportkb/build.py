@@ -34,7 +34,8 @@ WIDEST_AUDIENCE = "restricted"  # without the supportkb plugin nothing is left o
 SITE_FOLDER = OutputFolder(
     "site folder",
     "Choose a folder that is absent, empty or an earlier `kb build` output, "
-    "e.g. `kb build --site-dir site`.",
+    "e.g. `kb build --site-dir site` (a site built before supportkb marked its sites "
+    f"has no {MARKER}: delete it yourself once).",
 )
 _BUILDING = ".kb-building-"  # .<site name>.kb-building-<pid>: a site being built
 
