@@ -33,7 +33,8 @@ def end_with_parent(parent: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            arguments = (signal.SIGKILL, 0, 0, 0)
+            libc.prctl(ctypes.c_int(_PR_SET_PDEATHSIG), *map(ctypes.c_ulong, arguments))
     if os.getppid() != parent:  # orphaned before the request: adopted by init (or a reaper)
         os._exit(1)
 
