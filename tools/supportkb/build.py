@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -100,7 +101,10 @@ def _fresh_site(target: Path, marker: SiteMarker) -> Iterator[Path]:
     fresh = target.with_name(f".{target.name}{_BUILDING}{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fresh.mkdir()
+    try:
+        fresh.mkdir()
+    except PermissionError:  # a site folder we may write in a folder we may not: copy it in
+        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}{_BUILDING}"))
     try:
         write_marker(fresh, marker)
         yield fresh
@@ -111,13 +115,13 @@ def _fresh_site(target: Path, marker: SiteMarker) -> Iterator[Path]:
 
 def _remove_dead_builds(target: Path) -> None:
     pattern = re.compile(re.escape(f".{target.name}{_BUILDING}") + r"(\d+)(\.old)?")
-    for sibling in target.parent.glob(f".{glob_escape(target.name)}{_BUILDING}*"):
+    for sibling in target.parent.glob(f".{_glob_escape(target.name)}{_BUILDING}*"):
         found = pattern.fullmatch(sibling.name)
         if found and not _running(int(found[1])) and read_marker(sibling) is not None:
             shutil.rmtree(sibling, ignore_errors=True)
 
 
-def glob_escape(name: str) -> str:
+def _glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
@@ -133,6 +137,10 @@ def _running(pid: int) -> bool:
 
 def _swap_in(fresh: Path, target: Path) -> None:
     """`fresh` takes `target`'s place; the previous site, if any, is left at `fresh`."""
+    if fresh.parent != target.parent:
+        target.mkdir(exist_ok=True)
+        _replace_content(fresh, target)
+        return
     if not target.exists():
         os.rename(fresh, target)
         return

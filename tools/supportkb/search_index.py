@@ -127,8 +127,12 @@ def index_folder(root: Path, folder: Path | None = None) -> Path:
 
 def claim_index_folder(root: Path, folder: Path) -> None:
     """Refuse (FatalError) a folder that is not absent, empty or a supportkb index, or that
-    holds documents or anything git tracks (see `output_folder`); then mark it as an index."""
+    holds documents or anything git tracks (see `output_folder`). The build marks it as an
+    index once it holds the lock (`_mark_index`)."""
     claim_folder(folder, root, INDEX_FOLDER, _is_index)
+
+
+def _mark_index(folder: Path) -> None:
     if not (folder / INDEX_MARKER).is_file():
         write_atomic(folder / INDEX_MARKER, b'{"format": 1}\n', durable=False)
 
@@ -240,6 +244,7 @@ def build_index(
     context = _context(root)
     claim_index_folder(root, target)
     with _build_lock(target):
+        _mark_index(target)
         if rebuild:  # the word table too (it is written again while the workers finish)
             for table in target.glob("words-*.sqlite"):
                 table.unlink()
