@@ -41,11 +41,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportkb import __version__
 from supportkb.analytics import SearchLog
@@ -252,6 +254,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     )
     _routes(app, service, settings)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _unreadable_body_is_invalid)
     app.middleware("http")(_headers_and_access_log)
     if settings.cors_origins:
         app.add_middleware(
@@ -407,6 +410,18 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         for error in exc.errors()[:20]
     ]
     return JSONResponse({"detail": problems}, status_code=422)
+
+
+_UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400, e.g. for bad UTF-8
+
+
+async def _unreadable_body_is_invalid(request: Request, exc: Exception) -> Response:
+    """A body FastAPI cannot decode (not UTF-8) is a malformed body like any other: 422."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        problem = {"loc": ["body"], "msg": "the body is not JSON in UTF-8"}
+        return JSONResponse({"detail": [problem]}, status_code=422)
+    return await http_exception_handler(request, exc)
 
 
 def _too_large(request: Request) -> bool:
