@@ -319,7 +319,7 @@ def _rows(root: Path, table: str) -> list[tuple[str, ...]]:
     "body",
     [
         '{"query": "\\ud800", "id": "KB-0001"}',  # a lone surrogate: was a 500 and a traceback
-        '{"query": "vpn\\u0000", "id": "KB-0001"}',
+        '{"query": "vpn\\udfff", "id": "KB-0001"}',
         '{"query": 5, "id": "KB-0001"}',
         '{"query": ["vpn"], "id": "KB-0001"}',
         '{"query": "vpn", "id": 1}',

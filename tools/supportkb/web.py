@@ -163,23 +163,29 @@ class Health(BaseModel):
     worker: int = Field(description="the process id of the worker that answered")
 
 
-_UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Opened(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    query: str = Field(max_length=MAX_QUERY)
+    query: str = Field(
+        max_length=MAX_QUERY,
+        # documented for clients; checked by `_writable` (pydantic's own patterns cannot
+        # name surrogates)
+        json_schema_extra={"pattern": "^[^\\ud800-\\udfff]*$"},
+    )
     id: str = Field(max_length=40, pattern=r"^[A-Za-z]+-[0-9]+$")
 
     @field_validator("query")
     @classmethod
     def _writable(cls, value: str) -> str:
-        """Lone surrogates cannot be stored (nor encoded as UTF-8), control characters are
-        nobody's search."""
-        if _UNWRITABLE.search(value):
-            raise ValueError("the query holds a control character or a lone surrogate")
-        return value
+        """A lone surrogate cannot be stored (nor encoded as UTF-8): refused. Control
+        characters are nobody's search: spaces."""
+        if _SURROGATE.search(value):
+            raise ValueError("the query holds a lone surrogate")
+        return _CONTROL.sub(" ", value)
 
 
 class TokenBucket:
@@ -357,7 +363,7 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
         except FatalError as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from None
 
-    @app.post("/api/opened", status_code=204, responses=_errors(404, 422, 429, 503))
+    @app.post("/api/opened", status_code=204, responses=_errors(404, 429, 503))
     def opened(event: Opened) -> Response:
         """Record that a result was opened (for `kb report`; nothing identifies the reader)."""
         try:
@@ -383,7 +389,6 @@ class Problem(BaseModel):
 _MEANING = {
     400: "The query cannot be read (a one-line message says why).",
     404: "No such document (or not one this service shows).",
-    422: "The request's body or parameters are malformed (what is wrong, not the input).",
     429: "Too many such requests at once: try again after Retry-After seconds.",
     503: "The search index is missing or damaged: run `kb index`.",
 }
@@ -406,7 +411,11 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     encoded, such as a lone surrogate, or what should not be echoed)."""
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
         for error in exc.errors()[:20]
     ]
     return JSONResponse({"detail": problems}, status_code=422)
@@ -419,7 +428,7 @@ async def _unreadable_body_is_invalid(request: Request, exc: Exception) -> Respo
     """A body FastAPI cannot decode (not UTF-8) is a malformed body like any other: 422."""
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
-        problem = {"loc": ["body"], "msg": "the body is not JSON in UTF-8"}
+        problem = {"loc": ["body"], "msg": "the body is not JSON in UTF-8", "type": "json_invalid"}
         return JSONResponse({"detail": [problem]}, status_code=422)
     return await http_exception_handler(request, exc)
 
