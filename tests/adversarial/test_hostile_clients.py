@@ -425,3 +425,18 @@ def test_an_unexpected_error_is_a_json_500_without_details(kb: KnowledgeBaseFact
     assert answer.status_code == 500
     assert answer.json() == {"detail": "internal error"}
     assert "X-Content-Type-Options" in answer.headers
+
+
+def test_the_uvicorn_members_the_guarded_protocol_relies_on_exist() -> None:
+    """`serve_workers.GuardedH11Protocol` overrides these members of uvicorn's h11 protocol
+    (0.54 when written): an upgrade that renames them fails here, not silently in production."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
+
+    from supportkb.serve_workers import GuardedH11Protocol
+
+    for name in ("connection_made", "connection_lost", "handle_events", "on_response_complete"):
+        assert callable(getattr(H11Protocol, name))
+        assert getattr(GuardedH11Protocol, name) is not getattr(H11Protocol, name)
+    source = Path(sys.modules[RequestResponseCycle.__module__].__file__ or "").read_text()
+    for member in ("response_complete", "more_body", "cycle", "connections", "transport"):
+        assert f"self.{member} =" in source or f"self.{member}: " in source

@@ -19,9 +19,9 @@ Hostile clients (the connection side is `supportkb.serve_workers`):
   Retry-After at once, never queued, so normal queries keep their time;
 - `/api/opened` records only documents this service shows (else 404), at most
   `analytics_per_second` events a second per worker (else 429), and refuses any malformed body
-  with 422 (wrong types, unknown fields, over-long text, lone surrogates, control characters)
-  without echoing it; recorded searches share the same kind of limit (beyond it they are
-  answered, not recorded);
+  with 422 (wrong types, unknown fields, over-long text, lone surrogates, not UTF-8) without
+  echoing it, and bodies over 16 KB with 413; recorded searches have the same kind of limit
+  (beyond it they are answered, not recorded);
 - an unexpected error is a JSON 500 without details; its traceback goes to the log once a
   minute at most (`serve_workers.OncePerInterval`).
 """
