@@ -5,10 +5,16 @@ improved from what people look for).
 which result was opened. Nothing identifies a person: no address, no user name, no cookie; the
 time is kept to the hour. `kb report` reads the file: "searches with no result" and "searched
 but not opened".
+
+What people type can still be personal: an e-mail address, a phone or card number pasted
+into the box. Those are masked before anything is stored (`mask_personal`). The file is
+bounded: rows older than the retention period (90 days by default) are deleted, and each table
+keeps at most `max_rows` rows (the oldest go first), checked every `PURGE_EVERY` records.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 import threading
@@ -23,6 +29,14 @@ from supportkb.errors import FatalError
 
 DEFAULT_FILE = ".kb-analytics/searches.sqlite"
 MAX_TEXT = 200
+RETENTION_DAYS = 90
+MAX_ROWS = 200_000  # per table: about 40 MB of file at most
+PURGE_EVERY = 500  # records between two purges (a purge is a few indexed deletes)
+TABLES = ("searches", "opened")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# six digits or more, alone or with spaces, dots or dashes between them (phone and card
+# numbers), but not inside a word: error codes such as 0x80070005 or AADSTS50076 stay
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_])\+?\d(?:[ .-]?\d){5,}(?![A-Za-z0-9_])")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS searches (
@@ -48,15 +62,27 @@ class QueryCount:
 
 
 def normalise_query(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())[:MAX_TEXT]
+    """NFKC, lower case, spaces collapsed, personal data masked, at most MAX_TEXT long."""
+    plain = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    return mask_personal(plain)[:MAX_TEXT]
+
+
+def mask_personal(text: str) -> str:
+    """E-mail addresses as `<email>`, runs of six digits or more as `<number>`."""
+    return _DIGIT_RUN.sub("<number>", _EMAIL.sub("<email>", text))
 
 
 class SearchLog:
     """The analytics file. Safe to share between threads; each process opens its own."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, retention_days: int = RETENTION_DAYS, max_rows: int = MAX_ROWS
+    ) -> None:
         self.path = path
+        self.retention_days = retention_days
+        self.max_rows = max_rows
         self._lock = threading.Lock()
+        self._since_purge = 0
         claim_log_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
@@ -74,11 +100,42 @@ class SearchLog:
             return
         with self._lock, self._connection() as db:
             db.execute("INSERT INTO searches VALUES (?, ?, ?)", (_hour(when), query, results))
+            self._purge_now_and_then(db, when)
 
     def record_opened(self, text: str, document: str, when: datetime | None = None) -> None:
         query = normalise_query(text)
         with self._lock, self._connection() as db:
             db.execute("INSERT INTO opened VALUES (?, ?, ?)", (_hour(when), query, document[:40]))
+            self._purge_now_and_then(db, when)
+
+    def purge(self, now: datetime | None = None) -> None:
+        """Delete rows older than the retention period before `now`, then the oldest rows
+        beyond `max_rows` in each table."""
+        with self._lock, self._connection() as db:
+            self._purge(db, now)
+
+    def _purge_now_and_then(self, db: sqlite3.Connection, when: datetime | None) -> None:
+        self._since_purge += 1
+        if self._since_purge >= PURGE_EVERY:
+            self._purge(db, when)
+
+    def _purge(self, db: sqlite3.Connection, now: datetime | None) -> None:
+        self._since_purge = 0
+        oldest = _hour((now or datetime.now(UTC)) - timedelta(days=self.retention_days))
+        for table in TABLES:  # names from this module, not from input
+            db.execute(f"DELETE FROM {table} WHERE hour < ?", (oldest,))
+            (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+            if count > self.max_rows:
+                db.execute(
+                    f"DELETE FROM {table} WHERE rowid IN "
+                    f"(SELECT rowid FROM {table} ORDER BY hour, rowid LIMIT ?)",
+                    (count - self.max_rows,),
+                )
+
+    def rows(self) -> dict[str, int]:
+        """How many rows each table holds."""
+        with self._connection() as db:
+            return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
     def without_results(self, since: date, limit: int = 20) -> list[QueryCount]:
         """Queries that found nothing, most frequent first."""
@@ -125,7 +182,7 @@ def claim_log_file(path: Path) -> None:
                 tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     except (OSError, sqlite3.Error):
         tables = set()
-    if not {"searches", "opened"} <= tables:
+    if not set(TABLES) <= tables:
         raise FatalError(
             f"{path} exists and is not supportkb's search log (a SQLite file with its "
             f"searches and opened tables); nothing was written to it; {advice}"

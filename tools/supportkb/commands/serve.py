@@ -40,6 +40,21 @@ from supportkb.commands.options import (
 @click.option("--cors-origin", multiple=True, help="Allow this origin to call the API (CORS).")
 @click.option("--restricted", is_flag=True, help="Also find restricted documents.")
 @click.option("--watch", is_flag=True, help="Rebuild the site and update the index on changes.")
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(0.5, 300),
+    default=10,
+    show_default=True,
+    help="Seconds a client has to send a whole request; slower or idle ones are closed.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(16, 100_000),
+    default=1000,
+    show_default=True,
+    help="Open connections per worker (fewer when the open-file limit is lower); beyond it "
+    "the longest idle one is closed.",
+)
 @as_of_option
 @index_dir_option
 @root_option
@@ -53,6 +68,8 @@ def serve_command(
     cors_origin: tuple[str, ...],
     restricted: bool,
     watch: bool,
+    request_timeout: float,
+    max_connections: int,
     as_of: date | None,
     index_dir: Path | None,
     root: Path,
@@ -91,14 +108,16 @@ def serve_command(
         click.echo(f"serving {site} and the search API on http://{host}:{port}/", err=True)
         serve_workers.run(
             workers,
+            limits=serve_workers.ConnectionLimits(request_timeout, max_connections),
             app="supportkb.web:app_from_environment",
             factory=True,
             host=host,
             port=port,
             access_log=False,
-            http="supportkb.web:NoDelayH11Protocol",
             log_level="info",
             timeout_graceful_shutdown=5,
+            timeout_keep_alive=5,
+            server_header=False,
         )
 
 
