@@ -280,23 +280,37 @@ def layouts(draw: st.DrawFn) -> tuple[str, str]:
         ["tags: " + draw(st.sampled_from(["[vpn, 錯誤]", "\n  - vpn", "[]", "\n- vpn  # x"]))],
     ]
     if status == "published" or draw(st.booleans()):
-        date_value = draw(st.sampled_from(["2026-10-01", "'2026-10-01'", '"2026-10-01"']))
+        date_value = draw(
+            st.sampled_from(
+                ["2026-10-01", "'2026-10-01'", '"2026-10-01"', "!!str 2026-10-01", "&d 2026-10-01"]
+            )
+        )
         after = draw(st.sampled_from(["", "\t", " # x"]))
-        entries.append([f"last_reviewed: {date_value}{after}"])
-    item = st.sampled_from(["alice", "'alice'", '"alice"', ">-\n      alice", "|-\n      alice", "bob"])
+        key = draw(st.sampled_from(["last_reviewed", '"last_reviewed"', "? last_reviewed\n"]))
+        entries.append([f"{key}: {date_value}{after}"])
+    item = st.sampled_from(
+        ["alice", "'alice'", '"alice"', ">-\n      alice", "|-\n      alice", "bob", "!!str alice"]
+    )
     reviewers = draw(
         st.sampled_from(
             [
                 None,
                 "reviewers: []",
                 "reviewers: alice",
+                "reviewers: 'alice'\t",
+                "reviewers: |-\n  alice\n",
                 "reviewers: [alice, ]",
                 "reviewers: [\n    alice\n  ]",
                 "reviewers: [alice] # one",
+                "reviewers: !!seq [alice]",
+                "reviewers: &r [alice]",
+                '"reviewers": [alice]',
                 "reviewers:\n  -\n    alice",
+                "reviewers:\n  - ITEM",
                 "reviewers:\n- ITEM",
-                "reviewers:\n  - ITEM\n  - ITEM2  # two",
+                "reviewers:\n  - ITEM\n  - ITEM2\n  # two",
                 "reviewers:\n    -   ITEM\n\n    # between\n    - ITEM2",
+                "reviewers: !!seq\n- ITEM",
             ]
         )
     )

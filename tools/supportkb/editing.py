@@ -25,6 +25,7 @@ _BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 # The parser `kb check` reads front-matter with (libyaml when present): the same tokens, so
 # the same spans; the pure-Python parser refuses a few files libyaml reads (a tab after a value).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DASH = re.compile(r"^( *)-(?=[ \t\n]|$)", re.MULTILINE)  # a block list's item
 
 
 @dataclass(frozen=True)
@@ -135,16 +136,21 @@ class FrontMatterEditor:
 
     def _append_to_sequence(self, node: yaml.SequenceNode, item: str) -> None:
         start, end = self._span(node)
-        if node.flow_style:
-            closing = self.normalised.rindex("]", start, end)
-            after_last = self._span(node.value[-1])[1] if node.value else closing
-            written = self.normalised[after_last:closing]
-            separator = ", " if node.value and "," not in _without_comments(written) else " "
-            self.edits.append(_Edit(closing, closing, f"{separator}{quoted(item, None)}"))
+        if node.flow_style:  # right after the last item: a trailing comma or comment stays
+            if not node.value:
+                closing = self.normalised.rindex("]", start, end)
+                self.edits.append(_Edit(closing, closing, quoted(item, None)))
+            else:
+                after_last = self._span(node.value[-1])[1]
+                self.edits.append(_Edit(after_last, after_last, f", {quoted(item, None)}"))
             return
         # a block sequence: a new `- item` line at the column of the first dash, after the
         # line where the last item's text ends (its comment stays with it)
-        indent = " " * node.start_mark.column
+        line_start = self.normalised.rfind("\n", 0, start) + 1  # a tag or anchor may come first
+        first_dash = _DASH.search(self.normalised, line_start, end)
+        if first_dash is None:
+            raise FatalError("the list's '-' items cannot be found; fix it by hand")
+        indent = first_dash.group(1)
         last_start, last_end = self._value_span(node.value[-1])
         line_end = self.normalised.find("\n", max(last_end, last_start))
         at = line_end if line_end >= 0 else len(self.normalised)
@@ -222,10 +228,6 @@ def _printable(text: str) -> bool:
     """True when every character may be written as it is: no control or format character, no
     line break (folding would turn it into a space), nothing unassigned."""
     return all(char == " " or unicodedata.category(char) not in _UNWRITTEN for char in text)
-
-
-def _without_comments(text: str) -> str:
-    return "\n".join(line.split("#", 1)[0] for line in text.split("\n"))
 
 
 def _plain_is_safe(value: str) -> bool:
