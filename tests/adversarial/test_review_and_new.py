@@ -156,6 +156,74 @@ def test_a_layout_the_editor_cannot_edit_is_refused_and_left_alone(
     assert path.read_bytes() == text.replace("\n", "\r").encode("utf-8")
 
 
+def test_review_writes_through_a_link_inside_the_checkout(kb: KnowledgeBaseFactory) -> None:
+    target = article(kb, "")
+    kept = kb.root / "shared" / "error-809.txt"
+    kept.parent.mkdir()
+    target.rename(kept)
+    target.symlink_to(Path("../../shared/error-809.txt"))
+    code, output = run(kb.root, "review", "KB-0001", "--by", "bob", "--date", ON)
+    assert code == 0, output
+    assert target.is_symlink() and reviewers(kept) == ["bob"]
+
+
+def test_review_refuses_a_link_out_of_the_checkout(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    target = article(kb, "")
+    outside = tmp_path_factory.mktemp("elsewhere") / "error-809.md"
+    outside.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(outside)
+    before = outside.read_bytes()
+    code, output = run(kb.root, "review", "KB-0001", "--by", "bob", "--date", ON)
+    assert code == 1, output
+    assert outside.read_bytes() == before and target.is_symlink()
+
+
+_TABLE = (
+    "| 版本 | 日期 | 說明 | 核准人 |\n| --- | --- | --- | --- |\n| 1.2 | 2026-05-01 | 調整 | bob |"
+)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "",  # no revision history yet
+        "## 修訂紀錄\n",  # a heading, no table
+        "## 修訂紀錄\n\n" + _TABLE,  # the table ends the file, no line end
+        "## 修訂紀錄\n\n" + _TABLE + "\n\n附錄：後面的內容不動。\n",
+        "## Revision history\n\n| Version | Date | Change | Approved by |\n|---|---|---|---|\n",
+        "## 修訂紀錄\n\n" + _TABLE + "\n## 附錄\nx\n",
+    ],
+)
+def test_bump_adds_one_row_whatever_the_history_looks_like(
+    kb: KnowledgeBaseFactory, history: str
+) -> None:
+    text = SOP.split("## 修訂紀錄")[0] + history
+    path = kb.write("sops/network.md", text.replace("\n", "\r\n").encode("utf-8-sig"))
+    code, output = run(
+        kb.root,
+        "review",
+        "SOP-0001",
+        "--by",
+        "alice",
+        "--date",
+        ON,
+        "--bump",
+        "minor",
+        "--note",
+        "a | b \\ c",
+    )
+    assert code == 0, output
+    after = path.read_bytes().decode("utf-8-sig")
+    assert "\r\n" in after and "\n" not in after.replace("\r\n", "")
+    rows = [line for line in after.split("\r\n") if line.startswith("| 1.3 ")]
+    assert len(rows) == 1 and "a | b \\ c" in _cells(rows[0]), rows
+    assert front_matter(path)["version"] == "1.3"
+    assert errors(kb.root) == []
+
+
 # --- kb review: notes are one line, table cells are escaped --------------------------------
 
 

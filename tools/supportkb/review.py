@@ -54,7 +54,7 @@ def record_review(
         document = find_document(kb, doc_id)
         person = reviewer or person_for_git_user(kb.registry, root)
         _check_reviewer(kb.registry, person)
-        path = root / document.path
+        path = _file_to_edit(root, document.path)
         raw = path.read_bytes()
         before = _readable(document.path, raw)
         editor = FrontMatterEditor(raw.decode("utf-8"))
@@ -72,7 +72,20 @@ def record_review(
         intended = _Intended(on, person, version, row)
         _refuse_unintended(document.path, before, data, intended)
         write_atomic(path, data)
-    return ReviewRecord(path, document.id, person, on, version)
+    return ReviewRecord(root / document.path, document.id, person, on, version)
+
+
+def _file_to_edit(root: Path, relative: str) -> Path:
+    """The regular file inside the checkout that holds the document. A symlink is followed
+    (replacing the link by a file would leave its target unreviewed); one that leads out of
+    the checkout, or to something that is not a regular file, is refused."""
+    path = root / relative
+    target = path.resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise FatalError(f"{relative} is a link to a file outside the checkout; not editing it")
+    if not target.is_file():
+        raise FatalError(f"{relative} is not a regular file; not editing it")
+    return target
 
 
 def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
