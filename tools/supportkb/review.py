@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -57,22 +57,32 @@ def record_review(
         path = _file_to_edit(root, document.path)
         raw = path.read_bytes()
         before = _readable(document.path, raw)
-        editor = FrontMatterEditor(raw.decode("utf-8"))
-        editor.set_scalar(
-            "last_reviewed", on.isoformat(), after=("owner", "status", "title", "id"), plain=True
-        )
-        editor.add_to_list("reviewers", person, after=("owner", "title", "id"))
-        version = None
-        row = None
-        if bump is not None:
-            version = bumped_version(document, bump)
-            editor.set_scalar("version", version, after=("last_reviewed", "owner"))
-            row = _add_revision_row(editor, version, on, person, note or _default_note(bump))
-        data = editor.render().encode("utf-8")
-        intended = _Intended(on, person, version, row)
+        version = bumped_version(document, bump) if bump is not None else None
+        intended = _Intended(on, person, version, None)
+        data, intended = _edit(document.path, raw, intended, note or _default_note(bump))
         _refuse_unintended(document.path, before, data, intended)
         write_atomic(path, data)
     return ReviewRecord(root / document.path, document.id, person, on, version)
+
+
+def _edit(path: str, raw: bytes, intended: _Intended, note: str) -> tuple[bytes, _Intended]:
+    """The file with the review's edits (and the revision row it added, when bumping)."""
+    try:
+        editor = FrontMatterEditor(raw.decode("utf-8"))
+        editor.set_scalar(
+            "last_reviewed",
+            intended.on.isoformat(),
+            after=("owner", "status", "title", "id"),
+            plain=True,
+        )
+        editor.add_to_list("reviewers", intended.person, after=("owner", "title", "id"))
+        if intended.version is not None:
+            editor.set_scalar("version", intended.version, after=("last_reviewed", "owner"))
+            row = _add_revision_row(editor, intended.version, intended.on, intended.person, note)
+            intended = replace(intended, row=row)
+    except FatalError as exc:
+        raise FatalError(f"{path}: cannot record a review: {exc}; nothing was written") from None
+    return editor.render().encode("utf-8"), intended
 
 
 def _file_to_edit(root: Path, relative: str) -> Path:
@@ -246,7 +256,7 @@ def bumped_version(document: Document, bump: str) -> str:
     return f"{major + 1}.0" if bump == "major" else f"{major}.{minor + 1}"
 
 
-def _default_note(bump: str) -> str:
+def _default_note(bump: str | None) -> str:
     return "複審後改版（重大修訂）" if bump == "major" else "複審後改版"
 
 
