@@ -334,6 +334,16 @@ def test_a_note_with_a_line_break_or_control_character_is_refused(
     assert path.read_text(encoding="utf-8") == SOP
 
 
+def test_other_free_text_is_one_line_too(kb: KnowledgeBaseFactory) -> None:
+    """Names are looked up in owners.yml, but echoed in messages first: a terminal escape in
+    them would be played on the user's terminal."""
+    kb.article()
+    code, output = run(kb.root, "review", "KB-0001", "--by", "bob\x1b[2J", "--date", ON)
+    assert code == 2 and "--by must be one line of text" in output
+    code, output = run(kb.root, "new", "sop", "--title", "t", "--owner", "alice\x1b[2J")
+    assert code == 2 and "--owner must be one line of text" in output
+
+
 def _cells(row: str) -> list[str]:
     """A Markdown table row's cells, with `\\|` and `\\\\` read back."""
     cells, cell, escaped = [], "", False

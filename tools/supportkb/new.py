@@ -115,6 +115,8 @@ def _check_request(request: NewDocument) -> None:
         raise InvalidUsage("--title must be a single line of text")
     if request.category is not None:
         one_line_text(request.category, "--category")
+    if request.owner is not None:
+        one_line_text(request.owner, "--owner")
     if request.lang not in LANGUAGES:
         raise InvalidUsage(f"--lang is one of {', '.join(LANGUAGES)}")
     if request.doc_type is DocType.ARTICLE:

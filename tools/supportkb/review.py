@@ -49,6 +49,8 @@ def record_review(
         raise InvalidUsage(f"--date {on} is in the future: a review is recorded once it is done")
     if note is not None:
         one_line_text(note, "--note")
+    if reviewer is not None:
+        one_line_text(reviewer, "--by")
     with checkout_lock(root):
         kb = load_knowledge_base(root)
         document = find_document(kb, doc_id)
