@@ -9,14 +9,23 @@ the YAML parser's marks and replaces or inserts text there.
 from __future__ import annotations
 
 import bisect
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import yaml
 
-from supportkb.errors import FatalError
+from supportkb.errors import FatalError, InvalidUsage
 
 _INDICATORS = "!&*[]{}|>'\"%@`#,?:-"
 _BOM = "\ufeff"
+# The `---` lines as `kb check` finds them (python-frontmatter's pattern, see source.py): the
+# editor must cut the front-matter exactly where the checker does.
+_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
+# The parser `kb check` reads front-matter with (libyaml when present): the same tokens, so
+# the same spans; the pure-Python parser refuses a few files libyaml reads (a tab after a value).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DASH = re.compile(r"^( *)-(?=[ \t\n]|$)", re.MULTILINE)  # a block list's item
 
 
 @dataclass(frozen=True)
@@ -50,15 +59,18 @@ class FrontMatterEditor:
             position += len(line) - line.endswith("\r") + 1
             if line.endswith("\r"):
                 self._removed.append(position - 1)
-        lines = self.normalised.split("\n")
-        if not lines or lines[0].rstrip() != "---":
+        opening = _BOUNDARY.match(self.normalised)
+        if opening is None:
             raise FatalError("the file does not start with a front-matter block")
-        closing = next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() == "---"), None)
+        closing = _BOUNDARY.search(self.normalised, opening.end())
         if closing is None:
             raise FatalError("the front-matter block is never closed")
-        self.front_start = len(lines[0]) + 1
-        self.front_end = sum(len(line) + 1 for line in lines[:closing])
-        node = yaml.compose(self.normalised[self.front_start : self.front_end], yaml.SafeLoader)
+        self.front_start = opening.end()
+        self.front_end = closing.start()
+        try:
+            node = yaml.compose(self.normalised[self.front_start : self.front_end], _Loader)
+        except (yaml.YAMLError, RecursionError, ValueError) as exc:
+            raise FatalError(f"the front-matter cannot be edited safely ({exc})") from None
         if not isinstance(node, yaml.MappingNode):
             raise FatalError("the front-matter is not a set of 'key: value' fields")
         if node.flow_style:
@@ -73,6 +85,12 @@ class FrontMatterEditor:
     def _span(self, node: yaml.Node) -> tuple[int, int]:
         return self.front_start + node.start_mark.index, self.front_start + node.end_mark.index
 
+    def _value_span(self, node: yaml.Node) -> tuple[int, int]:
+        """The span of a value without the line breaks and blank lines a block scalar
+        (`|`, `>-`) takes in: replacing them would join the next line to the new value."""
+        start, end = self._span(node)
+        return start, start + len(self.normalised[start:end].rstrip(" \t\n"))
+
     # --- edits ----------------------------------------------------------------------------
 
     def set_scalar(
@@ -81,12 +99,12 @@ class FrontMatterEditor:
         """Set `key: value`, keeping the existing quoting style; insert the line if absent.
         With `plain`, an unquoted value is written as it is (a date, say)."""
         node = self._value(key)
-        style = node.style if isinstance(node, yaml.ScalarNode) else None
-        rendered = value if plain and style is None else quoted(value, style)
+        style = (node.style or None) if isinstance(node, yaml.ScalarNode) else None  # C: ""
+        rendered = value if plain and style in (None, "|", ">") else quoted(value, style)
         if node is None:
             self._insert_line(f"{key}: {rendered}", after)
         elif isinstance(node, yaml.ScalarNode):
-            start, end = self._span(node)
+            start, end = self._value_span(node)
             self.edits.append(_Edit(start, end, self._after_colon(start, rendered)))
         else:
             raise FatalError(f"'{key}' is not a single value; fix it by hand")
@@ -96,20 +114,21 @@ class FrontMatterEditor:
         return " " + text if self.normalised[start - 1 : start] == ":" else text
 
     def add_to_list(self, key: str, item: str, after: tuple[str, ...] = ()) -> None:
-        """Add `item` to the list under `key` (flow or block style) unless it is there."""
+        """Add `item` to the list under `key` (flow or block style) unless it is there
+        (compared as `kb check` reads ids: without surrounding spaces)."""
         node = self._value(key)
         if node is None:
             self._insert_line(f"{key}: [{quoted(item, None)}]", after)
         elif isinstance(node, yaml.ScalarNode):
-            if node.value == item:
+            if node.value.strip() == item:
                 return
-            start, end = self._span(node)
-            old = self.normalised[start:end]
+            start, end = self._value_span(node)
             empty = node.tag == "tag:yaml.org,2002:null" or node.value == ""
-            listed = f"[{quoted(item, None)}]" if empty else f"[{old}, {quoted(item, None)}]"
+            items = [item] if empty else [node.value, item]
+            listed = "[" + ", ".join(quoted(value, None) for value in items) + "]"
             self.edits.append(_Edit(start, end, self._after_colon(start, listed)))
         elif isinstance(node, yaml.SequenceNode):
-            if any(isinstance(n, yaml.ScalarNode) and n.value == item for n in node.value):
+            if any(isinstance(n, yaml.ScalarNode) and n.value.strip() == item for n in node.value):
                 return
             self._append_to_sequence(node, item)
         else:
@@ -117,17 +136,25 @@ class FrontMatterEditor:
 
     def _append_to_sequence(self, node: yaml.SequenceNode, item: str) -> None:
         start, end = self._span(node)
-        if node.flow_style:
-            closing = self.normalised.rindex("]", start, end)
-            separator = ", " if node.value else ""
-            self.edits.append(_Edit(closing, closing, f"{separator}{quoted(item, None)}"))
+        if node.flow_style:  # right after the last item: a trailing comma or comment stays
+            if not node.value:
+                closing = self.normalised.rindex("]", start, end)
+                self.edits.append(_Edit(closing, closing, quoted(item, None)))
+            else:
+                after_last = self._span(node.value[-1])[1]
+                self.edits.append(_Edit(after_last, after_last, f", {quoted(item, None)}"))
             return
-        last = node.value[-1]
-        first_line_start = self.normalised.rindex("\n", 0, self._span(node.value[0])[0]) + 1
-        dash = self.normalised[first_line_start : self._span(node.value[0])[0]]
-        line_end = self.normalised.find("\n", self._span(last)[1])
+        # a block sequence: a new `- item` line at the column of the first dash, after the
+        # line where the last item's text ends (its comment stays with it)
+        line_start = self.normalised.rfind("\n", 0, start) + 1  # a tag or anchor may come first
+        first_dash = _DASH.search(self.normalised, line_start, end)
+        if first_dash is None:
+            raise FatalError("the list's '-' items cannot be found; fix it by hand")
+        indent = first_dash.group(1)
+        last_start, last_end = self._value_span(node.value[-1])
+        line_end = self.normalised.find("\n", max(last_end, last_start))
         at = line_end if line_end >= 0 else len(self.normalised)
-        self.edits.append(_Edit(at, at, "\n" + dash + quoted(item, None)))
+        self.edits.append(_Edit(at, at, "\n" + indent + "- " + quoted(item, None)))
 
     def _insert_line(self, line: str, after: tuple[str, ...]) -> None:
         """A new top-level line after the first of `after` that exists, else at the end."""
@@ -171,17 +198,41 @@ class FrontMatterEditor:
 
 
 def quoted(value: str, style: str | None) -> str:
-    """`value` as a YAML scalar in the given quoting style (None: plain when that is safe)."""
-    if style == '"' or (style is None and not _plain_is_safe(value)):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if style == "'":
+    """`value` as a YAML scalar in the given quoting style (None, or a block style: plain
+    when that is safe). Anything a single-quoted scalar cannot hold (a line break, a control
+    character) is written double-quoted, with escapes."""
+    if style == "'" and _printable(value):
         return "'" + value.replace("'", "''") + "'"
+    if style in ('"', "'") or not _plain_is_safe(value):
+        return '"' + "".join(_ESCAPES.get(char) or _escaped(char) for char in value) + '"'
     return value
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"'}
+
+
+def _escaped(char: str) -> str:
+    """A character as a double-quoted YAML scalar holds it (an escape when not printable)."""
+    if _printable(char):
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02X}"
+    return f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}"
+
+
+_UNWRITTEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _printable(text: str) -> bool:
+    """True when every character may be written as it is: no control or format character, no
+    line break (folding would turn it into a space), nothing unassigned."""
+    return all(char == " " or unicodedata.category(char) not in _UNWRITTEN for char in text)
 
 
 def _plain_is_safe(value: str) -> bool:
     """True when YAML reads `value` written plain back as the same string."""
-    if not value or value != value.strip() or value[0] in _INDICATORS:
+    if not value or value != value.strip() or value[0] in _INDICATORS or not _printable(value):
         return False
     if ": " in value or " #" in value or value.endswith(":"):
         return False
@@ -189,3 +240,34 @@ def _plain_is_safe(value: str) -> bool:
         return bool(yaml.safe_load(value) == value)
     except yaml.YAMLError:
         return False
+
+
+# Joiners some scripts and emoji sequences need: invisible, but they cannot break a line, a
+# table or a YAML value.
+_HARMLESS_FORMAT = frozenset({"\u200c", "\u200d"})
+_REFUSED = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def one_line_text(value: str, option: str) -> str:
+    """`value` when it is one line of visible text, else `InvalidUsage` naming the option.
+
+    A title, category or note ends up in YAML, in a Markdown table and in search results: a
+    line break (\\n, \\r, U+0085, U+2028, U+2029), a control character or an invisible format
+    character (a bidirectional override, a BOM) would end the front-matter early, add a line
+    to the table or hide what the text says."""
+    for char in value:
+        if char not in _HARMLESS_FORMAT and unicodedata.category(char) in _REFUSED:
+            raise InvalidUsage(
+                f"{option} must be one line of text without control characters; "
+                f"it contains {_describe(char)}"
+            )
+    return value
+
+
+def _describe(char: str) -> str:
+    if char in "\n\r\x0b\x0c\x85\u2028\u2029":
+        return f"a line break (U+{ord(char):04X})"
+    if "\ud800" <= char <= "\udfff":
+        return "bytes that are not UTF-8"
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")

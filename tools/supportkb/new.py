@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -13,13 +10,14 @@ from pathlib import Path
 from string import Template
 
 from supportkb.atomic import write_atomic
-from supportkb.cache import cache_directory
-from supportkb.editing import quoted
+from supportkb.checkout_lock import checkout_lock
+from supportkb.editing import one_line_text, quoted
 from supportkb.errors import FatalError, InvalidUsage
 from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files, load_knowledge_base
 from supportkb.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.model import ARTICLE_KINDS, DocType
 from supportkb.review import person_for_git_user
+from supportkb.source import read_source
 
 LANGUAGES = ("zh-TW", "en")
 TEMPLATES_DIR = "templates"  # in the knowledge base: a team's own templates win
@@ -45,7 +43,7 @@ class NewDocument:
 def create_document(root: Path, request: NewDocument, today: date) -> Path:
     """Write the new document and return its path. Never overwrites a file."""
     _check_request(request)
-    with _lock(root):
+    with checkout_lock(root):
         kb = load_knowledge_base(root)
         owner = request.owner or person_for_git_user(kb.registry, root, "--owner ID")
         if not kb.registry.knows(owner) or not kb.registry.is_active(owner):
@@ -59,6 +57,7 @@ def create_document(root: Path, request: NewDocument, today: date) -> Path:
         text = (
             front_matter(request, doc_id, owner, today) + "\n" + _body(root, request, doc_id, today)
         )
+        _refuse_unreadable(path.relative_to(root).as_posix(), text, request, doc_id)
         write_atomic(path, text.encode("utf-8"), exclusive=True)
     return path
 
@@ -82,7 +81,7 @@ def front_matter(request: NewDocument, doc_id: str, owner: str, today: date) -> 
         f"id: {doc_id}",
         f"title: {quoted(request.title, None)}",
         "status: draft",
-        f"owner: {owner}",
+        f"owner: {quoted(owner, None)}",
         f"last_reviewed: {today.isoformat()}",
     ]
     if request.doc_type is DocType.ARTICLE:
@@ -97,15 +96,33 @@ def front_matter(request: NewDocument, doc_id: str, owner: str, today: date) -> 
     return "\n".join(lines)
 
 
+def _refuse_unreadable(path: str, text: str, request: NewDocument, doc_id: str) -> None:
+    """Read the new file back as `kb check` does: its front-matter must hold the id, title
+    and category asked for (a guard: the request's text was checked, and values are quoted)."""
+    source, findings = read_source(path, text.encode("utf-8"))
+    front = source.front_matter if source is not None else {}
+    wanted = {"id": doc_id, "title": request.title}
+    if request.doc_type is not DocType.ARTICLE and request.category:
+        wanted["category"] = request.category
+    if source is None or any(front.get(key) != value for key, value in wanted.items()):
+        reason = findings[0].message if findings else "the values would read differently"
+        raise FatalError(f"{path}: the front-matter would not read back ({reason}); not written")
+
+
 def _check_request(request: NewDocument) -> None:
-    if not request.title.strip() or "\n" in request.title:
+    one_line_text(request.title, "--title")
+    if not request.title.strip():
         raise InvalidUsage("--title must be a single line of text")
+    if request.category is not None:
+        one_line_text(request.category, "--category")
+    if request.owner is not None:
+        one_line_text(request.owner, "--owner")
     if request.lang not in LANGUAGES:
         raise InvalidUsage(f"--lang is one of {', '.join(LANGUAGES)}")
     if request.doc_type is DocType.ARTICLE:
         if request.kind not in ARTICLE_KINDS:
             raise InvalidUsage(f"an article needs --kind {'|'.join(ARTICLE_KINDS)}")
-        if not request.category or not _CATEGORY.match(request.category):
+        if not request.category or not _CATEGORY.fullmatch(request.category):
             raise InvalidUsage(
                 "an article needs --category, a folder under kb/ in lower case such as vpn or "
                 "applications/erp"
@@ -140,27 +157,3 @@ def _body(root: Path, request: NewDocument, doc_id: str, today: date) -> str:
         template = resources.files("supportkb").joinpath("templates", filename).read_text("utf-8")
     values = {"title": request.title, "id": doc_id, "today": today.isoformat(), "version": "0.1"}
     return Template(template).safe_substitute(values)
-
-
-@contextlib.contextmanager
-def _lock(root: Path) -> Iterator[None]:
-    """Two `kb new` at once in the same checkout take ids one after the other. The lock file
-    is in the checkout's .git folder (shared by everyone working in it), else in the cache."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; the exclusive create never overwrites
-        yield
-        return
-    git = root / ".git"
-    if git.is_dir():
-        path = git / "supportkb-new.lock"
-    else:
-        folder = cache_directory()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]}.new.lock"
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -14,7 +14,7 @@ from supportkb.new import LANGUAGES, NewDocument, create_document
 
 @click.command("new")
 @click.argument("doc_type", metavar="TYPE", type=click.Choice([t.value for t in DocType]))
-@click.option("--title", required=True, help="The document's title.")
+@click.option("--title", required=True, help="The document's title (one line of text).")
 @click.option("--owner", help="Person or team id from owners.yml (default: you, by git e-mail).")
 @click.option(
     "--category", help="Articles: folder under kb/ (vpn, applications/erp); others: category."
@@ -47,7 +47,8 @@ def new_command(
 
     Takes the next free id, writes the file in the right folder from the template for its type
     (and kind), with the required sections and a valid front-matter, and prints its path.
-    Never overwrites a file.
+    Never overwrites a file. Runs in the same checkout (and kb review) wait for each other, so
+    each takes its own id. Titles and categories are one line of text (no control characters).
     """
     request = NewDocument(DocType(doc_type), title, owner, category, kind, lang)
     path = create_document(root, request, today or date.today())

@@ -20,7 +20,9 @@ from supportkb.review import BUMPS, record_review
     type=click.Choice(BUMPS),
     help="Also raise the version and add a revision-history row.",
 )
-@click.option("--note", help="Description for the revision-history row (with --bump).")
+@click.option(
+    "--note", help="Description for the revision-history row (with --bump); one line of text."
+)
 @root_option
 def review_command(
     doc_id: str,
@@ -33,7 +35,9 @@ def review_command(
     """Record a review of document ID in place.
 
     Sets last_reviewed and adds the reviewer to reviewers; every other byte of the file is kept
-    (comments, key order, quoting, blank lines, line ends, the body).
+    (comments, key order, quoting, blank lines, line ends, the body). The edited file is read
+    back as kb check reads it and written only if it says exactly that; otherwise nothing is
+    written. Runs in the same checkout (and kb new) wait for each other.
     """
     if note is not None and bump is None:
         raise click.UsageError("--note describes a new version: use it with --bump")
