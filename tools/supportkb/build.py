@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from supportkb.check import CheckResult, check
 from supportkb.errors import FatalError
@@ -43,6 +44,7 @@ def build_site(
             if audience is not None:
                 plugin.config.audience = audience
         build(config)
+        _mark(Path(config.site_dir), plugin, as_of)
     except MkDocsException as exc:
         raise FatalError(f"the site could not be built: {exc}") from None
     except SystemExit as exc:  # MkDocs' own "Aborted with N warnings in strict mode!"
@@ -50,3 +52,13 @@ def build_site(
             f"the site could not be built (exit {exc.code}); see the messages above"
         ) from None
     return BuildResult(result, Path(config.site_dir))
+
+
+def _mark(site: Path, plugin: Any, as_of: date) -> None:
+    """Record whom the site is for (read by `kb serve`). Without the supportkb plugin nothing
+    was left out: the site counts as restricted."""
+    from supportkb.site_marker import SiteMarker, write_marker
+
+    enabled = plugin is not None and plugin.config.enabled
+    audience = str(plugin.config.audience) if enabled else "restricted"
+    write_marker(site, SiteMarker(audience, as_of.isoformat()))

@@ -67,7 +67,7 @@ class ServeSettings:
     site_folder: str | None = None
     analytics: str | None = None
     cors_origins: tuple[str, ...] = ()
-    restricted: bool = False
+    audience: str = "public"  # the site's (from its marker); the narrowest unless told
     as_of: str | None = None  # judge freshness as of this date (tests); default today
 
     def dumps(self) -> str:
@@ -150,9 +150,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     def today() -> date:
         return fixed or date.today()
 
-    service = SearchService(
-        Path(settings.index_folder), log, today=today, restricted=settings.restricted
-    )
+    service = SearchService(Path(settings.index_folder), settings.audience, log, today=today)
     _access_log_to_stderr()
     app = FastAPI(
         title="supportkb search",
@@ -211,7 +209,6 @@ def _routes(app: FastAPI, service: SearchService) -> None:
             categories=_values(category),
             limit=limit,
             offset=(page - 1) * limit,
-            include_restricted=service.restricted,
             facets=True,
         )
         try:
@@ -240,9 +237,15 @@ def _routes(app: FastAPI, service: SearchService) -> None:
         except FatalError as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from None
 
-    @app.post("/api/opened", status_code=204)
+    @app.post("/api/opened", status_code=204, responses=_errors(404, 503))
     def opened(event: Opened) -> Response:
         """Record that a result was opened (for `kb report`; nothing identifies the reader)."""
+        try:
+            visible = service.visible(event.id)
+        except FatalError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+        if not visible:  # only documents this site's audience may see are counted
+            raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         service.record_opened(event.query, event.id)
         return Response(status_code=204)
 
