@@ -362,3 +362,15 @@ def test_watch_rebuilds_the_site_for_its_own_audience(checkout: KnowledgeBaseFac
     finally:
         stderr = _stop(server)
     assert "rebuilding" in stderr
+
+
+def test_an_audience_with_no_document_answers_empty(kb: KnowledgeBaseFactory) -> None:
+    doc(kb, "kb/vpn/gateway.md", "KB-0003", "VPN tunnel gateway", "internal", "Gateway tunnel.")
+    build_index(kb.root)
+    client = client_for(kb.root, "public")
+    for query in ("VPN", "*", "tunel", "type:article"):
+        answer = client.get("/api/search", params={"q": query})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["total"] == 0 and answer.json()["suggestion"] is None
+    assert client.get("/api/documents/KB-0003").status_code == 404
+    assert search(kb.root, "--audience", "public", "VPN")["total"] == 0

@@ -7,6 +7,9 @@
     GET  /api/openapi.json    the OpenAPI description
     GET  /…                   the site built by `kb build`
 
+The service answers for one audience, the one its site was built for (`ServeSettings.audience`,
+from the site's marker): every route reads only that audience's index.
+
 The routes only parse, call the service and shape the answer. Limits: the query is at most
 1,000 characters (the engine reads the first 256), at most 50 results a page, 100 pages;
 each query has a time limit in the engine. Every answer carries security headers; CORS is off
