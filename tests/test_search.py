@@ -190,7 +190,9 @@ def test_archived_and_restricted_documents_are_left_out_unless_asked_for(
     assert not {"KB-0020", "KB-0021"} & set(ids(site.root, "卡紙"))
     assert "KB-0020" in ids(site.root, "--all", "卡紙")
     assert "KB-0021" not in ids(site.root, "--all", "卡紙")  # restricted: another audience
-    assert {"KB-0020", "KB-0021"} <= set(ids(site.root, "--all", "--audience", "restricted", "卡紙"))
+    assert {"KB-0020", "KB-0021"} <= set(
+        ids(site.root, "--all", "--audience", "restricted", "卡紙")
+    )
     assert ids(site.root, "status:archived") == ["KB-0020"]
 
 

@@ -102,7 +102,9 @@ def test_a_build_stopped_half_way_leaves_the_previous_index_in_use(
     with pytest.raises(KeyboardInterrupt):
         build_index(site.root)
     assert live_generation(site.root / ".kb-index") == live
-    assert sorted(p.name for p in (site.root / ".kb-index" / "internal").glob("gen-*")) == [live.name]
+    assert sorted(p.name for p in (site.root / ".kb-index" / "internal").glob("gen-*")) == [
+        live.name
+    ]
     assert found(site.root, "卡紙")[0] in {"KB-0001", "KB-0003"}
     monkeypatch.undo()
     assert build_index(site.root).added == ("kb/vpn/new.md",)  # the next run catches up
