@@ -29,12 +29,10 @@ AS_OF = date(2026, 11, 24)
 
 def kb_ranker(root: Path, folder: Path):  # type: ignore[no-untyped-def]
     build_index(root, folder, rebuild=True)
-    searcher = open_engine(folder).searcher()
+    searcher = open_engine(folder, "restricted").searcher()  # every document
 
     def rank(text: str) -> list[str]:
-        request = SearchRequest(
-            text, AS_OF, limit=10, include_archived=True, include_restricted=True
-        )
+        request = SearchRequest(text, AS_OF, limit=10, include_archived=True)
         return [r.id for r in run_search(searcher, request).results]
 
     return rank

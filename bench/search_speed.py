@@ -286,7 +286,18 @@ SENTENCES: dict[str, Callable[[Vocabulary], str]] = {
 }
 
 
-def front_matter(vocabulary: Vocabulary, number: int, count: int, title: str) -> list[str]:
+def visibility(number: int, mixed: bool) -> str:
+    """Every document internal, or (`--mixed`) 30 % public, 60 % internal, 10 % restricted:
+    then each audience's index is written (one index per audience)."""
+    if not mixed:
+        return "internal"
+    share = number % 10
+    return "restricted" if share == 0 else "public" if share <= 3 else "internal"
+
+
+def front_matter(
+    vocabulary: Vocabulary, number: int, count: int, title: str, mixed: bool = False
+) -> list[str]:
     rng = vocabulary.rng
     related = [f"KB-{rng.randint(1, count):05d}" for _ in range(rng.randint(0, 3))]
     product, versions = rng.choice(list(APPLIES_TO.items()))
@@ -300,7 +311,7 @@ def front_matter(vocabulary: Vocabulary, number: int, count: int, title: str) ->
         f"last_reviewed: 2026-{rng.randint(1, 11):02d}-{rng.randint(1, 20):02d}",
         "kind: troubleshooting",
         f"tags: [{', '.join(rng.sample(TAGS, 3))}]",
-        "visibility: internal",
+        f"visibility: {visibility(number, mixed)}",
         "applies_to:",
         f"  - product: {product}",
         f'    versions: "{versions}"',
@@ -328,7 +339,7 @@ def body(vocabulary: Vocabulary, title: str, previous: int) -> list[str]:
     return lines
 
 
-def generate(root: Path, count: int, seed: int = 11) -> None:
+def generate(root: Path, count: int, seed: int = 11, mixed: bool = False) -> None:
     vocabulary = Vocabulary(random.Random(seed))
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copy(ROOT / "owners.yml", root / "owners.yml")
@@ -338,7 +349,9 @@ def generate(root: Path, count: int, seed: int = 11) -> None:
         product, symptom = vocabulary.of("products"), vocabulary.of("symptoms")
         title = f"{product} {symptom}（{vocabulary.of('codes')}）"
         previous = number - len(CATEGORIES)  # the previous article in the same folder
-        lines = front_matter(vocabulary, number, count, title) + body(vocabulary, title, previous)
+        lines = front_matter(vocabulary, number, count, title, mixed) + body(
+            vocabulary, title, previous
+        )
         path = root / f"kb/{category}/article-{number:05d}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -582,13 +595,16 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=3, help="cold searches per round")
     parser.add_argument("--changes", type=int, default=5, help="small updates per round")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument(
+        "--mixed", action="store_true", help="public, internal and restricted documents"
+    )
     options = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kb-search-bench-"))
     kb_root = options.keep or work / "kb"
     kb_root.mkdir(parents=True, exist_ok=True)
     print(f"generating {options.docs} documents in {kb_root} ...", flush=True)
-    generate(kb_root, options.docs)
+    generate(kb_root, options.docs, mixed=options.mixed)
     size = sum(p.stat().st_size for p in kb_root.rglob("*.md"))
     print(f"  {size / 1e6:.1f} MB of Markdown, {size / options.docs / 1024:.1f} KB per document")
 

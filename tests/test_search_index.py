@@ -102,7 +102,9 @@ def test_a_build_stopped_half_way_leaves_the_previous_index_in_use(
     with pytest.raises(KeyboardInterrupt):
         build_index(site.root)
     assert live_generation(site.root / ".kb-index") == live
-    assert sorted(p.name for p in (site.root / ".kb-index").glob("gen-*")) == [live.name]
+    assert sorted(p.name for p in (site.root / ".kb-index" / "internal").glob("gen-*")) == [
+        live.name
+    ]
     assert found(site.root, "卡紙")[0] in {"KB-0001", "KB-0003"}
     monkeypatch.undo()
     assert build_index(site.root).added == ("kb/vpn/new.md",)  # the next run catches up
@@ -130,7 +132,7 @@ def test_two_builds_at_once_are_refused(site: KnowledgeBaseFactory) -> None:
 
 def test_a_damaged_pointer_means_a_full_rebuild(site: KnowledgeBaseFactory) -> None:
     build_index(site.root)
-    (site.root / ".kb-index" / "CURRENT").write_text("../../etc\n", encoding="utf-8")
+    (site.root / ".kb-index" / "internal" / "CURRENT").write_text("../../etc\n", encoding="utf-8")
     assert build_index(site.root).rebuilt
     assert found(site.root, "卡紙")
 
@@ -216,7 +218,7 @@ def test_a_rebuild_leaves_no_old_log_for_the_new_related_state(
     import sqlite3
 
     build_index(site.root)
-    state = site.root / ".kb-index/related.sqlite"
+    state = site.root / ".kb-index/internal/related.sqlite"
     db = sqlite3.connect(state)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("UPDATE docs SET title = 'stale'")
@@ -246,7 +248,7 @@ def test_a_damaged_related_state_is_rebuilt(site: KnowledgeBaseFactory, damage: 
     import sqlite3
 
     build_index(site.root)
-    db = sqlite3.connect(site.root / ".kb-index/related.sqlite")
+    db = sqlite3.connect(site.root / ".kb-index/internal/related.sqlite")
     db.execute(damage)
     db.commit()
     db.close()
@@ -263,7 +265,7 @@ def test_a_damaged_related_state_is_rebuilt(site: KnowledgeBaseFactory, damage: 
 def test_a_related_state_that_cannot_be_replaced_is_a_clear_error(
     site: KnowledgeBaseFactory,
 ) -> None:
-    (site.root / ".kb-index/related.sqlite").mkdir(parents=True)
+    (site.root / ".kb-index/internal/related.sqlite").mkdir(parents=True)
     (site.root / ".kb-index/.supportkb-index.json").write_text("{}")  # an index folder
     result = CliRunner().invoke(cli, ["-C", str(site.root), "index"])
     assert result.exit_code == 1 and "cannot replace" in result.output

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from supportkb.cli import cli
 from supportkb.search_index import build_index
+from supportkb.site_marker import SiteMarker, write_marker
 
 from conftest import KnowledgeBaseFactory
 
@@ -31,6 +32,7 @@ def _site(kb: KnowledgeBaseFactory) -> None:
     build_index(kb.root)
     (kb.root / "site").mkdir()
     (kb.root / "site" / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
+    write_marker(kb.root / "site", SiteMarker("internal", "2026-11-24"))  # as `kb build` does
 
 
 def _serve(kb: KnowledgeBaseFactory, port: int) -> subprocess.Popen[str]:
@@ -109,10 +111,12 @@ def _wait_for_health(port: int) -> dict[str, object]:
 def test_serve_without_an_index_or_a_site_says_what_to_do(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve"])
-    assert result.exit_code == 1 and "run `kb index` first" in result.output
-    build_index(kb.root)
-    result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve"])
     assert result.exit_code == 1 and "run `kb build --site-dir site`" in result.output
+    (kb.root / "site").mkdir()
+    (kb.root / "site" / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
+    write_marker(kb.root / "site", SiteMarker("internal", "2026-11-24"))
+    result = CliRunner().invoke(cli, ["-C", str(kb.root), "serve"])
+    assert result.exit_code == 1 and "run `kb index` first" in result.output
 
 
 def test_bad_port_is_a_usage_error(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:

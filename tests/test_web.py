@@ -43,7 +43,7 @@ def client_for(root: Path, **options: object) -> TestClient:
         site_folder=str(root / "site"),
         analytics=str(root / "analytics.sqlite"),
         as_of=AS_OF.isoformat(),
-        **options,  # type: ignore[arg-type]
+        **{"audience": "internal", **options},  # type: ignore[arg-type]
     )
     return TestClient(create_app(settings))
 
@@ -83,8 +83,8 @@ def test_filters_and_paging(client: TestClient) -> None:
 def test_archived_and_restricted_stay_out(client: TestClient, site: KnowledgeBaseFactory) -> None:
     assert not {"KB-0004", "KB-0005"} & set(ids(client, q="VPN"))
     assert client.get("/api/documents/KB-0005").status_code == 404
-    internal = client_for(site.root, restricted=True)
-    assert "KB-0005" in ids(internal, q="VPN")
+    restricted = client_for(site.root, audience="restricted")
+    assert "KB-0005" in ids(restricted, q="VPN")
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from fastapi.testclient import TestClient
 from supportkb.analytics import PURGE_EVERY, SearchLog, mask_personal
 from supportkb.search_index import build_index
 from supportkb.serve_workers import OncePerInterval
+from supportkb.site_marker import SiteMarker, write_marker
 from supportkb.web import ServeSettings, TokenBucket, create_app, expensive_query
 
 from conftest import AS_OF, KnowledgeBaseFactory
@@ -51,6 +52,7 @@ def _site(kb: KnowledgeBaseFactory) -> KnowledgeBaseFactory:
     build_index(kb.root)
     (kb.root / "site").mkdir()
     (kb.root / "site" / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
+    write_marker(kb.root / "site", SiteMarker("internal", AS_OF.isoformat()))
     return kb
 
 
@@ -302,6 +304,7 @@ def _client(root: Path, **options: object) -> TestClient:
         index_folder=str(root / ".kb-index"),
         site_folder=str(root / "site"),
         analytics=str(root / "analytics.sqlite"),
+        audience="internal",
         as_of=AS_OF.isoformat(),
         **options,  # type: ignore[arg-type]
     )

@@ -73,7 +73,9 @@ def build_site(
             raise FatalError(
                 "mkdocs.yml does not use the supportkb plugin, so --audience cannot be applied"
             )
-        used = str(plugin.config.audience) if plugin is not None else WIDEST_AUDIENCE
+        # without the plugin (or with it disabled) nothing is left out: the widest audience
+        enabled = plugin is not None and plugin.config.enabled
+        used = str(plugin.config.audience) if plugin is not None and enabled else WIDEST_AUDIENCE
         target = Path(config.site_dir)
         claim_folder(
             target, root, SITE_FOLDER, lambda f: read_marker(f) is not None, Path(config.docs_dir)

@@ -8,8 +8,9 @@ The answer is a `SearchResponse`; its `as_json()` is the stable, documented obje
                   "score", "snippet"}]}
 
 `snippet` is HTML: the document's own text, escaped, with the matched words in <mark>.
-Archived and restricted documents are left out unless asked for (`include_archived`,
-`include_restricted`, or a filter that names them).
+Archived documents are left out unless asked for (`include_archived`, or a filter that names
+them). Whom a search is for is not a request's option: it is the index searched, which holds
+only the documents of one audience (`search_index`), so no filter can widen it.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ class SearchRequest:
     limit: int = 10
     offset: int = 0
     include_archived: bool = False
-    include_restricted: bool = False
     facets: bool = False
 
 
@@ -173,8 +173,6 @@ def _exclusions(request: SearchRequest, text: str) -> dict[str, Sequence[str]]:
     asked_archived = "archived" in request.statuses or "status:archived" in lowered
     if not (request.include_archived or asked_archived):
         excluded["status"] = ["archived"]
-    if not request.include_restricted:
-        excluded["visibility"] = ["restricted"]
     return dict(excluded)
 
 

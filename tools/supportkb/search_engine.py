@@ -1077,6 +1077,9 @@ class EngineSearcher:
 
     def _search(self, asked: _Asked) -> EngineResults:
         parsed = self._parse(asked.text)
+        if self._searcher.doc_count_all() == 0:  # an audience with no document (yet)
+            empty: dict[str, dict[str, int]] = {name: {} for name in FACETS} if asked.facets else {}
+            return EngineResults(0, (), None, False, empty)
         self._searcher.weighting = _RankedBM25F(self._rules, asked.as_of)
         if self._arrays is not None:
             return self._search_arrays(asked, parsed)

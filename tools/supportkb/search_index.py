@@ -1,12 +1,24 @@
 """`kb index`: the search index of a knowledge base, kept up to date incrementally and swapped
 in atomically.
 
-The index folder (default `.kb-index/`, git-ignored) holds generations:
+The index folder (default `.kb-index/`, git-ignored) holds one index per audience, each
+holding only the documents that audience may see (public: public; internal: public and
+internal; restricted: all), so that what shapes scores and "did you mean" (the collection's
+statistics, its words, its related lists) comes only from documents the reader may see:
 
-    .kb-index/CURRENT         name of the live generation (replaced atomically)
-    .kb-index/gen-000012/     a complete Whoosh index, its manifest and related.json
-    .kb-index/related.sqlite  what the related lists are computed from (see `related`)
-    .kb-index/.lock           held while a build runs
+    .kb-index/public/CURRENT          name of the live generation (replaced atomically)
+    .kb-index/public/gen-000012/      a complete Whoosh index, its manifest and related.json
+    .kb-index/public/related.sqlite   what the related lists are computed from (see `related`)
+    .kb-index/internal/…              the same, for the internal audience
+    .kb-index/restricted/…            the same, for the restricted audience
+    .kb-index/words-….sqlite          the word table (jieba's dictionary: no document in it)
+    .kb-index/.lock                   held while a build runs
+
+An audience whose documents are exactly those of a smaller one (no restricted document: the
+restricted index would be the internal one) is not written twice: its CURRENT names the
+smaller audience's generation (`../internal/gen-000012`). Visibility fails closed: a
+visibility that is written but not understood is restricted (`fields`), and a document whose
+front-matter cannot be read is in no index.
 
 A build never touches the live generation: an incremental build hard-links its files into a
 new generation (Whoosh never rewrites a file it has written), applies the changes there, and
@@ -27,7 +39,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -51,10 +63,17 @@ if TYPE_CHECKING:
     from supportkb.search_engine import Engine
 
 DEFAULT_FOLDER = ".kb-index"
+AUDIENCES = ("public", "internal", "restricted")  # smallest first
+VISIBLE: dict[str, frozenset[str]] = {
+    "public": frozenset({"public"}),
+    "internal": frozenset({"public", "internal"}),
+    "restricted": frozenset({"public", "internal", "restricted"}),
+}
+DEFAULT_AUDIENCE = "internal"  # `kb search` on a contributor's machine
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 8  # bump when the schema or the analysis changes: forces a full rebuild
+FORMAT = 9  # bump when the schema or the analysis changes: forces a full rebuild
 
 INDEX_MARKER = ".supportkb-index.json"  # proof that supportkb made the folder (see claim_folder)
 INDEX_FOLDER = OutputFolder(
@@ -82,6 +101,7 @@ class IndexReport:
     skipped: tuple[tuple[str, str], ...] = ()  # (path, why)
     rebuilt: bool = False
     seconds: float = 0.0
+    audiences: tuple[tuple[str, int], ...] = ()  # (audience, documents it may find)
 
     @property
     def changed(self) -> bool:
@@ -93,6 +113,9 @@ class Manifest:
     key: str
     files: dict[str, FileStamp] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # unreadable documents, with why
+    # every readable document's visibility, also those this audience may not see: whether a
+    # larger audience's index would be the same as this one is known without reading them
+    visibility: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> bytes:
         payload = {
@@ -100,6 +123,7 @@ class Manifest:
             "key": self.key,
             "files": dict(sorted(self.files.items())),  # each stamp as a list
             "skipped": self.skipped,
+            "visibility": dict(sorted(self.visibility.items())),
         }
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -110,7 +134,12 @@ class Manifest:
             files = {
                 p: FileStamp(int(a), int(b), str(c)) for p, (a, b, c) in payload["files"].items()
             }
-            return cls(str(payload["key"]), files, dict(payload.get("skipped", {})))
+            return cls(
+                str(payload["key"]),
+                files,
+                dict(payload.get("skipped", {})),
+                {str(p): str(v) for p, v in payload["visibility"].items()},
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -138,21 +167,35 @@ def _mark_index(folder: Path) -> None:
 
 
 def _is_index(folder: Path) -> bool:
-    """Marked by `claim_index_folder`, written by a version that did not mark (CURRENT), or
+    """Marked by `claim_index_folder`, written by a version that did not mark (a CURRENT
+    pointer, at the top or in an audience's folder), or
     holding only a build lock (a build is starting, or one of such a version died at once)."""
     return (
         (folder / INDEX_MARKER).is_file()
         or _read_pointer(folder) is not None
+        or any(_read_pointer(folder / audience) is not None for audience in AUDIENCES)
         or {item.name for item in folder.iterdir()} == {".lock"}
     )
 
 
-def live_generation(folder: Path) -> Path | None:
-    """The generation CURRENT points at, if it is complete and of this version's format."""
-    pointer = _read_pointer(folder)
+def audience_folder(folder: Path, audience: str) -> Path:
+    """The index of one audience inside the index folder `folder`."""
+    if audience not in VISIBLE:
+        raise FatalError(f"unknown audience {audience!r}; use one of: {', '.join(AUDIENCES)}")
+    return folder / audience
+
+
+def live_generation(folder: Path, audience: str = DEFAULT_AUDIENCE) -> Path | None:
+    """The generation the audience's CURRENT points at, if it is complete and of this
+    version's format (it may be a smaller audience's generation: see the module docstring)."""
+    where = audience_folder(folder, audience)
+    pointer = _read_pointer(where)
     if pointer is None or pointer[1] != FORMAT:
         return None
-    return folder / pointer[0]
+    return where / pointer[0]
+
+
+_POINTER = re.compile(r"(?:\.\./(?:public|internal)/)?gen-\d{6}")
 
 
 def _read_pointer(folder: Path) -> tuple[str, int] | None:
@@ -160,15 +203,24 @@ def _read_pointer(folder: Path) -> tuple[str, int] | None:
         name, _, version = (folder / CURRENT).read_text(encoding="utf-8").strip().partition(" ")
     except (OSError, UnicodeDecodeError):
         return None
-    if not re.fullmatch(r"gen-\d{6}", name) or not (folder / name / MANIFEST).is_file():
+    if not _POINTER.fullmatch(name) or not (folder / name / MANIFEST).is_file():
         return None
     return name, int(version) if version.isdigit() else 0
 
 
-def open_engine(folder: Path) -> Engine:
-    pointer = _read_pointer(folder)
+def open_engine(folder: Path, audience: str = DEFAULT_AUDIENCE) -> Engine:
+    """The index of `audience` in the index folder `folder`, opened for searching."""
+    where = audience_folder(folder, audience)
+    pointer = _read_pointer(where)
     if pointer is None:
-        raise FatalError(f"no search index in {folder}: run `kb index` first")
+        if _read_pointer(folder) is not None:  # an index of the layout before audiences
+            raise FatalError(
+                f"the search index in {folder} was built by another version of supportkb: "
+                "run `kb index` to rebuild it"
+            )
+        raise FatalError(
+            f"no search index for the {audience} audience in {folder}: run `kb index` first"
+        )
     if pointer[1] != FORMAT:
         raise FatalError(
             f"the search index in {folder} was built by another version of supportkb: "
@@ -176,7 +228,7 @@ def open_engine(folder: Path) -> Engine:
         )
     from supportkb.search_engine import Engine  # Whoosh: only when searching
 
-    generation = folder / pointer[0]
+    generation = where / pointer[0]
     use_word_table(folder)
     try:
         return Engine.open(generation)
@@ -186,8 +238,8 @@ def open_engine(folder: Path) -> Engine:
         ) from None
 
 
-def read_related(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    generation = live_generation(folder)
+def read_related(folder: Path, audience: str = DEFAULT_AUDIENCE) -> dict[str, list[dict[str, Any]]]:
+    generation = live_generation(folder, audience)
     if generation is None:
         return {}
     try:
@@ -238,7 +290,9 @@ def build_index(
     processes: int | None = None,
     progress: Progress | None = None,
 ) -> IndexReport:
-    """Bring the index of the knowledge base at `root` up to date; see the module docstring."""
+    """Bring the index of every audience of the knowledge base at `root` up to date; see the
+    module docstring. Each document file is read and cut once, whichever indexes it goes to.
+    The report is that of the index that holds every document (the restricted audience's)."""
     started = time.perf_counter()
     target = index_folder(root, folder)
     context = _context(root)
@@ -248,31 +302,149 @@ def build_index(
         if rebuild:  # the word table too (it is written again while the workers finish)
             for table in target.glob("words-*.sqlite"):
                 table.unlink()
-        live = live_generation(target)
-        previous = Manifest.load(live / MANIFEST) if live else None
+        _remove_old_layout(target)
         key = _manifest_key(context)
-        full = rebuild or previous is None or previous.key != key or not _related_follow(live)
-        stamps, changed = _scan(root, None if full else previous)
+        stamps = document_stamps(root)
+        documents = _Documents(context)
+        reports: dict[str, IndexReport] = {}
+        visibility: dict[str, str] | None = None
+        for audience in AUDIENCES:
+            same = _same_as(audience, visibility) if visibility is not None else None
+            if same is not None:  # its documents are exactly those of a smaller audience
+                _point_at(target, audience, same, reports[same].generation)
+                reports[audience] = reports[same]
+                continue
+            pass_ = _Pass(context, target, audience, stamps, key, documents, processes, progress)
+            reports[audience], visibility = pass_.run(rebuild)
+    widest = reports[AUDIENCES[-1]]
+    return replace(
+        widest,
+        rebuilt=any(r.rebuilt for r in reports.values()),
+        audiences=tuple((a, reports[a].documents) for a in AUDIENCES),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _same_as(audience: str, visibility: dict[str, str]) -> str | None:
+    """The smallest audience that may see exactly the documents `audience` may see."""
+    present = set(visibility.values())
+    for smaller in AUDIENCES[: AUDIENCES.index(audience)]:
+        if not present & (VISIBLE[audience] - VISIBLE[smaller]):
+            return smaller
+    return None
+
+
+def _point_at(target: Path, audience: str, same: str, generation: str) -> None:
+    """Make the audience's CURRENT name the generation of the smaller audience `same`. Its own
+    generation stays for one more build (a searcher may have it open)."""
+    where = audience_folder(target, audience)
+    where.mkdir(parents=True, exist_ok=True)
+    live = live_generation(target, audience)
+    own = live.name if live is not None and live.parent == where else ""
+    write_atomic(where / CURRENT, f"../{same}/{generation} {FORMAT}\n".encode())
+    _remove_old_generations(where, keep={own})
+
+
+def _remove_old_layout(folder: Path) -> None:
+    """The single index of every document that versions before audiences wrote at the top
+    of the index folder (written by `kb index`: its own files only)."""
+    if not (folder / CURRENT).is_file():
+        return
+    for item in folder.glob("gen-[0-9]*"):
+        shutil.rmtree(item, ignore_errors=True)
+    for name in ("related.sqlite", "related.sqlite-wal", "related.sqlite-shm", CURRENT):
+        (folder / name).unlink(missing_ok=True)
+
+
+class _Documents:
+    """Each document file read and cut once per build, whichever audiences' indexes need it."""
+
+    def __init__(self, context: _Context) -> None:
+        self.context = context
+        self._read: dict[str, tuple[bytes | None, str]] = {}
+        self._entries: dict[str, tuple[str, IndexEntry | None, str]] = {}
+
+    def digest(self, path: str) -> str:
+        if path in self._entries:
+            return self._entries[path][0]
+        if path not in self._read:
+            self._read[path] = _read(self.context.root, path)
+        return self._read[path][1]
+
+    def entry(self, path: str) -> tuple[str, IndexEntry | None, str]:
+        """(digest, the entry or None, why not)."""
+        if path not in self._entries:
+            found = self._read.pop(path, None)
+            raw, digest = found if found is not None else _read(self.context.root, path)
+            entry, why = _entry(self.context, path, raw, digest)
+            self._entries[path] = (digest, entry, why)
+        return self._entries[path]
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """The update of one audience's index."""
+
+    context: _Context
+    target: Path  # the index folder
+    audience: str
+    stamps: dict[str, tuple[int, int]]
+    key: str
+    documents: _Documents
+    processes: int | None
+    progress: Progress | None
+
+    def run(self, rebuild: bool) -> tuple[IndexReport, dict[str, str]]:
+        """The report, and every readable document's visibility."""
+        where = audience_folder(self.target, self.audience)
+        where.mkdir(parents=True, exist_ok=True)
+        live = live_generation(self.target, self.audience)
+        if live is not None and live.parent != where:  # a smaller audience's: start over
+            live = None
+        previous = Manifest.load(live / MANIFEST) if live else None
+        full = rebuild or previous is None or previous.key != self.key or not _related_follow(live)
+        changed = _changed(self.stamps, None if full else previous)
         if previous is not None and not full:
-            changed |= _readable_again(root, previous, stamps)
-        if not full and previous is not None and not changed and set(stamps) == set(previous.files):
-            _remove_unfinished_generations(target, live)
-            return IndexReport(
+            changed |= {
+                path
+                for path in previous.skipped
+                if path in self.stamps
+                and self.documents.digest(path) != previous.files[path].digest
+            }  # left out last time: a permission fixed does not change the modification time
+        if (
+            not full
+            and previous is not None
+            and not changed
+            and set(self.stamps) == set(previous.files)
+        ):
+            _remove_unfinished_generations(where, live)
+            visible = VISIBLE[self.audience]
+            report = IndexReport(
                 live.name if live else "",
-                len(previous.files) - len(previous.skipped),
+                sum(1 for v in previous.visibility.values() if v in visible),
                 skipped=tuple(sorted(previous.skipped.items())),  # said again on every run
-                seconds=time.perf_counter() - started,
             )
+            return report, previous.visibility
         from supportkb.related import StateDamaged  # not needed by searches
 
-        build = _Build(context, target, stamps, changed, key, processes or _cores(), progress)
+        build = _Build(
+            self.context,
+            where,
+            self.audience,
+            self.documents,
+            self.stamps,
+            changed,
+            self.key,
+            self.processes or _cores(),
+            self.progress,
+        )
         try:
-            report = build.write(None if full else live, None if full else previous)
+            report, visibility = build.write(None if full else live, None if full else previous)
         except StateDamaged:  # the related lists' state: start over, as a full build does
-            report = build.write(None, None)
-        write_atomic(target / CURRENT, f"{report.generation} {FORMAT}\n".encode())
-        _remove_old_generations(target, keep={report.generation, live.name if live else ""})
-    return IndexReport(**{**report.__dict__, "seconds": time.perf_counter() - started})
+            report, visibility = build.write(None, None)
+        write_atomic(where / CURRENT, f"{report.generation} {FORMAT}\n".encode())
+        _remove_old_generations(where, keep={report.generation, live.name if live else ""})
+        return report, visibility
 
 
 @dataclass(frozen=True)
@@ -280,60 +452,47 @@ class _Build:
     """What a build writes from, whether it updates the live generation or starts over."""
 
     context: _Context
-    folder: Path
+    folder: Path  # the audience's folder
+    audience: str
+    documents: _Documents
     stamps: dict[str, tuple[int, int]]
     changed: set[str]
     key: str
     processes: int
     progress: Progress | None
 
-    def write(self, live: Path | None, previous: Manifest | None) -> IndexReport:
+    def write(
+        self, live: Path | None, previous: Manifest | None
+    ) -> tuple[IndexReport, dict[str, str]]:
         """A new generation: from `live` and its manifest `previous`, or from nothing."""
         full = previous is None
         generation = _new_generation(self.folder, live)
         if not full:  # a few documents: cut with the word table (a full build writes it)
-            use_word_table(self.folder, create=True)
+            use_word_table(self.folder.parent, create=True)
         try:
-            return _write(
-                self.context,
-                self.folder,
-                generation,
-                previous,
-                self.stamps,
-                self.changed,
-                self.key,
-                full,
-                self.processes,
-                self.progress,
-            )
+            return _write(self, generation, previous, full)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
 
 
 def _write(
-    context: _Context,
-    folder: Path,
-    generation: Path,
-    previous: Manifest | None,
-    stamps: dict[str, tuple[int, int]],
-    changed: set[str],
-    key: str,
-    full: bool,
-    processes: int,
-    progress: Progress | None,
-) -> IndexReport:
+    build: _Build, generation: Path, previous: Manifest | None, full: bool
+) -> tuple[IndexReport, dict[str, str]]:
+    stamps, changed, progress = build.stamps, build.changed, build.progress
+    visible = VISIBLE[build.audience]
     known = previous.files if previous else {}
     todo = sorted(stamps) if full else sorted(changed)
     removed = sorted(set(known) - set(stamps)) if previous else []
     manifest = Manifest(
-        key,
+        build.key,
         {p: s for p, s in known.items() if p in stamps},
         {
             p: w
             for p, w in (previous.skipped if previous else {}).items()
             if p in stamps and p not in changed
         },
+        {p: v for p, v in (previous.visibility if previous else {}).items() if p in stamps},
     )
     entries: list[IndexEntry] = []
     skipped: list[tuple[str, str]] = []
@@ -341,22 +500,25 @@ def _write(
     def read() -> Iterator[IndexEntry]:
         """Each document to index, in turn (collected in `entries`)."""
         for number, path in enumerate(todo, 1):
-            raw, digest = _read(context.root, path)
-            stamp = FileStamp(*stamps[path], digest)
             old = known.get(path)
-            if old is not None and old.digest == digest and not full:
-                manifest.files[path] = stamp  # touched, not changed
+            if old is not None and not full and old.digest == build.documents.digest(path):
+                manifest.files[path] = FileStamp(*stamps[path], old.digest)  # touched only
                 continue
-            entry, why = _entry(context, path, raw, digest)
-            manifest.files[path] = stamp
+            digest, entry, why = build.documents.entry(path)
+            manifest.files[path] = FileStamp(*stamps[path], digest)
             if entry is None:
                 manifest.skipped[path] = why
+                manifest.visibility.pop(path, None)
                 skipped.append((path, why))
                 removed.append(path)  # a document that became unreadable leaves the index
             else:
                 manifest.skipped.pop(path, None)
-                entries.append(entry)
-                yield entry
+                manifest.visibility[path] = entry.visibility
+                if entry.visibility in visible:
+                    entries.append(entry)
+                    yield entry
+                else:
+                    removed.append(path)  # not for this audience (any more)
             if progress:
                 progress(number, len(todo))
 
@@ -364,15 +526,15 @@ def _write(
         """The related lists and, after a full build, the word table for later short cuts."""
         from supportkb.related import update_related  # not needed by searches
 
-        update_related(folder, generation, entries, removed, full)
+        update_related(build.folder, generation, entries, removed, full)
         if full:
-            use_word_table(folder, create=True)
+            use_word_table(build.folder.parent, create=True)
 
     from supportkb.search_engine import Engine  # Whoosh and NumPy: only when writing
 
     engine = Engine.create(generation) if full else Engine.open(generation)
     if full:  # the workers index documents while the next ones are read, and finish after
-        many = processes if len(todo) > 200 else 1
+        many = build.processes if len(todo) > 200 else 1
         engine.write(read(), [], processes=many, fresh=True, during_commit=finish)
     else:  # the removals are known once every changed file has been read
         engine.write(list(read()), removed)
@@ -380,7 +542,7 @@ def _write(
     write_atomic(generation / MANIFEST, manifest.dumps(), durable=False)
     added = tuple(e.path for e in entries if e.path not in known or full)
     updated = tuple(e.path for e in entries if e.path in known and not full)
-    return IndexReport(
+    report = IndexReport(
         generation=generation.name,
         documents=engine.doc_count(),
         added=added,
@@ -389,6 +551,7 @@ def _write(
         skipped=tuple(sorted(manifest.skipped.items())) if full else tuple(skipped),
         rebuilt=full,
     )
+    return report, manifest.visibility
 
 
 def _related_follow(live: Path | None) -> bool:
@@ -424,16 +587,14 @@ def _manifest_key(context: _Context) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def _scan(root: Path, previous: Manifest | None) -> tuple[dict[str, tuple[int, int]], set[str]]:
-    """Stamps of every document file, and the paths whose stamp differs from the manifest."""
-    stamps = document_stamps(root)
+def _changed(stamps: dict[str, tuple[int, int]], previous: Manifest | None) -> set[str]:
+    """The paths whose stamp differs from the manifest's (every path without one)."""
     known = previous.files if previous else {}
-    changed = {
+    return {
         path
         for path, stamp in stamps.items()
         if (old := known.get(path)) is None or (old.mtime_ns, old.size) != stamp
     }
-    return stamps, changed
 
 
 def _read(root: Path, path: str) -> tuple[bytes | None, str]:
@@ -585,16 +746,6 @@ def _new_generation(folder: Path, live: Path | None) -> Path:
     return generation
 
 
-def _readable_again(root: Path, previous: Manifest, stamps: dict[str, tuple[int, int]]) -> set[str]:
-    """Files left out last time (unreadable, broken front-matter) whose content now differs:
-    a permission fixed does not change the modification time, so they are read every time."""
-    return {
-        path
-        for path in previous.skipped
-        if path in stamps and _read(root, path)[1] != previous.files[path].digest
-    }
-
-
 def _remove_unfinished_generations(folder: Path, live: Path | None) -> None:
     """Generations newer than the live one were left by builds that were stopped (this runs
     under the build lock, so none is being written)."""
@@ -606,14 +757,24 @@ def _remove_unfinished_generations(folder: Path, live: Path | None) -> None:
 
 
 def _remove_leftovers(folder: Path) -> None:
-    """What a build that died left behind (this runs under the build lock, so no build is
-    writing): generations newer than the one CURRENT names (all of them when it names none),
-    temporary files of atomic writes and of the word table with their SQLite journals, and a
-    related-lists database that was never put in place. `related.sqlite`'s own write-ahead log
-    is not a leftover: it holds committed changes, and SQLite folds it in when it next opens."""
+    """What a build that died left behind, in the index folder and in each audience's folder
+    (this runs under the build lock, so no build is writing): generations newer than the one
+    CURRENT names (all of them when it names none; none when it names a smaller audience's,
+    its own older ones go with the next build), temporary files of atomic writes and of the
+    word table with their SQLite journals, and a related-lists database that was never put in
+    place. `related.sqlite`'s own write-ahead log is not a leftover: it holds committed
+    changes, and SQLite folds it in when it next opens."""
+    for where in (folder, *(folder / audience for audience in AUDIENCES)):
+        if where.is_dir() and not where.is_symlink():
+            _remove_leftovers_in(where)
+
+
+def _remove_leftovers_in(folder: Path) -> None:
     pointer = _read_pointer(folder)
+    shared = pointer is not None and "/" in pointer[0]  # names a smaller audience's generation
     for item in folder.glob("gen-*"):
-        if item.is_dir() and not item.is_symlink() and (pointer is None or item.name > pointer[0]):
+        newer = pointer is None or item.name > pointer[0]
+        if item.is_dir() and not item.is_symlink() and newer and not shared:
             shutil.rmtree(item, ignore_errors=True)
     for pattern in (".*.tmp", ".*.tmp-journal", "*.sqlite.new", "*.sqlite.new-journal"):
         for leftover in folder.glob(pattern):

@@ -6,6 +6,10 @@ worker process: it keeps a searcher open and, before each query, looks at the in
 (the previous generation stays on disk, so a query already running finishes on it). Whoosh
 searchers are not safe to share between threads, so queries in one process take turns; the
 service runs one process per core.
+
+A service answers for one audience (the one its site was built for): it opens that audience's
+index, which holds only the documents the audience may see, so that results, totals, facets,
+suggestions, documents, related lists and the ids analytics accept all come from them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from supportkb.search import SearchRequest, SearchResponse, run_search
 from supportkb.search_engine import Engine, EngineSearcher
 from supportkb.search_index import (
     CURRENT,
+    VISIBLE,
+    audience_folder,
     open_engine,
     read_related,
 )
@@ -40,12 +46,13 @@ class SearchService:
     def __init__(
         self,
         index_folder: Path,
+        audience: str,
         log: SearchLog | None = None,
         today: Callable[[], date] = date.today,
-        restricted: bool = False,
     ) -> None:
         self.index_folder = index_folder
-        self.restricted = restricted  # serve restricted documents too (an internal service)
+        self.audience = audience  # whom the site is for: only its documents are ever answered
+        self._pointer_file = audience_folder(index_folder, audience) / CURRENT
         self.log = log
         self.today = today
         self._lock = threading.Lock()
@@ -55,12 +62,13 @@ class SearchService:
     def _current(self) -> _Open:
         """The open searcher on the live generation (reopened after a swap)."""
         try:
-            pointer = (self.index_folder / CURRENT).read_text(encoding="utf-8").strip()
+            pointer = self._pointer_file.read_text(encoding="utf-8").strip()
         except OSError:
             pointer = ""
         if self._open is None or self._open.pointer != pointer:
-            engine = open_engine(self.index_folder)
-            opened = _Open(pointer, engine, engine.searcher(), read_related(self.index_folder))
+            engine = open_engine(self.index_folder, self.audience)
+            related = read_related(self.index_folder, self.audience)
+            opened = _Open(pointer, engine, engine.searcher(), related)
             self._previous, self._open = self._open, opened
         return self._open
 
@@ -76,8 +84,8 @@ class SearchService:
         with self._lock:
             opened = self._current()
             fields = opened.searcher.stored(doc_id)
-        if fields is None or (fields["visibility"] == "restricted" and not self.restricted):
-            return None
+        if fields is None or fields["visibility"] not in VISIBLE[self.audience]:
+            return None  # the index holds only the audience's documents: checked all the same
         due = fields.get("review_due")
         today = as_of or self.today()
         stale = (
@@ -91,9 +99,14 @@ class SearchService:
             return {
                 "status": "ok",
                 "documents": opened.engine.doc_count(),
-                "generation": opened.pointer.split()[0],
+                "generation": opened.pointer.split()[0].rpartition("/")[2],
                 "worker": os.getpid(),
             }
+
+    def visible(self, doc_id: str) -> bool:
+        """Whether `doc_id` is a document this service's audience may see (analytics accept
+        only those)."""
+        return self.document(doc_id) is not None
 
     def record_opened(self, query: str, doc_id: str) -> None:
         if self.log is not None:

@@ -7,6 +7,9 @@
     GET  /api/openapi.json    the OpenAPI description
     GET  /…                   the site built by `kb build`
 
+The service answers for one audience, the one its site was built for (`ServeSettings.audience`,
+from the site's marker): every route reads only that audience's index.
+
 The routes only parse, call the service and shape the answer. Limits: the query is at most
 1,000 characters (the engine reads the first 256), at most 50 results a page, 100 pages;
 each query has a time limit in the engine. Every answer carries security headers; CORS is off
@@ -89,7 +92,7 @@ class ServeSettings:
     site_folder: str | None = None
     analytics: str | None = None
     cors_origins: tuple[str, ...] = ()
-    restricted: bool = False
+    audience: str = "public"  # the site's (from its marker); the narrowest unless told
     as_of: str | None = None  # judge freshness as of this date (tests); default today
     expensive_queries: int = 1  # wildcard, phrase or long queries running at once, per worker
     analytics_per_second: float = 5.0  # events recorded per worker (bursts of 20 times that)
@@ -229,11 +232,6 @@ def expensive_query(text: str) -> bool:
     return any(len(phrase) > LONG_PHRASE for phrase in _PHRASE.findall(cleaned))
 
 
-def visible(service: SearchService, doc_id: str) -> bool:
-    """Whether `doc_id` is a document this service shows (the one place that asks)."""
-    return service.document(doc_id) is not None
-
-
 def create_app(settings: ServeSettings) -> FastAPI:
     log = (
         SearchLog(Path(settings.analytics), retention_days=settings.analytics_days)
@@ -245,9 +243,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     def today() -> date:
         return fixed or date.today()
 
-    service = SearchService(
-        Path(settings.index_folder), log, today=today, restricted=settings.restricted
-    )
+    service = SearchService(Path(settings.index_folder), settings.audience, log, today=today)
     _access_log_to_stderr()
     _error_log_to_stderr()
     app = FastAPI(
@@ -323,7 +319,6 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
             categories=_values(category),
             limit=limit,
             offset=(page - 1) * limit,
-            include_restricted=service.restricted,
             facets=True,
         )
         costly = expensive_query(q)
@@ -367,10 +362,10 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
     def opened(event: Opened) -> Response:
         """Record that a result was opened (for `kb report`; nothing identifies the reader)."""
         try:
-            shown = visible(service, event.id)
+            visible = service.visible(event.id)
         except FatalError as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from None
-        if not shown:
+        if not visible:  # only documents this site's audience may see are counted
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         if not opened_recorded.take():
             raise HTTPException(

@@ -22,7 +22,7 @@ from supportkb.search import (
     SearchResponse,
     run_search,
 )
-from supportkb.search_index import index_folder, open_engine
+from supportkb.search_index import AUDIENCES, DEFAULT_AUDIENCE, index_folder, open_engine
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -55,8 +55,17 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
     "--all",
     "include_all",
     is_flag=True,
-    help="Also archived and restricted documents (left out by default).",
+    help="Also archived documents (left out by default).",
 )
+@click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default=DEFAULT_AUDIENCE,
+    show_default=True,
+    help="Search as this audience: only the documents it may see, ranked and corrected "
+    "with their words only.",
+)
+@click.option("--restricted", is_flag=True, help="The same as --audience restricted.")
 @click.option(
     "--json",
     "as_json",
@@ -74,6 +83,8 @@ def search_command(
     statuses: tuple[str, ...],
     limit: int,
     include_all: bool,
+    audience: str,
+    restricted: bool,
     as_json: bool,
     as_of: date | None,
     index_dir: Path | None,
@@ -81,8 +92,9 @@ def search_command(
 ) -> None:
     """Search the index built by `kb index`. WORDS use the query syntax: words, "a phrase",
     fields (type:sop tag:vpn owner:network status:published product:ERP category:vpn id:KB-0002),
-    AND, OR, NOT, prefix*. Traditional and Simplified Chinese find each other.
-    Exit code 0 with results, 1 with none."""
+    AND, OR, NOT, prefix*. Traditional and Simplified Chinese find each other. Restricted
+    documents are found only with --audience restricted (or --restricted); no filter in the
+    query reaches documents outside the audience. Exit code 0 with results, 1 with none."""
     if not " ".join(words).strip():
         raise click.UsageError("give words to search for, e.g. kb search 印表機 離線")
     request = SearchRequest(
@@ -93,9 +105,9 @@ def search_command(
         statuses=statuses,
         limit=limit,
         include_archived=include_all,
-        include_restricted=include_all,
     )
-    searcher = open_engine(index_folder(root, index_dir)).searcher()
+    chosen = "restricted" if restricted else audience
+    searcher = open_engine(index_folder(root, index_dir), chosen).searcher()
     try:
         response = run_search(searcher, request)
     except SearchError as exc:

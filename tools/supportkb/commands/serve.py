@@ -38,7 +38,12 @@ from supportkb.commands.options import (
 @analytics_option("Where searches are recorded (no personal data), for `kb report`.")
 @click.option("--no-analytics", is_flag=True, help="Record nothing.")
 @click.option("--cors-origin", multiple=True, help="Allow this origin to call the API (CORS).")
-@click.option("--restricted", is_flag=True, help="Also find restricted documents.")
+@click.option(
+    "--restricted",
+    is_flag=True,
+    hidden=True,
+    help="Refused: a restricted site is built with `kb build --audience restricted`.",
+)
 @click.option("--watch", is_flag=True, help="Rebuild the site and update the index on changes.")
 @click.option(
     "--request-timeout",
@@ -77,19 +82,37 @@ def serve_command(
     """Serve the built site and a JSON search API over the index (`/api/search`,
     `/api/documents/{id}`, `/api/health`; OpenAPI at `/api/openapi.json`). The site's search
     box then asks this API as you type; on static hosting it falls back to the site's own
-    search. Listens on 127.0.0.1 unless told otherwise; stops cleanly on Ctrl-C or SIGTERM."""
+    search. The API answers only with documents of the audience the site was built for
+    (`kb build --audience`). Listens on 127.0.0.1 unless told otherwise; stops cleanly on
+    Ctrl-C or SIGTERM."""
     from supportkb import serve_workers
     from supportkb.analytics import claim_log_file
-    from supportkb.search_index import index_folder, open_engine
+    from supportkb.search_index import AUDIENCES, index_folder, open_engine
+    from supportkb.site_marker import read_marker
     from supportkb.web import SETTINGS_VARIABLE, ServeSettings
 
+    if restricted:
+        raise click.UsageError(
+            "--restricted is gone: the service answers for the audience its site was built "
+            "for; build a restricted site with `kb build --audience restricted` and serve that "
+            "(behind single sign-on that admits only the restricted group)"
+        )
+    site = site_dir if site_dir.is_absolute() else root / site_dir
+    marker = read_marker(site)
+    if not (site / "index.html").is_file() or marker is None:
+        raise click.ClickException(
+            f"no site built by `kb build` in {site} (its audience is recorded there): "
+            f"run `kb build --site-dir {site_dir}`"
+        )
+    if marker.audience not in AUDIENCES:
+        raise click.ClickException(
+            f"the site in {site} names an unknown audience {marker.audience!r}: "
+            f"run `kb build --site-dir {site_dir}` again"
+        )
     folder = index_folder(root, index_dir)
-    open_engine(folder)  # a clear error now rather than in every worker
+    open_engine(folder, marker.audience)  # a clear error now rather than in every worker
     if not no_analytics:
         claim_log_file(analytics if analytics.is_absolute() else root / analytics)
-    site = site_dir if site_dir.is_absolute() else root / site_dir
-    if not (site / "index.html").is_file():
-        raise click.ClickException(f"no site in {site}: run `kb build --site-dir {site_dir}`")
     settings = ServeSettings(
         index_folder=str(folder),
         site_folder=str(site),
@@ -97,15 +120,19 @@ def serve_command(
         if no_analytics
         else str(analytics if analytics.is_absolute() else root / analytics),
         cors_origins=cors_origin,
-        restricted=restricted,
+        audience=marker.audience,
         as_of=as_of.isoformat() if as_of else None,
     )
     os.environ[SETTINGS_VARIABLE] = settings.dumps()
     with serve_workers.claim_port(host, port, workers):
         if watch:
-            _watch(root, folder, site, as_of)
+            _watch(root, folder, site, as_of, marker.audience)
         logging.getLogger("supportkb.access").setLevel(logging.INFO)
-        click.echo(f"serving {site} and the search API on http://{host}:{port}/", err=True)
+        click.echo(
+            f"serving {site} ({marker.audience} audience) and the search API on "
+            f"http://{host}:{port}/",
+            err=True,
+        )
         serve_workers.run(
             workers,
             limits=serve_workers.ConnectionLimits(request_timeout, max_connections),
@@ -121,9 +148,10 @@ def serve_command(
         )
 
 
-def _watch(root: Path, folder: Path, site: Path, as_of: date | None) -> None:
+def _watch(root: Path, folder: Path, site: Path, as_of: date | None, audience: str) -> None:
     """Rebuild on changes, in a thread of the main process (the workers pick up the new
-    index by themselves; the site's files are replaced by MkDocs)."""
+    index by themselves; the site's files are replaced by MkDocs), for the audience the site
+    was built for (not the one mkdocs.yml names)."""
     from watchfiles import watch
 
     from supportkb.build import build_site
@@ -138,7 +166,7 @@ def _watch(root: Path, folder: Path, site: Path, as_of: date | None) -> None:
             click.echo(f"changed: {', '.join(names[:5])}; rebuilding", err=True)
             try:
                 report = build_index(root, folder)
-                build_site(root, as_of or date.today(), site, strict=False)
+                build_site(root, as_of or date.today(), site, strict=False, audience=audience)
                 click.echo(f"index: {report.documents} documents; site rebuilt", err=True)
             except FatalError as exc:
                 click.echo(f"rebuild failed: {exc}", err=True)
