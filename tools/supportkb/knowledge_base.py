@@ -23,9 +23,10 @@ from supportkb.codeowners import CODEOWNERS_FILE
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.fields import Location
 from supportkb.findings import Finding
-from supportkb.layout import discover
+from supportkb.layout import checkout_folders, discover
 from supportkb.model import Document
 from supportkb.owners import REGISTRY_FILE, OwnerRegistry, load_registry
+from supportkb.safe_read import read_head
 
 INPUT_FILES = (REGISTRY_FILE, CODEOWNERS_FILE)
 PARALLEL_THRESHOLD = 400  # below this many files to read, worker processes cost more than they save
@@ -51,10 +52,12 @@ def ids_in_unreadable_files(root: Path, files: dict[str, FileResult]) -> dict[st
     """Ids written in files whose front-matter could not be read (id -> path), so that other
     documents citing them are not reported as pointing nowhere."""
     found: dict[str, str] = {}
+    within = checkout_folders(root)
     for path, result in files.items():
         if result.document is None:
             with contextlib.suppress(OSError):
-                head = (root / path).read_bytes()[:4096].decode("utf-8", errors="replace")
+                raw = read_head(os.path.join(root, path), 4096, within)
+                head = raw.decode("utf-8", errors="replace")
                 found.update((doc_id, path) for doc_id in _ID_LINE.findall(head))
     return found
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from supportkb.fields import Location
 from supportkb.model import DocType
+from supportkb.safe_read import is_within
 
 ARTICLES_DIR = "kb"
 SOPS_DIR = "sops"
@@ -65,19 +67,40 @@ def discover(root: Path) -> list[Location]:
 
 def document_stamps(root: Path) -> dict[str, tuple[int, int]]:
     """(modification time in ns, size) of every document `discover` finds, by path: what
-    `kb index` compares to see what changed. Each file is looked up in its open folder."""
+    `kb index` compares to see what changed. Each file is looked up in its open folder.
+    Only regular files in the checkout count: a FIFO, a device or a link out of the checkout
+    is left out (`kb check` reports it)."""
     stamps: dict[str, tuple[int, int]] = {}
+    within: tuple[str, ...] | None = None
     for base, _, names, folder in _folders(root):
         for name in names:
             path = f"{base}/{name}"
             if "\\" in path:  # placed by `locate` where it is not: it cannot be read there
                 continue
             try:
-                info = os.stat(name, dir_fd=folder)
+                info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+                if stat.S_ISLNK(info.st_mode):
+                    within = within or checkout_folders(root)
+                    target = os.path.realpath(os.path.join(root, path))
+                    if not is_within(target, within):
+                        continue
+                    info = os.stat(target)
             except OSError:
                 continue
-            stamps[path] = (info.st_mtime_ns, info.st_size)
+            if stat.S_ISREG(info.st_mode):
+                stamps[path] = (info.st_mtime_ns, info.st_size)
     return stamps
+
+
+def checkout_folders(root: Path) -> tuple[str, ...]:
+    """The resolved folders whose files belong to the checkout: the root, and each document
+    folder (kb/, sops/, docs/policies/) that is itself a link (whoever set up the checkout
+    chose that place). A link to anywhere else does not make a file part of it."""
+    folders = [os.path.realpath(root)]
+    for top in _ROOTS:
+        if os.path.islink(root / top):
+            folders.append(os.path.realpath(root / top))
+    return tuple(folders)
 
 
 def _folders(root: Path) -> Iterator[tuple[str, Location, list[str], int]]:
