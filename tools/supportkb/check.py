@@ -105,6 +105,8 @@ def select(root: Path, paths: Iterable[str]) -> set[str]:
     chosen = set()
     base = root.resolve()
     for given in paths:
+        if "\0" in given:
+            raise InvalidUsage(f"{given!r} is not a path (it holds a NUL character)")
         path = Path(given)
         full = (path if path.is_absolute() else Path.cwd() / path).resolve()
         if not full.exists():
