@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KnowledgeBaseFactory
 from supportkb.layout import discover, document_stamps
 from supportkb.safe_read import NotRegularFile, OutsideCheckout, TooLarge, read_regular
+
+from conftest import KnowledgeBaseFactory
 
 AS_OF = "2026-11-24"
 GUARD_SECONDS = 300  # only against a hang: a command that works ends long before

@@ -276,9 +276,9 @@ class _NodeReader:
         if isinstance(value, bytes):  # !!binary: no field holds bytes
             raise _StructureProblem(
                 node,
-                "yaml-value",
-                "the front-matter holds binary data (!!binary)",
-                "write the value as text",
+                "yaml-syntax",
+                f"the front-matter uses the unsupported tag {node.tag}",
+                "write plain values: text, numbers, dates, lists and mappings",
             )
         return value
 
