@@ -45,7 +45,7 @@ class KnowledgeBase:
         return tuple(r.document for r in self.files.values() if r.document is not None)
 
 
-_ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z]+-\d+)", re.MULTILINE)
+_ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z]+-[0-9]+)", re.MULTILINE)  # ASCII digits only
 
 
 def ids_in_unreadable_files(root: Path, files: dict[str, FileResult]) -> dict[str, str]:
