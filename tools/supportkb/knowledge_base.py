@@ -82,16 +82,18 @@ class Inventory:
     stamps: dict[str, Stamp | None]
     locations: dict[str, Location]
     inputs: dict[str, Stamp]  # other files the findings depend on (owners.yml, CODEOWNERS)
+    unnamed: tuple[str, ...] = ()  # files and folders whose names are not UTF-8 (escaped)
 
     @classmethod
     def take(cls, root: Path, with_stamps: bool = True) -> Inventory:
         base = str(root)
-        locations = {location.path: location for location in discover(root)}
+        unnamed: list[str] = []
+        locations = {location.path: location for location in discover(root, unnamed)}
         stamps: dict[str, Stamp | None] = {
             path: Stamp.of(os.path.join(base, path)) if with_stamps else None for path in locations
         }
         inputs = {name: Stamp.of(os.path.join(base, name)) for name in INPUT_FILES}
-        return cls(root, stamps, locations, inputs)
+        return cls(root, stamps, locations, inputs, tuple(unnamed))
 
     @property
     def settled(self) -> bool:
@@ -99,7 +101,9 @@ class Inventory:
         return inputs and all(stamp is not None and stamp.settled for stamp in self.stamps.values())
 
     def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
-        digest = hashlib.sha256(repr((as_of, config, sorted(self.inputs.items()))).encode())
+        digest = hashlib.sha256(
+            repr((as_of, config, sorted(self.inputs.items()), self.unnamed)).encode()
+        )
         for path, stamp in self.stamps.items():
             if stamp is None:
                 raise ValueError("stamps are known once the files have been read")

@@ -50,11 +50,13 @@ def locate(relative: str) -> Location | None:
     return None
 
 
-def discover(root: Path) -> list[Location]:
+def discover(root: Path, unnamed: list[str] | None = None) -> list[Location]:
     """Every document under `root`, as `locate` places it (asked once per folder: a folder
-    decides the type and category of the files in it)."""
+    decides the type and category of the files in it). Files and folders whose names are not
+    UTF-8 are left out (no link, URL or finding can name them); `unnamed` receives them,
+    written with escapes (`printable_path`)."""
     locations = []
-    for base, here, names, _ in _folders(root):
+    for base, here, names, _ in _folders(root, unnamed):
         for name in names:
             path = f"{base}/{name}"
             if "\\" in path:  # `locate` reads it as a folder separator
@@ -63,6 +65,16 @@ def discover(root: Path) -> list[Location]:
             else:
                 locations.append(Location(path, here.type, here.category))
     return locations
+
+
+def printable_path(path: str) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 written as \\xff escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _named(name: str) -> bool:
+    """Whether a file name decoded from the file system is UTF-8 (no surrogate escapes)."""
+    return name.isascii() or not any("\udc80" <= char <= "\udcff" for char in name)
 
 
 def document_stamps(root: Path) -> dict[str, tuple[int, int]]:
@@ -103,7 +115,9 @@ def checkout_folders(root: Path) -> tuple[str, ...]:
     return tuple(folders)
 
 
-def _folders(root: Path) -> Iterator[tuple[str, Location, list[str], int]]:
+def _folders(
+    root: Path, unnamed: list[str] | None = None
+) -> Iterator[tuple[str, Location, list[str], int]]:
     """Each folder that holds documents: its path from `root`, the place `locate` gives its
     files, the names of its document files (in order) and an open descriptor of it, valid
     until the next folder is yielded."""
@@ -112,15 +126,26 @@ def _folders(root: Path) -> Iterator[tuple[str, Location, list[str], int]]:
             continue
         start = os.path.realpath(root / top)  # fwalk does not follow a link at the top itself
         for folder, subfolders, files, descriptor in os.fwalk(start):
-            subfolders[:] = sorted(d for d in subfolders if not d.startswith((".", "_")))
             below = Path(folder).relative_to(start).as_posix()
             base = top if below == "." else f"{top}/{below}"
+            visible = sorted(d for d in subfolders if not d.startswith((".", "_")))
+            subfolders[:] = [d for d in visible if _named(d)]
             here = locate(f"{base}/document.md")
+            if unnamed is not None:
+                documents = [n for n in files if n.endswith(".md")] if here is not None else []
+                unnamed.extend(
+                    printable_path(f"{base}/{name}")
+                    for name in [*visible, *documents]
+                    if not _named(name) and not name.startswith((".", "_"))
+                )
             if here is None:
                 continue
             names = sorted(
                 name
                 for name in files
-                if name.endswith(".md") and name != "README.md" and not name.startswith((".", "_"))
+                if name.endswith(".md")
+                and name != "README.md"
+                and not name.startswith((".", "_"))
+                and _named(name)
             )
             yield base, here, names, descriptor
