@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from supportkb.layout import discover, document_stamps
-from supportkb.safe_read import NotRegularFile, OutsideCheckout, TooLarge, read_regular
 
 from conftest import KnowledgeBaseFactory
 
@@ -168,6 +167,8 @@ def test_files_from_standard_input_is_read_and_bounded(kb: KnowledgeBaseFactory)
 
 
 def test_the_reader_looks_before_it_opens(tmp_path: Path) -> None:
+    from supportkb.safe_read import NotRegularFile, OutsideCheckout, TooLarge, read_regular
+
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(NotRegularFile):
         read_regular(str(tmp_path / "pipe"), 10)  # a FIFO opened for reading would block

@@ -3,6 +3,7 @@ a traceback; in configuration files, a one-line error (exit code 2), at once."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -170,3 +171,33 @@ def test_any_front_matter_gives_findings_with_a_place(
         for finding in cross.document_findings(result.document):
             assert finding.path == location.path and isinstance(finding.line, int)
         list(cross.collection_findings((result.document,)))
+
+
+ODD_FILES = {
+    "tab after values": "---\nid: KB-0004\ntitle: x\t\nowner: network\t\ntags: [a]\t\n---\nbody\n",
+    "closed by ----": "---\nid: KB-0004\ntitle: x\n----\nbody\n",
+    "closed by ...": "---\nid: KB-0004\ntitle: x\n...\nbody\n",
+    "CR line ends": "---\rid: KB-0004\rtitle: x\r---\rbody\r",
+    "NEL and LS": "---\nid: KB-0004\x85title: x\u2028\n---\nbody\n",
+}
+
+
+@pytest.mark.parametrize("text", ODD_FILES.values(), ids=ODD_FILES.keys())
+@pytest.mark.parametrize("command", [["check"], ["report"], ["codeowners"], ["index"]])
+def test_odd_layouts_and_names_never_give_a_traceback(
+    kb: KnowledgeBaseFactory,
+    text: str,
+    command: list[str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    kb.article()
+    kb.write("kb/vpn/odd.md", text)
+    bad_folder = os.fsdecode(b"kb/\xff")
+    os.makedirs(kb.root / bad_folder)
+    (kb.root / bad_folder / os.fsdecode(b"\xfe.md")).write_text(text, encoding="utf-8")
+    extra = ["--index-dir", str(tmp_path_factory.mktemp("index"))] if command == ["index"] else []
+    dated = ["--as-of", AS_OF.isoformat()] if command[0] in ("check", "report") else []
+    done = CliRunner().invoke(cli, ["-C", str(kb.root), *command, *dated, *extra])
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.output
+    if command == ["check"]:
+        assert "kb/\\xff: error [file-name-encoding]" in done.output
