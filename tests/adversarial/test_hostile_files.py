@@ -7,6 +7,7 @@ instead of blocking the test run.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,11 @@ from conftest import KnowledgeBaseFactory
 
 AS_OF = "2026-11-24"
 GUARD_SECONDS = 300  # only against a hang: a command that works ends long before
+MEMORY_CAP = 4 * 1024**3  # a reader without a limit fails here, not by starving the machine
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
 def kb_run(root: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
@@ -29,6 +35,7 @@ def kb_run(root: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedPr
             input=stdin,
             capture_output=True,
             timeout=GUARD_SECONDS,
+            preexec_fn=_cap_memory,
             env={**os.environ, "PYTHONIOENCODING": "utf-8"},
         )
     except subprocess.TimeoutExpired:
@@ -104,7 +111,7 @@ def test_a_link_to_a_device_is_never_read(kb: KnowledgeBaseFactory) -> None:
 def test_a_huge_file_is_not_read_beyond_the_limit(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     with open(kb.root / "kb/vpn/huge.md", "wb") as handle:
-        handle.truncate(64 * 1024**3)  # sparse: 64 GB that take no disk, and no time unread
+        handle.truncate(2 * MEMORY_CAP)  # sparse: 8 GB that take no disk, and no time unread
     done = kb_run(kb.root, "check", "--as-of", AS_OF, "--no-cache")
     assert "kb/vpn/huge.md: error [file-too-large]" in done.stdout, done.stderr
 
