@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
+from typing import BinaryIO
 
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -160,10 +161,9 @@ def read_head(path: str, size: int, within: Folders | None = None) -> bytes:
         os.close(descriptor)
 
 
-def read_stream(stream: object, limit: int) -> bytes:
+def read_stream(stream: BinaryIO, limit: int) -> bytes:
     """At most `limit` bytes from an open binary stream such as stdin (`TooLarge` beyond)."""
-    read = stream.read
-    data: bytes = read(limit + 1)
+    data = stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge("-", len(data), limit)
     return data

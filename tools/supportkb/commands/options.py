@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -47,8 +48,7 @@ class PathList(click.ParamType):  # type: ignore[type-arg]
             return value
         try:
             if value == "-":
-                stdin = click.get_binary_stream("stdin")
-                raw = read_stream(stdin, MAX_PATH_LIST_BYTES)
+                raw = read_stream(sys.stdin.buffer, MAX_PATH_LIST_BYTES)
             else:
                 raw = read_regular(str(value), MAX_PATH_LIST_BYTES)
             text = raw.decode("utf-8-sig")
