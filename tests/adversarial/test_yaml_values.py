@@ -62,6 +62,19 @@ def test_a_bad_value_in_owners_yml_is_a_one_line_error(kb: KnowledgeBaseFactory)
     assert "owners.yml:6: the value 'abc' is not a valid !!bool value" in done.output
 
 
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_a_bad_value_in_mkdocs_yml_is_a_one_line_error(
+    kb: KnowledgeBaseFactory, value: str
+) -> None:
+    kb.article()
+    text = (kb.root / "mkdocs.yml").read_text().replace("due_soon_days: 30", f"x: {value}")
+    kb.write("mkdocs.yml", text)
+    done = CliRunner().invoke(cli, ["-C", str(kb.root), "check", "--as-of", AS_OF.isoformat()])
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith("Error: mkdocs.yml:10: the value ")
+    assert len(done.output.strip().splitlines()) == 1
+
+
 def test_an_alias_bomb_in_mkdocs_yml_is_refused_at_once(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     rows = ['      a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
