@@ -99,6 +99,22 @@ def test_new_is_not_blocked_by_a_fifo(fifo_kb: KnowledgeBaseFactory) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "--as-of", AS_OF],
+        ["codeowners"],
+        ["review", "KB-0001", "--by", "alice", "--date", AS_OF],
+    ],
+)
+def test_other_commands_are_not_blocked_by_a_fifo(
+    fifo_kb: KnowledgeBaseFactory, command: list[str]
+) -> None:
+    done = kb_run(fifo_kb.root, *command)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_link_to_a_device_is_never_read(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     (kb.root / "kb/vpn/zero.md").symlink_to("/dev/zero")
