@@ -15,10 +15,12 @@ from pathlib import Path
 from supportkb.body import find_secrets, read_body
 from supportkb.fields import Location, build_document
 from supportkb.findings import Finding, error
+from supportkb.layout import checkout_folders
 from supportkb.model import Document, Heading
 from supportkb.records import fast_pickle
+from supportkb.safe_read import UnsafeFile, read_regular
 from supportkb.sections import missing_sections, required_key
-from supportkb.source import read_source
+from supportkb.source import MAX_FILE_BYTES, read_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +39,14 @@ class SectionRules:
 
 
 def analyse_file(root: Path, location: Location, sections: SectionRules) -> FileResult:
+    """A document that is not a regular file, or a link out of the checkout, is a finding:
+    it is never read (`supportkb.safe_read`)."""
     try:
-        raw = _read(os.path.join(root, location.path))
+        raw = read_regular(
+            os.path.join(root, location.path), MAX_FILE_BYTES, lambda: checkout_folders(root)
+        )
+    except UnsafeFile as exc:
+        return FileResult(None, (error(location.path, 0, exc.code, exc.message, exc.hint),))
     except OSError as exc:
         return FileResult(
             None,
@@ -56,14 +64,9 @@ def analyse_file(root: Path, location: Location, sections: SectionRules) -> File
 
 
 def _read(path: str) -> bytes:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(descriptor, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(descriptor)
+    """A document's bytes: a regular file (or a link to one) of at most `MAX_FILE_BYTES`;
+    anything else raises an `OSError` (`supportkb.safe_read`)."""
+    return read_regular(path, MAX_FILE_BYTES)
 
 
 def analyse_bytes(location: Location, raw: bytes, sections: SectionRules) -> FileResult:

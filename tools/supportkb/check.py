@@ -13,7 +13,7 @@ from supportkb.codeowners import CODEOWNERS_FILE
 from supportkb.codeowners import drift as codeowners_drift
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.errors import InvalidUsage
-from supportkb.findings import Finding, Severity
+from supportkb.findings import Finding, Severity, error
 from supportkb.knowledge_base import (
     Inventory,
     fewer_collections,
@@ -83,6 +83,16 @@ def _all_findings(
         if result.document is not None:
             findings.extend(cross.document_findings(result.document))
 
+    findings.extend(
+        error(
+            path,
+            0,
+            "file-name-encoding",
+            "the name is not UTF-8: it is left out (no link or page could name it)",
+            "rename it with a UTF-8 name (in a terminal: mv with the name typed again)",
+        )
+        for path in inventory.unnamed
+    )
     files = read_documents(inventory, config, cache, each)
     documents = tuple(result.document for result in files.values() if result.document is not None)
     unreadable = ids_in_unreadable_files(inventory.root, files)
@@ -105,6 +115,8 @@ def select(root: Path, paths: Iterable[str]) -> set[str]:
     chosen = set()
     base = root.resolve()
     for given in paths:
+        if "\0" in given:
+            raise InvalidUsage(f"{given!r} is not a path (it holds a NUL character)")
         path = Path(given)
         full = (path if path.is_absolute() else Path.cwd() / path).resolve()
         if not full.exists():

@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 from supportkb.durations import Duration
 from supportkb.errors import ConfigError
 from supportkb.model import ARTICLE_KINDS, DocType
+from supportkb.safe_read import UnsafeFile, read_regular
 from supportkb.sections import SECTION_ALIASES
 from supportkb.source import flow_depth
 
@@ -136,30 +137,89 @@ def mkdocs_settings(root: Path) -> dict[str, Any]:
 
 
 MAX_CONFIG_NESTING = 100
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_CONFIG_VALUES = 100_000  # values once aliases are expanded: a real file has hundreds
 
 
 def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
-    """A configuration file's node tree (for line numbers) and its data; `ConfigError` if the
-    file cannot be read."""
+    """A configuration file's node tree (for line numbers) and its data; `ConfigError` (one
+    line, with the file and line where known) if the file cannot be read: not a regular
+    file, too large, not YAML, a value that does not fit its tag (`!!bool abc`), or aliases
+    that expand to more values than any configuration holds (a "billion laughs")."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = read_regular(str(path), MAX_CONFIG_BYTES)
+        text = raw.decode("utf-8-sig")
         if flow_depth(text, MAX_CONFIG_NESTING) > MAX_CONFIG_NESTING:  # libyaml recurses
             raise ConfigError(_too_deep(path))
         reader = loader(text)
         try:
             node = reader.get_single_node()
-            return node, reader.construct_document(node) if node is not None else None
+            if node is None:
+                return None, None
+            _ValueCheck(path.name, reader).size(node)
+            return node, reader.construct_document(node)
         finally:
             reader.dispose()
+    except UnsafeFile as exc:
+        raise ConfigError(f"{path.name}: {exc.message}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: cannot be read as UTF-8 text ({exc})") from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ConfigError(f"{path.name}:{line}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name}: invalid YAML: {exc}") from None
+        raise ConfigError(f"{path.name}: invalid YAML: {_one_line(exc)}") from None
     except RecursionError:
         raise ConfigError(_too_deep(path)) from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+class _ValueCheck:
+    """Walks a composed node tree once per node (an alias is the node it names, so a shared
+    node is visited once): checks every tagged scalar against its type before PyYAML's
+    constructors can fail with a KeyError or an IndexError, and counts the values the tree
+    expands to, so that code walking the data later never meets a billion of them."""
+
+    def __init__(self, name: str, loader: Any) -> None:
+        self.name = name
+        self.loader = loader
+        self.sizes: dict[int, int] = {}
+
+    def size(self, node: yaml.Node) -> int:
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        self.sizes[id(node)] = 1  # a node that contains itself counts once
+        if isinstance(node, yaml.ScalarNode):
+            self.scalar(node)
+            total = 1
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(self.size(item) for item in node.value)
+        else:
+            total = 1 + sum(self.size(k) + self.size(v) for k, v in node.value)
+        if total > MAX_CONFIG_VALUES:
+            raise ConfigError(
+                f"{self.name}:{node.start_mark.line + 1}: aliases (*) here expand to more than "
+                f"{MAX_CONFIG_VALUES:,} values; write the values out"
+            )
+        self.sizes[id(node)] = total
+        return total
+
+    def scalar(self, node: yaml.ScalarNode) -> None:
+        constructor = self.loader.yaml_constructors.get(node.tag)
+        if constructor is None:
+            return  # a custom tag (read as text here), or unknown: construction reports it
+        try:
+            constructor(self.loader, node)
+        except Exception:  # PyYAML's constructors fail in many ways on a bad value
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise ConfigError(
+                f"{self.name}:{node.start_mark.line + 1}: the value {node.value[:40]!r} is not "
+                f"a valid {tag} value"
+            ) from None
 
 
 def _too_deep(path: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,7 +33,18 @@ from supportkb.model import (
 
 ALL_TYPES = frozenset(DocType)
 VERSIONED = frozenset({DocType.SOP, DocType.EMERGENCY_PLAN, DocType.POLICY})
-ID_PATTERN = re.compile(r"^(KB|SOP|EP|POL)-\d+$")
+ID_PATTERN = re.compile(r"^(KB|SOP|EP|POL)-[0-9]+$")  # ASCII digits: Python's \d takes any
+_ANY_DIGITS_ID = re.compile(r"^([A-Za-z]+-)(\d+)$")  # KB-００４２, KB-٠٠٤٢: an id in other digits
+
+
+def ascii_id(doc_id: str) -> str | None:
+    """The id written with ASCII digits when `doc_id` is written with other decimal digits
+    (full-width, Arabic-Indic, Devanagari...): they look like an id, but are not the same
+    id, and would coexist with it. None when the id has no such digits."""
+    match = _ANY_DIGITS_ID.match(doc_id)
+    if match is None or match.group(2).isascii():
+        return None
+    return match.group(1) + "".join(str(unicodedata.digit(c)) for c in match.group(2))
 
 
 class Required(enum.Enum):
@@ -206,8 +218,22 @@ def to_text(value: Any) -> str:
 
 def to_identifier(value: Any) -> str:
     if isinstance(value, str) and value.strip() and "\n" not in value:
+        ascii_form = ascii_id(value.strip())
+        if ascii_form is not None:
+            raise FieldError(
+                f"id '{value.strip()}' is written with digits other than 0-9",
+                f"write it with ASCII digits: {ascii_form}",
+            )
         return value.strip()
     raise FieldError(f"expected an id, found {_describe(value)}", "write a single id, e.g. KB-0042")
+
+
+def _to_own_id(value: Any) -> str:
+    """A document's own id: one written with other digits is kept (so that the document
+    is still known), and reported as `id-digits` with the rules on where it lives."""
+    if isinstance(value, str) and ascii_id(value.strip()) is not None:
+        return value.strip()
+    return to_identifier(value)
 
 
 def to_id_list(value: Any) -> tuple[str, ...]:
@@ -326,6 +352,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 _CONVERTER_FOR: dict[str, Callable[[Any], Any]] = {
     spec.name: _CONVERTERS.get(spec.kind) or _to_choice(spec) for spec in FIELDS
 }
+_CONVERTER_FOR["id"] = _to_own_id  # other digits: the document is kept, `id-digits` says why
 
 
 @lru_cache(maxsize=64)
@@ -477,7 +504,18 @@ def _check_location(
             )
         )
     doc_id = values.get("id")
-    if doc_id is not None and not (
+    ascii_form = ascii_id(doc_id) if doc_id is not None else None
+    if doc_id is not None and ascii_form is not None:
+        findings.append(
+            error(
+                path,
+                key_lines.get("id", 1),
+                "id-digits",
+                f"id '{doc_id}' is written with digits other than 0-9: it is not {ascii_form}",
+                f"write it with ASCII digits: {ascii_form}",
+            )
+        )
+    elif doc_id is not None and not (
         ID_PATTERN.match(doc_id) and doc_id.startswith(doc_type.id_prefix + "-")
     ):
         findings.append(

@@ -23,9 +23,10 @@ from supportkb.codeowners import CODEOWNERS_FILE
 from supportkb.config import KnowledgeBaseConfig, load_config
 from supportkb.fields import Location
 from supportkb.findings import Finding
-from supportkb.layout import discover
+from supportkb.layout import checkout_folders, discover
 from supportkb.model import Document
 from supportkb.owners import REGISTRY_FILE, OwnerRegistry, load_registry
+from supportkb.safe_read import read_head
 
 INPUT_FILES = (REGISTRY_FILE, CODEOWNERS_FILE)
 PARALLEL_THRESHOLD = 400  # below this many files to read, worker processes cost more than they save
@@ -44,17 +45,19 @@ class KnowledgeBase:
         return tuple(r.document for r in self.files.values() if r.document is not None)
 
 
-_ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z]+-\d+)", re.MULTILINE)
+_ID_LINE = re.compile(r"^id:\s*['\"]?([A-Z]+-[0-9]+)", re.MULTILINE)  # ASCII digits only
 
 
 def ids_in_unreadable_files(root: Path, files: dict[str, FileResult]) -> dict[str, str]:
     """Ids written in files whose front-matter could not be read (id -> path), so that other
     documents citing them are not reported as pointing nowhere."""
     found: dict[str, str] = {}
+    within = checkout_folders(root)
     for path, result in files.items():
         if result.document is None:
             with contextlib.suppress(OSError):
-                head = (root / path).read_bytes()[:4096].decode("utf-8", errors="replace")
+                raw = read_head(os.path.join(root, path), 4096, within)
+                head = raw.decode("utf-8", errors="replace")
                 found.update((doc_id, path) for doc_id in _ID_LINE.findall(head))
     return found
 
@@ -79,16 +82,18 @@ class Inventory:
     stamps: dict[str, Stamp | None]
     locations: dict[str, Location]
     inputs: dict[str, Stamp]  # other files the findings depend on (owners.yml, CODEOWNERS)
+    unnamed: tuple[str, ...] = ()  # files and folders whose names are not UTF-8 (escaped)
 
     @classmethod
     def take(cls, root: Path, with_stamps: bool = True) -> Inventory:
         base = str(root)
-        locations = {location.path: location for location in discover(root)}
+        unnamed: list[str] = []
+        locations = {location.path: location for location in discover(root, unnamed)}
         stamps: dict[str, Stamp | None] = {
             path: Stamp.of(os.path.join(base, path)) if with_stamps else None for path in locations
         }
         inputs = {name: Stamp.of(os.path.join(base, name)) for name in INPUT_FILES}
-        return cls(root, stamps, locations, inputs)
+        return cls(root, stamps, locations, inputs, tuple(unnamed))
 
     @property
     def settled(self) -> bool:
@@ -96,7 +101,9 @@ class Inventory:
         return inputs and all(stamp is not None and stamp.settled for stamp in self.stamps.values())
 
     def key(self, config: KnowledgeBaseConfig, as_of: date) -> str:
-        digest = hashlib.sha256(repr((as_of, config, sorted(self.inputs.items()))).encode())
+        digest = hashlib.sha256(
+            repr((as_of, config, sorted(self.inputs.items()), self.unnamed)).encode()
+        )
         for path, stamp in self.stamps.items():
             if stamp is None:
                 raise ValueError("stamps are known once the files have been read")

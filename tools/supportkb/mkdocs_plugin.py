@@ -28,8 +28,10 @@ from supportkb.config import KnowledgeBaseConfig
 from supportkb.document_header import document_header, insert_header
 from supportkb.errors import FatalError
 from supportkb.knowledge_base import load_knowledge_base
+from supportkb.layout import checkout_folders
 from supportkb.model import Document
 from supportkb.pages import SiteModel, generated_pages, home_section
+from supportkb.safe_read import is_regular_inside
 from supportkb.search_dictionary import traditional_dictionary, user_terms
 from supportkb.site import AUDIENCES, SiteSources
 
@@ -38,6 +40,7 @@ ASSETS = (
     "assets/supportkb/supportkb.js",
     "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
 )
+log = logging.getLogger("mkdocs.plugins.supportkb")
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
 
 
@@ -112,6 +115,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             site_file = files.get_file_from_path(self.sources.site_path(repo_path))
             if site_file is not None:
                 files.remove(site_file)
+        _drop_unsafe_files(files, checkout_folders(root))
         for site_path, source in self.sources.outside_files():
             files.append(File.generated(config, site_path, abs_src_path=source))
         for site_path, text in generated_pages(self.site).items():
@@ -139,6 +143,17 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         if site_path == "index.md":
             markdown += home_section(self.site)
         return markdown
+
+
+def _drop_unsafe_files(files: Files, within: tuple[str, ...]) -> None:
+    """MkDocs publishes whatever it finds under docs/, following links (to folders too):
+    keep only regular files in the checkout. A FIFO would block the build, a link to
+    /etc/passwd would be published."""
+    for site_file in list(files):
+        source = site_file.abs_src_path
+        if site_file.generated_by is None and source and not is_regular_inside(source, within):
+            log.info("supportkb: %s is left out: not a regular file in the checkout", source)
+            files.remove(site_file)
 
 
 def _traditional_search(config: Any) -> None:

@@ -14,8 +14,10 @@ from supportkb.config import KnowledgeBaseConfig
 from supportkb.fields import did_you_mean
 from supportkb.findings import Finding, error, warning
 from supportkb.freshness import Freshness, FreshnessRule
+from supportkb.layout import checkout_folders
 from supportkb.model import DocType, Document, Status
 from supportkb.owners import OwnerRegistry
+from supportkb.safe_read import is_regular_inside, is_within
 
 _EXTERNAL_PREFIXES = ("http://", "https://", "mailto:", "//")
 
@@ -27,11 +29,17 @@ class PathProbe:
     def __init__(self, root: Path) -> None:
         self.base = str(root.resolve())  # the cache is keyed by the resolved root
         self.seen: dict[str, bool] = {}
+        self.within = checkout_folders(root)
 
     def exists(self, relative: str) -> bool:
+        """A folder or a regular file in the checkout: a link out of it, a FIFO or a device
+        does not count (the site never publishes them). Such a path is stored as missing
+        while it exists, so a cached result is never trusted for it: it is checked again."""
         full = os.path.join(self.base, relative)
         if full not in self.seen:
-            self.seen[full] = os.path.exists(full)
+            self.seen[full] = is_regular_inside(full, self.within) or (
+                os.path.isdir(full) and is_within(os.path.realpath(full), self.within)
+            )
         return self.seen[full]
 
 
@@ -268,8 +276,9 @@ def links(document: Document, by_path: dict[str, Document], probe: PathProbe) ->
                 document.path,
                 link.line,
                 "link-broken",
-                f"the link to '{link.target}' points to a file that does not exist",
-                "fix the relative path (from this file's folder) or remove the link",
+                f"the link to '{link.target}' points to a file that does not exist in the checkout",
+                "fix the relative path (from this file's folder) or remove the link; a link "
+                "to a file outside the checkout, a FIFO or a device is never published",
             )
         elif target in by_path:
             yield from _retired_target(document, by_path[target], link.line)

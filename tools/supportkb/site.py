@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from supportkb.layout import ARTICLES_DIR, SOPS_DIR
+from supportkb.layout import ARTICLES_DIR, SOPS_DIR, checkout_folders
 from supportkb.model import Document, Visibility
+from supportkb.safe_read import is_regular_inside
 
 AUDIENCES = ("public", "internal", "restricted")
 _VISIBLE = {
@@ -52,7 +53,9 @@ class SiteSources:
 
     def outside_files(self) -> Iterator[tuple[str, str]]:
         """(site path, absolute source path) of the files to publish from kb/ and sops/: the
-        published documents, and the other files (images, drill reports) they refer to."""
+        published documents, and the other files (images, drill reports) they refer to. Only
+        regular files in the checkout are published: never a FIFO or a device, never a file
+        that a link (the file's or a folder's) takes out of the checkout."""
         wanted: set[str] = set()
         for document in self.published():
             folder = posixpath.dirname(document.path)
@@ -60,10 +63,10 @@ class SiteSources:
             targets = [link.target for link in document.links]
             targets += [drill.report for drill in document.drills]
             wanted.update(posixpath.normpath(posixpath.join(folder, t)) for t in targets)
+        within = checkout_folders(self.root)
         for path in sorted(wanted):
-            if (
-                path.startswith((ARTICLES_DIR + "/", SOPS_DIR + "/"))
-                and (self.root / path).is_file()
+            if path.startswith((ARTICLES_DIR + "/", SOPS_DIR + "/")) and is_regular_inside(
+                str(self.root / path), within
             ):
                 yield path, str(self.root / path)
 

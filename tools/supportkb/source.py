@@ -242,10 +242,7 @@ class _NodeReader:
                 return node.value
             constructor = self.constructors.get(node.tag)
             if constructor is not None:
-                try:
-                    return constructor(self.loader, node)
-                except (ValueError, OverflowError):  # 2026-02-30: the field's check explains
-                    return node.value
+                return self.scalar(node, constructor)
         elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
             return [self.value(item, depth + 1) for item in node.value]
         elif isinstance(node, yaml.MappingNode) and node.tag == _MAP:
@@ -256,6 +253,34 @@ class _NodeReader:
             f"the front-matter uses the unsupported tag {node.tag}",
             "write plain values: text, numbers, dates, lists and mappings",
         )
+
+    def scalar(self, node: yaml.ScalarNode, constructor: Any) -> Any:
+        """A scalar's value. A value that does not fit the type YAML gave it implicitly
+        (2026-02-30 looks like a date) is kept as text: the field's check explains. One that
+        does not fit a tag written out (`!!bool abc`, `!!int ''`) is a finding: PyYAML's
+        constructors then fail in many ways (KeyError, IndexError, AttributeError...)."""
+        try:
+            value = constructor(self.loader, node)
+        except Exception as exc:  # every way a constructor fails on bad text
+            implicit = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
+            if not node.style and implicit == node.tag:  # plain: None, or "" from libyaml
+                return node.value
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _StructureProblem(
+                node,
+                "yaml-value",
+                f"the value {node.value[:40]!r} is not a valid {tag} value"
+                + (f" ({exc})" if isinstance(exc, yaml.YAMLError) else ""),
+                f"remove the tag {tag}, or write a value of that type",
+            ) from None
+        if isinstance(value, bytes):  # !!binary: no field holds bytes
+            raise _StructureProblem(
+                node,
+                "yaml-syntax",
+                f"the front-matter uses the unsupported tag {node.tag}",
+                "write plain values: text, numbers, dates, lists and mappings",
+            )
+        return value
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
         pairs = [(self.value(k, depth + 1), v) for k, v in node.value]

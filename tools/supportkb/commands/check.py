@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TextIO
 
 import click
 
 from supportkb.check import check
-from supportkb.commands.options import as_of_option, root_option
+from supportkb.commands.options import PathList, as_of_option, root_option
 from supportkb.formats import FORMATTERS
 
 
@@ -27,8 +26,9 @@ from supportkb.formats import FORMATTERS
 )
 @click.option(
     "--files-from",
-    type=click.File("r", encoding="utf-8"),
-    help="Check the files listed in this file, one per line (e.g. a pull request's changes).",
+    type=PathList(),
+    help="Check the files listed in this file, one per line (e.g. a pull request's changes); "
+    "'-' reads the list from standard input.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--no-cache", is_flag=True, help="Re-read every file instead of using the cache.")
@@ -37,7 +37,7 @@ def check_command(
     root: Path,
     as_of: date | None,
     output_format: str,
-    files_from: TextIO | None,
+    files_from: tuple[str, ...] | None,
     strict: bool,
     no_cache: bool,
 ) -> None:
@@ -48,7 +48,7 @@ def check_command(
     with --strict), 2 on bad usage or an unreadable mkdocs.yml/owners.yml.
     """
     if files_from is not None:
-        paths += tuple(line.strip() for line in files_from if line.strip())
+        paths += files_from
         if not paths:
             click.echo("no files to check")
             return

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from supportkb.safe_read import UnsafeFile, read_regular, read_stream
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +29,36 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
             return date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+
+
+MAX_PATH_LIST_BYTES = 16 * 1024 * 1024  # 100,000 paths of 160 bytes
+
+
+class PathList(click.ParamType):  # type: ignore[type-arg]
+    """A file listing paths, one a line ('-': standard input), read as UTF-8 up to 16 MB.
+    Only a regular file (or standard input) is read: a FIFO or a device such as /dev/zero
+    would block or never end, so it is a usage error (exit code 2), as is a list too long."""
+
+    name = "FILE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            if value == "-":
+                raw = read_stream(sys.stdin.buffer, MAX_PATH_LIST_BYTES)
+            else:
+                raw = read_regular(str(value), MAX_PATH_LIST_BYTES)
+            text = raw.decode("utf-8-sig")
+        except UnsafeFile as exc:
+            self.fail(f"{value}: {exc.message}", param, ctx)
+        except OSError as exc:
+            self.fail(f"{value}: cannot be read ({exc.strerror})", param, ctx)
+        except UnicodeDecodeError:
+            self.fail(f"{value}: is not UTF-8 text", param, ctx)
+        return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _resolve_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
