@@ -161,13 +161,13 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
         if not self.config.enabled:
             return output
-        return self._secured(output, str(page.url))
+        return self._secured(output, str(page.url), page.content or "")
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, template_name: str, config: Any) -> str:
         if not self.config.enabled or not template_name.endswith(".html"):
             return output_content  # 404.html; not sitemap.xml
-        return self._secured(output_content, template_name)
+        return self._secured(output_content, template_name, "")
 
     def on_post_build(self, config: Any) -> None:
         if not self.config.enabled:
@@ -179,13 +179,16 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             (site / MERMAID).with_name(name).write_bytes(vendored.joinpath(name).read_bytes())
         (site / POLICY_FILE).write_text(policy_file_text(self.script_hashes), encoding="utf-8")
 
-    def _secured(self, page: str, url: str) -> str:
-        """The page with Mermaid from the site, no call to GitHub, and its policy in <head>."""
+    def _secured(self, page: str, url: str, content: str) -> str:
+        """The page with Mermaid from the site, no call to GitHub, and its policy in <head>.
+
+        Only the theme's inline scripts are hashed: one in the page's own content (raw HTML
+        in a document) is not allowed to run."""
         if 'class="mermaid"' in page:
             mermaid = f'<script src="{html.escape(get_relative_url(MERMAID, url))}"></script>'
             page = _MATERIAL_BUNDLE.sub(lambda m: mermaid + m.group(0), page, count=1)
         page = page.replace(_REPOSITORY_FACTS, "")
-        hashes = inline_script_hashes(page)
+        hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
         self.script_hashes |= hashes
         return with_policy_meta(page, hashes)
 
