@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import KnowledgeBaseFactory
 from supportkb.build import build_site
 from supportkb.check import check
 from supportkb.content_policy import POLICY_FILE, inline_script_hashes
@@ -22,6 +21,8 @@ from supportkb.knowledge_base import load_knowledge_base
 from supportkb.report import as_markdown, build_report
 from supportkb.safe_urls import is_email, safe_url
 from supportkb.web import ServeSettings, create_app
+
+from conftest import KnowledgeBaseFactory
 
 AS_OF = date(2026, 11, 24)
 MARKDOWN_BREAKER = "x@y.z) [m](javascript:alert(1)"
