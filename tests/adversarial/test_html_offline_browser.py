@@ -22,7 +22,9 @@ PAGES = ["", "kb/vpn/vpn-error-809/", "sops/emergency/major-system-outage/"]
 # test can see the SVG (an init script: the page's policy does not apply to it)
 OPEN_SHADOW_ROOTS = """
 const attach = Element.prototype.attachShadow;
-Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
+Element.prototype.attachShadow = function (init) {
+  return attach.call(this, { ...init, mode: "open" });
+};
 """
 
 
