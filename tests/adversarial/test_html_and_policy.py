@@ -7,6 +7,7 @@ Reproduced first: an owners.yml e-mail `x@y.z) [m](javascript:alert(1)` became
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,13 @@ from fastapi.testclient import TestClient
 
 from supportkb.build import build_site
 from supportkb.check import check
-from supportkb.content_policy import POLICY_FILE, inline_script_hashes
+from supportkb.content_policy import (
+    POLICY_FILE,
+    SitePolicy,
+    inline_script_hashes,
+    policy_file_text,
+    with_policy_meta,
+)
 from supportkb.knowledge_base import load_knowledge_base
 from supportkb.report import as_markdown, build_report
 from supportkb.safe_urls import is_email, safe_url
@@ -194,3 +201,24 @@ def test_an_injected_inline_script_is_not_allowed(kb: KnowledgeBaseFactory, tmp_
     header = TestClient(create_app(settings)).get("/").headers["content-security-policy"]
     injected = inline_script_hashes("<script>alert(document.cookie)</script>")
     assert injected and not {f"'{h}'" for h in injected} & set(_script_sources(header))
+
+
+def test_policy_meta_follows_the_charset_and_precedes_every_script() -> None:
+    page = '<html><head>\n<meta charset="utf-8">\n<script>var a=1</script></head></html>'
+    secured = with_policy_meta(page, inline_script_hashes(page))
+    assert secured.index('charset="utf-8"') < secured.index("http-equiv") < secured.index("<script")
+
+
+def test_served_policy_follows_a_rebuilt_site(tmp_path: Path) -> None:
+    """`kb serve --watch` rebuilds the site: the header must allow the new pages' scripts."""
+    site = tmp_path / "site"
+    (site / POLICY_FILE).parent.mkdir(parents=True)
+    served = SitePolicy(site)
+    assert _script_sources(served.text()) == ["'self'"]  # no policy file yet: files only
+    first = inline_script_hashes("<script>var a=1</script>")
+    (site / POLICY_FILE).write_text(policy_file_text(first), encoding="utf-8")
+    assert f"'{min(first)}'" in served.text()
+    second = inline_script_hashes("<script>var b=2</script>")
+    (site / POLICY_FILE).write_text(policy_file_text(second), encoding="utf-8")
+    os.utime(site / POLICY_FILE, ns=(1, 10**18))  # a new stamp even on a coarse clock
+    assert _script_sources(served.text()) == ["'self'", f"'{min(second)}'"]

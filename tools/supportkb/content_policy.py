@@ -26,6 +26,7 @@ _INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+_CHARSET = re.compile(r"\s*<meta\s+charset\s*=[^>]*>", re.IGNORECASE)
 _SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
 _HASH = re.compile(r"sha256-[A-Za-z0-9+/]{43}=")
 
@@ -67,9 +68,13 @@ def with_policy_meta(page: str, script_hashes: set[str]) -> str:
     head = _HEAD.search(page)
     if head is None:
         return page
+    at = head.end()
+    charset = _CHARSET.match(page, at)
+    if charset is not None:
+        at = charset.end()  # the charset stays within the first 1024 bytes, as browsers need
     text = policy(script_hashes, in_page=True)
     meta = f'<meta http-equiv="Content-Security-Policy" content="{text}">'
-    return page[: head.end()] + meta + page[head.end() :]
+    return page[:at] + meta + page[at:]
 
 
 def policy_file_text(script_hashes: set[str]) -> str:
