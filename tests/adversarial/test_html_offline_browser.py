@@ -8,14 +8,21 @@ api.github.com for the repository's stars.
 
 from __future__ import annotations
 
+import functools
+import threading
+from datetime import date
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from test_browser import browser  # noqa: F401  (fixtures, by name)
+from supportkb.build import build_site
+from test_browser import _QuietHandler, browser  # noqa: F401  (fixtures, by name)
 from test_browser_live_search import search, served  # noqa: F401
+
+from conftest import KnowledgeBaseFactory
 
 PAGES = ["", "kb/vpn/vpn-error-809/", "sops/emergency/major-system-outage/"]
 # Material draws a diagram in a closed shadow root; opened for the test only, so that the
@@ -95,3 +102,25 @@ def test_live_search_works_under_the_policy(
         search(offline_page, "印表機 離線")[0] == "KB-0010"
     )  # the search box's results, from /api/search
     assert watch.console == [] and watch.outside == []
+
+
+def test_script_in_a_document_does_not_run_from_a_static_host(
+    offline_page: Any, kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    """A plain web server sends no header: the policy in each page's <meta> still holds."""
+    kb.write("docs/index.md", "# Home\n\n<script>window.injected = 1</script>\n")
+    kb.article()
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site", strict=False).site_dir
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        watch = Watch(offline_page)
+        offline_page.goto(f"http://127.0.0.1:{server.server_port}/", wait_until="networkidle")
+        assert offline_page.evaluate("typeof window.injected") == "undefined"
+        assert offline_page.evaluate("typeof __md_get") == "function"  # Material's own ran
+        refused = [m for m in watch.console if "Content Security Policy" in m and "script" in m]
+        assert len(refused) == 1  # (this test site does not set `font: false`: fonts refused too)
+        assert watch.outside == []
+    finally:
+        server.shutdown()
