@@ -88,7 +88,7 @@ def test_traditional_and_simplified_queries_find_the_same_article(
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     page.goto(url)
-    page.wait_for_function("document.body.classList.contains('kb-live-search')")
+    page.wait_for_selector("body.kb-live-search")  # no eval: the policy refuses it
     assert search(page, "印表機 離線")[0] == "KB-0010"
     assert search(page, "打印机 脱机")[0] == "KB-0010"
     first = page.query_selector(".kb-live .kb-result")
@@ -100,7 +100,7 @@ def test_traditional_and_simplified_queries_find_the_same_article(
 def test_filter_by_type_and_open_a_result(page: Any, served: tuple[str, Path, Any]) -> None:
     url, analytics, _ = served
     page.goto(url)
-    page.wait_for_function("document.body.classList.contains('kb-live-search')")
+    page.wait_for_selector("body.kb-live-search")  # no eval: the policy refuses it
     search(page, "停電")
     page.click("[data-kb-facet='type:emergency-plan']")
     page.wait_for_selector("[data-kb-facet='type:emergency-plan'].kb-chip--on")
@@ -121,7 +121,7 @@ def test_filter_by_type_and_open_a_result(page: Any, served: tuple[str, Path, An
 def test_enter_opens_the_full_results_page(page: Any, served: tuple[str, Path, Any]) -> None:
     url, _, _ = served
     page.goto(url)
-    page.wait_for_function("document.body.classList.contains('kb-live-search')")
+    page.wait_for_selector("body.kb-live-search")  # no eval: the policy refuses it
     search(page, "VPN")
     page.focus(".md-search__input")
     with page.expect_navigation():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -23,8 +24,15 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from supportkb.config import KnowledgeBaseConfig
+from supportkb.content_policy import (
+    POLICY_FILE,
+    inline_script_hashes,
+    policy_file_text,
+    with_policy_meta,
+)
 from supportkb.document_header import document_header, insert_header
 from supportkb.errors import FatalError
 from supportkb.knowledge_base import load_knowledge_base
@@ -41,7 +49,10 @@ ASSETS = (
     "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
 )
 log = logging.getLogger("mkdocs.plugins.supportkb")
+MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
+_MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"]*"')
+_REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
 
 
 class SupportKBConfig(Config):
@@ -62,6 +73,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     sources: SiteSources | None = None
     site: SiteModel | None = None
     pages_by_site_path: dict[str, Document]
+    script_hashes: set[str]
 
     @event_priority(100)  # before the search plugin reads its jieba settings
     def on_config(self, config: Any) -> Any:
@@ -143,6 +155,46 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         if site_path == "index.md":
             markdown += home_section(self.site)
         return markdown
+
+    # --- the security policy and the assets that keep the site off the internet -----------
+
+    def on_pre_build(self, config: Any) -> None:
+        self.script_hashes = set()  # every page's, for the site's policy file (kb serve)
+
+    @event_priority(-100)  # last: the hashes must be those of the page as written
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        if not self.config.enabled:
+            return output
+        return self._secured(output, str(page.url), page.content or "")
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, template_name: str, config: Any) -> str:
+        if not self.config.enabled or not template_name.endswith(".html"):
+            return output_content  # 404.html; not sitemap.xml
+        return self._secured(output_content, template_name, "")
+
+    def on_post_build(self, config: Any) -> None:
+        if not self.config.enabled:
+            return
+        site = Path(config.site_dir)
+        vendored = resources.files("supportkb").joinpath("assets", "vendor", "mermaid")
+        (site / MERMAID).parent.mkdir(parents=True, exist_ok=True)
+        for name in ("mermaid.min.js", "LICENSE", "README.md"):
+            (site / MERMAID).with_name(name).write_bytes(vendored.joinpath(name).read_bytes())
+        (site / POLICY_FILE).write_text(policy_file_text(self.script_hashes), encoding="utf-8")
+
+    def _secured(self, page: str, url: str, content: str) -> str:
+        """The page with Mermaid from the site, no call to GitHub, and its policy in <head>.
+
+        Only the theme's inline scripts are hashed: one in the page's own content (raw HTML
+        in a document) is not allowed to run."""
+        if 'class="mermaid"' in page:
+            mermaid = f'<script src="{html.escape(get_relative_url(MERMAID, url))}"></script>'
+            page = _MATERIAL_BUNDLE.sub(lambda m: mermaid + m.group(0), page, count=1)
+        page = page.replace(_REPOSITORY_FACTS, "")
+        hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
+        self.script_hashes |= hashes
+        return with_policy_meta(page, hashes)
 
 
 def _drop_unsafe_files(files: Files, within: tuple[str, ...]) -> None:

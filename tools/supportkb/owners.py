@@ -14,6 +14,7 @@ from supportkb.config import read_yaml_file
 from supportkb.errors import ConfigError
 from supportkb.fields import did_you_mean
 from supportkb.findings import Finding, error
+from supportkb.safe_urls import chat_problem, is_email
 
 REGISTRY_FILE = "owners.yml"
 _PERSON_KEYS = {"id", "name", "email", "chat", "active", "github"}
@@ -211,6 +212,7 @@ class _RegistryReader:
             )
         registry = OwnerRegistry(people, teams)
         self.check_teams(registry)
+        self.findings.extend(contact_findings(registry, self.seen))
         return registry, self.findings
 
     def check_teams(self, registry: OwnerRegistry) -> None:
@@ -240,3 +242,21 @@ class _RegistryReader:
                         "add an active person to 'members', or hand the team's documents over",
                     )
                 )
+
+
+def contact_findings(registry: OwnerRegistry, lines: Mapping[str, int]) -> list[Finding]:
+    """E-mail addresses and chat links the site could not show as links (`safe_urls`)."""
+    found = []
+    contacts = [(p.id, "email", p.email) for p in registry.people.values()]
+    contacts += [(p.id, "chat", p.chat) for p in registry.people.values() if p.chat]
+    contacts += [(t.id, "email", t.email) for t in registry.teams.values() if t.email]
+    for entry_id, key, value in contacts:
+        if key == "email" and value and not is_email(value):
+            why, hint = "is not a valid e-mail address", "write one plain address: name@example.com"
+        elif key == "chat" and value and chat_problem(value):
+            why, hint = str(chat_problem(value)), "write '@handle' or an https:// link"
+        else:
+            continue
+        message = f"{entry_id}: {key} {value!r} {why}"
+        found.append(error(REGISTRY_FILE, lines.get(entry_id, 1), "contact-invalid", message, hint))
+    return found

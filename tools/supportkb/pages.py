@@ -26,6 +26,7 @@ from supportkb.findings import spreadsheet_cell
 from supportkb.freshness import Freshness, FreshnessRule
 from supportkb.model import DocType, Document, Status
 from supportkb.owners import OwnerRegistry
+from supportkb.safe_urls import mailto_url
 
 TYPE_NAMES = {
     DocType.ARTICLE: "知識庫文章 KB article",
@@ -114,13 +115,11 @@ class SiteModel:
         return f"[{text}](<{posixpath.relpath(page, posixpath.dirname(from_page) or '.')}>)"
 
     def owner_html(self, owner: str) -> str:
+        """Name, id and a mailto link, for raw HTML (an address that is not valid: plain text)."""
         name, emails = self._owner_contact(owner)
         if not emails:
             return f"{esc(name)} ({code(owner)})"
-        address = esc(",".join(emails))
-        return (
-            f'{esc(name)} ({code(owner)}) · <a href="mailto:{address}">{esc(", ".join(emails))}</a>'
-        )
+        return f"{esc(name)} ({code(owner)}) · {_mail_link(emails, esc)}"
 
     def _owner_contact(self, owner: str) -> tuple[str, list[str]]:
         person = self.registry.people.get(owner)
@@ -139,12 +138,22 @@ class SiteModel:
         return name, [e for e in emails if e]
 
     def owner_text(self, owner: str) -> str:
-        """Name, id and a mailto link (a team without an address: its active members)."""
+        """Name, id and a mailto link (a team without an address: its active members), for
+        Markdown: the link is inline HTML, whose `href` holds only what `safe_url` let through,
+        and every text is escaped for Markdown as well as HTML."""
         name, emails = self._owner_contact(owner)
         if not emails:
             return f"{md(name)} ({code(owner)})"
-        address = html.escape(",".join(emails), quote=True)
-        return f"{md(name)} ({code(owner)}) · [{md(', '.join(emails))}](mailto:{address})"
+        return f"{md(name)} ({code(owner)}) · {_mail_link(emails, md)}"
+
+
+def _mail_link(emails: list[str], escape: Callable[[object], str]) -> str:
+    """A mailto link when every address is valid (see `supportkb.safe_urls`), else the text."""
+    label = escape(", ".join(emails))
+    url = mailto_url(emails)
+    if url is None:
+        return label
+    return f'<a href="{esc(url)}">{label}</a>'
 
 
 def _document_table(

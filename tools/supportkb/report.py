@@ -23,6 +23,7 @@ from supportkb.freshness import Freshness, FreshnessRule
 from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files
 from supportkb.layout import locate
 from supportkb.model import Document, Status
+from supportkb.safe_urls import mailto_url
 
 SECTIONS = {
     "overdue": "逾期未複審 Overdue reviews",
@@ -263,7 +264,7 @@ def as_markdown(report: Report) -> str:
             email = report.owner_emails.get(owner)
             lines.append(
                 f"### {_md(report.owner_names.get(owner, owner))} (`{_md(owner)}`)"
-                + (f" · [{_md(email)}](mailto:{quote(email, safe='@,')})" if email else "")
+                + (f" · {_mail_link(email)}" if email else "")
             )
             lines.append("")
             for i in (x for x in section if x.owner == owner):
@@ -316,6 +317,12 @@ def _search_markdown(report: Report) -> list[str]:
         lines += [f"| {_md(q.query)} | {q.searches} | {q.results} |" for q in counts]
         lines.append("")
     return lines
+
+
+def _mail_link(email: str) -> str:
+    """A Markdown mailto link for a valid address; any other value is plain escaped text."""
+    url = mailto_url([email])
+    return f"[{_md(email)}](<{url}>)" if url is not None else _md(email)
 
 
 def _md(text: str) -> str:

@@ -50,10 +50,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supportkb import __version__
 from supportkb.analytics import SearchLog
+from supportkb.content_policy import SitePolicy, policy
 from supportkb.errors import FatalError
 from supportkb.search import SearchError, SearchRequest, clean_query
 from supportkb.serve_workers import OncePerInterval
@@ -73,15 +76,31 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    # Material's pages use inline scripts and styles, and its repository widget asks GitHub's
-    # API for the repository's facts; everything else comes from this server
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
-        "connect-src 'self' https://api.github.com; frame-ancestors 'none'; base-uri 'self'; "
-        "form-action 'self'"
-    ),
+    # everything from this server, scripts from its files only: with a site, the header
+    # also allows the theme's inline scripts by their hashes (`content_policy.SitePolicy`)
+    "Content-Security-Policy": policy(set()),
 }
+
+
+class SitePolicyHeader:
+    """ASGI middleware that sends the served site's policy (with its inline scripts' hashes)."""
+
+    def __init__(self, app: ASGIApp, site_policy: SitePolicy) -> None:
+        self.app = app
+        self.site_policy = site_policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = self.site_policy.text()
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
 
 
 @dataclass(frozen=True)
@@ -258,6 +277,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _unreadable_body_is_invalid)
     app.middleware("http")(_headers_and_access_log)
+    site = Path(settings.site_folder) if settings.site_folder else None
+    app.add_middleware(SitePolicyHeader, site_policy=SitePolicy(site))  # outermost: it decides
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"]
