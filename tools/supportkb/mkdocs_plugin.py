@@ -179,7 +179,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         site = Path(config.site_dir)
         vendored = resources.files("supportkb").joinpath("assets", "vendor", "mermaid")
         (site / MERMAID).parent.mkdir(parents=True, exist_ok=True)
-        for name in ("mermaid.min.js", "LICENSE", "README.md"):
+        for name in ("mermaid.min.js", "LICENSE"):  # its README.md is for developers
             (site / MERMAID).with_name(name).write_bytes(vendored.joinpath(name).read_bytes())
         (site / POLICY_FILE).write_text(policy_file_text(self.script_hashes), encoding="utf-8")
 
