@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/serve_load.py
+	$(BIN)/python bench/serve_flood.py
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
