@@ -695,3 +695,20 @@ def test_any_title_is_refused_or_reads_back_exactly(kb: KnowledgeBaseFactory, ti
     path = kb.root / output.strip()
     assert front_matter(path)["title"] == title
     assert [e for e in errors(kb.root) if "title" in e or "yaml" in e] == []
+
+
+# --- kb new: the team's own templates are read as documents are --------------------------
+
+
+def test_a_template_that_links_out_of_the_checkout_is_refused(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.txt"
+    outside.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    templates = kb.root / "templates"
+    templates.mkdir()
+    (templates / "sop.zh-TW.md").symlink_to(outside)
+    code, output = run(kb.root, "new", "sop", "--title", "x", "--owner", "alice", "--date", ON)
+    assert code == 1, output
+    assert "template" in output and "outside the checkout" in output
+    assert not any("root:x:0:0" in p.read_text("utf-8") for p in (kb.root / "sops").glob("*.md"))

@@ -17,7 +17,8 @@ from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files, loa
 from supportkb.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.model import ARTICLE_KINDS, DocType
 from supportkb.review import person_for_git_user
-from supportkb.source import read_source
+from supportkb.safe_read import read_regular
+from supportkb.source import MAX_FILE_BYTES, read_source
 
 LANGUAGES = ("zh-TW", "en")
 TEMPLATES_DIR = "templates"  # in the knowledge base: a team's own templates win
@@ -151,8 +152,12 @@ def _body(root: Path, request: NewDocument, doc_id: str, today: date) -> str:
         name += f"-{request.kind}"
     filename = f"{name}.{request.lang}.md"
     own = root / TEMPLATES_DIR / filename
-    if own.is_file():
-        template = own.read_text(encoding="utf-8")
+    if own.is_file():  # the team's own, read as documents are (regular, in the checkout)
+        try:
+            raw = read_regular(str(own), MAX_FILE_BYTES, (str(root.resolve()),))
+            template = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FatalError(f"cannot use the template {own}: {exc}") from None
     else:
         template = resources.files("supportkb").joinpath("templates", filename).read_text("utf-8")
     values = {"title": request.title, "id": doc_id, "today": today.isoformat(), "version": "0.1"}

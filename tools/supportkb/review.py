@@ -18,8 +18,9 @@ from supportkb.fields import did_you_mean
 from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files, load_knowledge_base
 from supportkb.model import Document
 from supportkb.owners import OwnerRegistry
+from supportkb.safe_read import read_regular
 from supportkb.sections import SECTION_ALIASES, normalise_heading
-from supportkb.source import Source, read_source
+from supportkb.source import MAX_FILE_BYTES, Source, read_source
 
 BUMPS = ("minor", "major")
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.\d+)*$")
@@ -57,7 +58,10 @@ def record_review(
         person = reviewer or person_for_git_user(kb.registry, root)
         _check_reviewer(kb.registry, person)
         path = _file_to_edit(root, document.path)
-        raw = path.read_bytes()
+        try:
+            raw = read_regular(str(path), MAX_FILE_BYTES, (str(root.resolve()),))
+        except OSError as exc:
+            raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
         before = _readable(document.path, raw)
         version = bumped_version(document, bump) if bump is not None else None
         intended = _Intended(on, person, version, None)
