@@ -130,7 +130,12 @@ def test_traditional_chinese_search_finds_the_article(
     page.goto(site_url)
     search = page.locator("input.md-search__input")
     search.click()
-    search.fill(query)
+    # Material's search worker loads its index (and the jieba dictionary) after the page: a
+    # query typed before it is ready is not run again (issue 15 fixes that for agents); here,
+    # type once it says it is ready (its placeholder, "type to search")
+    page.locator(".md-search-result__meta", has_text="打字進行搜尋").wait_for(timeout=30_000)
+    search.fill(query)  # as an input method commits Chinese text: one input event
+    search.press("End")  # and a key released (Material runs the query on keyup)
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(timeout=10_000)
     hrefs = [results.nth(i).get_attribute("href") or "" for i in range(min(results.count(), 5))]

@@ -167,6 +167,9 @@ def test_a_link_out_of_the_checkout_is_never_published(
     assert (site / "kb/vpn/error-809/index.html").is_file()
     published = [p for p in site.rglob("*") if p.is_file() and b"root:x:0" in p.read_bytes()]
     assert published == []
+    # the theme's own files live where it is installed, outside this checkout: still published
+    assert list(site.glob("assets/javascripts/bundle.*.min.js"))
+    assert list(site.glob("assets/stylesheets/main.*.min.css"))
 
 
 def test_files_from_a_device_or_a_fifo_is_a_usage_error(

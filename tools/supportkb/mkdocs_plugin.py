@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 from datetime import date
 from importlib import resources
@@ -127,7 +128,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             site_file = files.get_file_from_path(self.sources.site_path(repo_path))
             if site_file is not None:
                 files.remove(site_file)
-        _drop_unsafe_files(files, checkout_folders(root))
+        _drop_unsafe_files(files, config.docs_dir, checkout_folders(root))
         for site_path, source in self.sources.outside_files():
             files.append(File.generated(config, site_path, abs_src_path=source))
         for site_path, text in generated_pages(self.site).items():
@@ -197,13 +198,17 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         return with_policy_meta(page, hashes)
 
 
-def _drop_unsafe_files(files: Files, within: tuple[str, ...]) -> None:
+def _drop_unsafe_files(files: Files, docs_dir: str, within: tuple[str, ...]) -> None:
     """MkDocs publishes whatever it finds under docs/, following links (to folders too):
     keep only regular files in the checkout. A FIFO would block the build, a link to
-    /etc/passwd would be published."""
+    /etc/passwd would be published. The theme's own files (wherever the theme is installed,
+    often outside the checkout) are not the checkout's and are left alone."""
+    docs = os.path.join(os.path.abspath(docs_dir), "")
     for site_file in list(files):
         source = site_file.abs_src_path
-        if site_file.generated_by is None and source and not is_regular_inside(source, within):
+        if site_file.generated_by is not None or not source:
+            continue
+        if os.path.abspath(source).startswith(docs) and not is_regular_inside(source, within):
             log.info("supportkb: %s is left out: not a regular file in the checkout", source)
             files.remove(site_file)
 
