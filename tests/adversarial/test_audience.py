@@ -197,6 +197,33 @@ def test_a_document_whose_visibility_narrows_leaves_the_wider_indexes(
     assert "KB-0002" in found(checkout.root, "--restricted", "VPN")
 
 
+def test_words_of_a_document_that_narrows_leave_the_narrower_index_at_once(
+    checkout: KnowledgeBaseFactory,
+) -> None:
+    """Red-team reproduction: a restricted document made public, indexed, made restricted
+    again and indexed incrementally left its words in the public index's statistics (Whoosh
+    keeps a deleted document's words until its segment merges): "did you mean" offered them
+    and public scores differed from a rebuild."""
+    root = checkout.root
+    build_index(root)
+    keys = root / "kb/vpn/keys.md"
+    restricted_text = keys.read_text(encoding="utf-8")
+    keys.write_text(
+        restricted_text.replace("visibility: restricted", "visibility: public"), "utf-8"
+    )
+    build_index(root)
+    assert search(root, "--audience", "public", TYPO)["suggestion"] == SECRET  # it was public
+    keys.write_text(restricted_text, "utf-8")
+    build_index(root)
+    assert search(root, "--audience", "public", TYPO)["suggestion"] is None
+    assert search(root, TYPO)["suggestion"] is None
+    incremental = {a: scores(root, "--audience", a, "VPN tunnel") for a in ("public", "internal")}
+    build_index(root, rebuild=True)
+    assert incremental == {
+        a: scores(root, "--audience", a, "VPN tunnel") for a in ("public", "internal")
+    }
+
+
 # -- kb serve -----------------------------------------------------------------------------
 
 
@@ -374,3 +401,41 @@ def test_an_audience_with_no_document_answers_empty(kb: KnowledgeBaseFactory) ->
         assert answer.json()["total"] == 0 and answer.json()["suggestion"] is None
     assert client.get("/api/documents/KB-0003").status_code == 404
     assert search(kb.root, "--audience", "public", "VPN")["total"] == 0
+
+
+# -- the static site ------------------------------------------------------------------------
+
+
+def test_a_link_from_a_published_document_never_publishes_a_document_left_out(
+    checkout: KnowledgeBaseFactory,
+) -> None:
+    """Red-team reproduction: a public document linking to an internal or restricted one got
+    the linked document published as a page, in the static search index and the sitemap of a
+    public build (a linked file was published like an image)."""
+    links = "See [the gateway](gateway.md), [the keys](keys.md) and [odd](odd.md)."
+    doc(checkout, "kb/vpn/reset.md", "KB-0001", "VPN tunnel reset", "public", links)
+    root = checkout.root
+    public = CliRunner().invoke(
+        cli,
+        [
+            "-C",
+            str(root),
+            "build",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--audience",
+            "public",
+            "--no-strict",
+        ],
+    )
+    assert public.exit_code == 0, public.output
+    site = root / "site"
+    assert (site / "kb/vpn/reset/index.html").is_file()
+    everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+    for left_out in (b"KB-0003", b"KB-0004", b"KB-0005", SECRET.encode()):
+        assert left_out not in everything, left_out
+    # the default (internal) build is strict: a link to a restricted page fails it, as the
+    # README says, instead of publishing the page
+    strict = CliRunner().invoke(cli, ["-C", str(root), "build", "--as-of", AS_OF.isoformat()])
+    assert strict.exit_code == 1
+    assert SECRET.encode() not in b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())

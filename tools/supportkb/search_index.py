@@ -440,11 +440,25 @@ class _Pass:
         )
         try:
             report, visibility = build.write(None if full else live, None if full else previous)
+            if previous is not None and not full and _narrowed(self.audience, previous, visibility):
+                report, visibility = build.write(None, None)
         except StateDamaged:  # the related lists' state: start over, as a full build does
             report, visibility = build.write(None, None)
         write_atomic(where / CURRENT, f"{report.generation} {FORMAT}\n".encode())
         _remove_old_generations(where, keep={report.generation, live.name if live else ""})
         return report, visibility
+
+
+def _narrowed(audience: str, previous: Manifest, visibility: dict[str, str]) -> bool:
+    """Whether a document this audience could see is still there but may no longer be seen by
+    it. Whoosh keeps a deleted document's words and statistics until its segment is merged:
+    they would still shape this audience's scores and "did you mean", so the index is written
+    again from what the audience may see."""
+    visible = VISIBLE[audience]
+    return any(
+        was in visible and path in visibility and visibility[path] not in visible
+        for path, was in previous.visibility.items()
+    )
 
 
 @dataclass(frozen=True)

@@ -53,16 +53,20 @@ class SiteSources:
 
     def outside_files(self) -> Iterator[tuple[str, str]]:
         """(site path, absolute source path) of the files to publish from kb/ and sops/: the
-        published documents, and the other files (images, drill reports) they refer to. Only
+        published documents, and the other files (images, drill reports) they refer to; a
+        Markdown file is published only as a published document. Only
         regular files in the checkout are published: never a FIFO or a device, never a file
         that a link (the file's or a folder's) takes out of the checkout."""
-        wanted: set[str] = set()
-        for document in self.published():
+        published = self.published()
+        wanted = {document.path for document in published}
+        for document in published:
             folder = posixpath.dirname(document.path)
-            wanted.add(document.path)
             targets = [link.target for link in document.links]
             targets += [drill.report for drill in document.drills]
-            wanted.update(posixpath.normpath(posixpath.join(folder, t)) for t in targets)
+            linked = (posixpath.normpath(posixpath.join(folder, t)) for t in targets)
+            # a link never publishes Markdown: a document left out for this audience (or one
+            # that cannot be read) stays out however many published documents point at it
+            wanted.update(path for path in linked if not path.lower().endswith(".md"))
         within = checkout_folders(self.root)
         for path in sorted(wanted):
             if path.startswith((ARTICLES_DIR + "/", SOPS_DIR + "/")) and is_regular_inside(
