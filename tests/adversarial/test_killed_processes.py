@@ -174,3 +174,41 @@ def test_a_killed_check_leaves_no_cache_temporary_behind(kb: KnowledgeBaseFactor
     os.utime(abandoned, (1_600_000_000, 1_600_000_000))  # written long ago, by a dead run
     CliRunner().invoke(cli, ["-C", str(kb.root), "check", "--as-of", "2026-11-24"])
     assert not abandoned.exists()
+
+
+def test_killed_server_leaves_no_worker_holding_the_port(kb: KnowledgeBaseFactory) -> None:
+    """Red-team reproduction: `kill -9` of `kb serve` left its two workers answering on the
+    port, adopted by init, and the next `kb serve` could not listen."""
+    import socket
+    import urllib.request
+
+    from supportkb.search_index import build_index
+    from supportkb.site_marker import SiteMarker, write_marker
+
+    kb.article()
+    build_index(kb.root)
+    site = kb.root / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
+    write_marker(site, SiteMarker("internal", "2026-11-24"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        kb_command(kb.root, "serve", "--port", str(port), "--workers", "2", "--no-analytics"),
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + BOUNDED_WAIT
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        workers = children_of(server.pid)
+        assert len(workers) >= 2
+    finally:
+        server.kill()
+        server.wait()
+    assert wait_until_gone(workers) == set(), "workers outlived the killed server"

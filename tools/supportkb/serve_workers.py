@@ -42,6 +42,7 @@ import asyncio
 import copy
 import functools
 import logging
+import os
 import resource
 import socket
 import sys
@@ -60,12 +61,19 @@ from uvicorn.server import ServerState
 from uvicorn.supervisors import multiprocess
 
 from supportkb.errors import FatalError
+from supportkb.workers import end_with_parent
 
 
 class _Worker(multiprocess.Process):
-    """A uvicorn worker process that listens on its own socket."""
+    """A uvicorn worker process that listens on its own socket, and ends with the server:
+    a supervisor killed with SIGKILL cannot stop its workers, which would keep the port."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        self.supervisor = os.getpid()  # set before the worker is created: it is sent along
+        super().__init__(config, sockets)
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
+        end_with_parent(self.supervisor)
         config = self.config
         try:
             own = listening_socket(config.host, config.port, config.backlog)
