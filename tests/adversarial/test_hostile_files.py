@@ -16,7 +16,7 @@ import pytest
 
 from supportkb.layout import discover, document_stamps
 
-from conftest import KnowledgeBaseFactory
+from conftest import TROUBLESHOOTING_BODY, KnowledgeBaseFactory, article_front
 
 AS_OF = "2026-11-24"
 GUARD_SECONDS = 300  # only against a hang: a command that works ends long before
@@ -214,3 +214,30 @@ def test_discovery_still_lists_what_check_must_report(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "kb/pipe.md")
     assert [location.path for location in discover(tmp_path)] == ["kb/pipe.md"]
     assert document_stamps(tmp_path) == {}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "x: &a [*a]",  # a value that contains itself: RecursionError where it is expanded
+        "\n".join(  # an alias bomb: 10**8 values once expanded
+            [f"a0: &a0 [{', '.join(['x'] * 10)}]"]
+            + [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 8)]
+        ),
+    ],
+)
+def test_a_linked_document_with_aliases_does_not_stop_the_build(
+    kb: KnowledgeBaseFactory, tmp_path: Path, hostile: str
+) -> None:
+    """Red-team reproduction: a document whose front-matter `kb check` refuses (aliases) was
+    still published when another document linked to it, and MkDocs expanded its aliases:
+    the build ran out of memory, or died with a RecursionError traceback."""
+    kb.article(body=TROUBLESHOOTING_BODY + "\n見 [另一篇](bomb.md)。\n")
+    kb.document("kb/vpn/bomb.md", article_front(id="KB-0002") + "\n" + hostile, "# bomb\n")
+    kb.write("docs/index.md", "# Home\n")
+    site = tmp_path / "site"
+    done = kb_run(kb.root, "build", "--as-of", AS_OF, "--site-dir", str(site), "--no-strict")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (site / "kb/vpn/error-809/index.html").is_file()
+    assert not (site / "kb/vpn/bomb").exists()

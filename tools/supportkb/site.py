@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from supportkb.layout import ARTICLES_DIR, SOPS_DIR, checkout_folders
+from supportkb.layout import ARTICLES_DIR, SOPS_DIR, checkout_folders, locate
 from supportkb.model import Document, Visibility
 from supportkb.safe_read import is_regular_inside
 
@@ -64,9 +64,9 @@ class SiteSources:
             targets = [link.target for link in document.links]
             targets += [drill.report for drill in document.drills]
             linked = (posixpath.normpath(posixpath.join(folder, t)) for t in targets)
-            # a link never publishes Markdown: a document left out for this audience (or one
-            # that cannot be read) stays out however many published documents point at it
-            wanted.update(path for path in linked if not path.lower().endswith(".md"))
+            # a link never publishes a document: one left out for this audience (or one that
+            # cannot be read) stays out however many published documents point at it
+            wanted.update(path for path in linked if locate(path) is None)
         within = checkout_folders(self.root)
         for path in sorted(wanted):
             if path.startswith((ARTICLES_DIR + "/", SOPS_DIR + "/")) and is_regular_inside(
