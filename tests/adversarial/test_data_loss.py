@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from supportkb.cli import cli
-from supportkb.site_marker import MARKER
+from supportkb.site_marker import MARKER, read_marker
 
 from conftest import KnowledgeBaseFactory
 
@@ -168,3 +169,36 @@ def test_analytics_log_is_read_again(checkout: KnowledgeBaseFactory) -> None:
     result = kb(checkout.root, "report", "--as-of", "2026-11-24", "--analytics", str(log))
     assert result.exit_code in (0, 1), result.output
     assert "vpn 809" in result.output
+
+
+@pytest.mark.parametrize("folder", ["kb", "sops", "sops/emergency"])
+def test_plain_mkdocs_build_never_empties_a_folder_of_documents(
+    checkout: KnowledgeBaseFactory, folder: str
+) -> None:
+    """Red-team reproduction: `mkdocs build --site-dir sops` (the README offers `mkdocs build`
+    and `mkdocs serve` too) deleted every SOP: the guard was only in `kb build`."""
+    before = files_of(checkout.root)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", folder],
+        cwd=checkout.root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    assert "will not write the site folder" in done.stderr
+    assert files_of(checkout.root) == before
+
+
+def test_plain_mkdocs_build_marks_its_site_and_may_build_it_again(
+    checkout: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    site = tmp_path / "mkdocs-site"
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "--site-dir", str(site)],
+            cwd=checkout.root,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    assert read_marker(site) is not None

@@ -39,10 +39,12 @@ from supportkb.errors import FatalError
 from supportkb.knowledge_base import load_knowledge_base
 from supportkb.layout import checkout_folders
 from supportkb.model import Document
+from supportkb.output_folder import claim_folder
 from supportkb.pages import SiteModel, generated_pages, home_section
 from supportkb.safe_read import is_regular_inside
 from supportkb.search_dictionary import traditional_dictionary, user_terms
 from supportkb.site import AUDIENCES, SiteSources
+from supportkb.site_marker import SiteMarker, read_marker, write_marker
 
 ASSETS = (
     "assets/supportkb/supportkb.css",
@@ -161,6 +163,8 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
 
     def on_pre_build(self, config: Any) -> None:
         self.script_hashes = set()  # every page's, for the site's policy file (kb serve)
+        if self.config.enabled:
+            _claim_site_folder(config)
 
     @event_priority(-100)  # last: the hashes must be those of the page as written
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
@@ -178,6 +182,8 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         if not self.config.enabled:
             return
         site = Path(config.site_dir)
+        if read_marker(site) is None:  # `mkdocs build` too marks its site: see on_pre_build
+            write_marker(site, SiteMarker(str(self.config.audience), self.as_of.isoformat()))
         vendored = resources.files("supportkb").joinpath("assets", "vendor", "mermaid")
         (site / MERMAID).parent.mkdir(parents=True, exist_ok=True)
         for name in ("mermaid.min.js", "LICENSE"):  # its README.md is for developers
@@ -196,6 +202,25 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
         self.script_hashes |= hashes
         return with_policy_meta(page, hashes)
+
+
+def _claim_site_folder(config: Any) -> None:
+    """`mkdocs build` (and `kb build`) empty the site folder before writing: refuse, before
+    MkDocs cleans it, a folder that is not absent, empty or a previous build (the rules of
+    `kb build --site-dir`, so `mkdocs build --site-dir sops` deletes nothing)."""
+    from supportkb.build import SITE_FOLDER
+
+    root = Path(config.config_file_path).parent
+    try:
+        claim_folder(
+            Path(config.site_dir),
+            root,
+            SITE_FOLDER,
+            lambda folder: read_marker(folder) is not None,
+            Path(config.docs_dir),
+        )
+    except FatalError as exc:
+        raise PluginError(f"supportkb: {exc}") from exc
 
 
 def _drop_unsafe_files(files: Files, docs_dir: str, within: tuple[str, ...]) -> None:
