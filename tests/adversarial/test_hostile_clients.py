@@ -401,6 +401,8 @@ def test_recorded_queries_have_emails_and_long_numbers_masked(kb: KnowledgeBaseF
     assert searched == "vpn <email> <number> 0x80070005"  # the two numbers run together
     assert opened_query == "電話<number> vpn"
     assert mask_personal("kb-0042 aadsts50076 e1021") == "kb-0042 aadsts50076 e1021"
+    # red-team: a Taiwan national id (either case: queries are lower-cased) and a dotless address
+    assert mask_personal("A123456789 帳號 a123456789 john@example") == "<id> 帳號 <id> <email>"
 
 
 def test_analytics_keep_90_days_and_at_most_max_rows(tmp_path: Path) -> None:

@@ -33,7 +33,10 @@ RETENTION_DAYS = 90
 MAX_ROWS = 200_000  # per table: about 40 MB of file at most
 PURGE_EVERY = 500  # records between two purges (a purge is a few indexed deletes)
 TABLES = ("searches", "opened")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*")  # with or without a dot (`john@corp`)
+# a Taiwan national identification or resident certificate number: a letter, then 1, 2, 8 or 9
+# and eight digits (A123456789); ten characters, too short for the digit-run rule below
+_NATIONAL_ID = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z][1289]\d{8}(?![A-Za-z0-9_])")
 # six digits or more, alone or with spaces, dots or dashes between them (phone and card
 # numbers), but not inside a word: error codes such as 0x80070005 or AADSTS50076 stay
 _DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9_])\+?\d(?:[ .-]?\d){5,}(?![A-Za-z0-9_])")
@@ -68,8 +71,10 @@ def normalise_query(text: str) -> str:
 
 
 def mask_personal(text: str) -> str:
-    """E-mail addresses as `<email>`, runs of six digits or more as `<number>`."""
-    return _DIGIT_RUN.sub("<number>", _EMAIL.sub("<email>", text))
+    """E-mail addresses as `<email>`, national identification numbers as `<id>`, runs of six
+    digits or more as `<number>`."""
+    text = _NATIONAL_ID.sub("<id>", _EMAIL.sub("<email>", text))
+    return _DIGIT_RUN.sub("<number>", text)
 
 
 class SearchLog:
