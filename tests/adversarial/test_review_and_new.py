@@ -712,3 +712,20 @@ def test_a_template_that_links_out_of_the_checkout_is_refused(
     assert code == 1, output
     assert "template" in output and "outside the checkout" in output
     assert not any("root:x:0:0" in p.read_text("utf-8") for p in (kb.root / "sops").glob("*.md"))
+
+
+def test_new_refuses_a_category_folder_that_leads_out_of_the_checkout(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Red-team reproduction: with kb/ext a link to a folder elsewhere, `kb new article
+    --category ext` wrote the document there and exited 0; a 300-character category was a
+    traceback (file name too long)."""
+    outside = tmp_path_factory.mktemp("outdir")
+    (kb.root / "kb").mkdir(exist_ok=True)
+    (kb.root / "kb/ext").symlink_to(outside, target_is_directory=True)
+    args = ("--title", "Outside", "--owner", "alice", "--date", ON, "--kind", "faq")
+    code, output = run(kb.root, "new", "article", "--category", "ext", *args)
+    assert code == 1 and "out of the checkout" in output
+    assert list(outside.iterdir()) == []
+    code, output = run(kb.root, "new", "article", "--category", "a" * 300, *args)
+    assert code in (1, 2), output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,10 +15,16 @@ from supportkb.checkout_lock import checkout_lock
 from supportkb.editing import one_line_text, quoted
 from supportkb.errors import FatalError, InvalidUsage
 from supportkb.knowledge_base import KnowledgeBase, ids_in_unreadable_files, load_knowledge_base
-from supportkb.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
+from supportkb.layout import (
+    ARTICLES_DIR,
+    EMERGENCY_DIR,
+    POLICIES_DIR,
+    SOPS_DIR,
+    checkout_folders,
+)
 from supportkb.model import ARTICLE_KINDS, DocType
 from supportkb.review import person_for_git_user
-from supportkb.safe_read import read_regular
+from supportkb.safe_read import is_within, read_regular
 from supportkb.source import MAX_FILE_BYTES, read_source
 
 LANGUAGES = ("zh-TW", "en")
@@ -27,6 +34,7 @@ _FOLDERS = {
     DocType.EMERGENCY_PLAN: EMERGENCY_DIR,
     DocType.POLICY: POLICIES_DIR,
 }
+MAX_CATEGORY_PART = 64  # a folder name, well under every file system's limit
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*$")
 _SLUG_WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -59,8 +67,24 @@ def create_document(root: Path, request: NewDocument, today: date) -> Path:
             front_matter(request, doc_id, owner, today) + "\n" + _body(root, request, doc_id, today)
         )
         _refuse_unreadable(path.relative_to(root).as_posix(), text, request, doc_id)
-        write_atomic(path, text.encode("utf-8"), exclusive=True)
+        _refuse_outside(root, path)
+        try:
+            write_atomic(path, text.encode("utf-8"), exclusive=True)
+        except OSError as exc:  # a name too long for the file system, a folder we may not write
+            raise FatalError(f"cannot write {path}: {exc.strerror}") from None
     return path
+
+
+def _refuse_outside(root: Path, path: Path) -> None:
+    """A category folder that is a link out of the checkout would put the document where
+    nobody reviews it: refuse (a top folder such as kb/ that is itself a link is the
+    checkout's, as everywhere else)."""
+    folder = os.path.realpath(path.parent)
+    if not is_within(folder, checkout_folders(root)):
+        raise FatalError(
+            f"{path.parent.relative_to(root)} leads out of the checkout (to {folder}); "
+            "not writing there"
+        )
 
 
 def next_id(kb: KnowledgeBase, doc_type: DocType) -> str:
@@ -127,6 +151,10 @@ def _check_request(request: NewDocument) -> None:
             raise InvalidUsage(
                 "an article needs --category, a folder under kb/ in lower case such as vpn or "
                 "applications/erp"
+            )
+        if any(len(part) > MAX_CATEGORY_PART for part in request.category.split("/")):
+            raise InvalidUsage(
+                f"--category: each folder name is at most {MAX_CATEGORY_PART} characters"
             )
     elif request.kind is not None:
         raise InvalidUsage("--kind is for articles only")
