@@ -439,3 +439,33 @@ def test_a_link_from_a_published_document_never_publishes_a_document_left_out(
     strict = CliRunner().invoke(cli, ["-C", str(root), "build", "--as-of", AS_OF.isoformat()])
     assert strict.exit_code == 1
     assert SECRET.encode() not in b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+
+
+def test_a_page_of_docs_follows_its_visibility_too(checkout: KnowledgeBaseFactory) -> None:
+    """Red-team reproduction: a page of docs/ that is not a document (no id) with
+    `visibility: restricted` was published in a public build, page and static search index."""
+    checkout.write("docs/ops.md", "---\nvisibility: restricted\n---\n# 機房密碼\n\nquokkasecret\n")
+    checkout.write("docs/odd.md", "---\nvisibility: secret-ish\n---\n# 奇怪\n\nquokkaodd\n")
+    checkout.write("docs/open.md", "---\nvisibility: public\n---\n# 公開\n\nquokkaopen\n")
+    root = checkout.root
+    for audience, shown in [("public", {b"quokkaopen"}), ("restricted", {b"quokkasecret"})]:
+        site = root / f"site-{audience}"
+        result = CliRunner().invoke(
+            cli,
+            [
+                "-C",
+                str(root),
+                "build",
+                "--as-of",
+                AS_OF.isoformat(),
+                "--audience",
+                audience,
+                "--no-strict",
+                "--site-dir",
+                str(site),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+        for word in (b"quokkaopen", b"quokkasecret", b"quokkaodd"):
+            assert (word in everything) == (word in shown or audience == "restricted"), word

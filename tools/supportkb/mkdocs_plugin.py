@@ -41,10 +41,11 @@ from supportkb.layout import checkout_folders
 from supportkb.model import Document
 from supportkb.output_folder import claim_folder
 from supportkb.pages import SiteModel, generated_pages, home_section
-from supportkb.safe_read import is_regular_inside
+from supportkb.safe_read import is_regular_inside, read_regular
 from supportkb.search_dictionary import traditional_dictionary, user_terms
 from supportkb.site import AUDIENCES, SiteSources
 from supportkb.site_marker import SiteMarker, read_marker, write_marker
+from supportkb.source import MAX_FILE_BYTES, read_source
 
 ASSETS = (
     "assets/supportkb/supportkb.css",
@@ -131,6 +132,8 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             if site_file is not None:
                 files.remove(site_file)
         _drop_unsafe_files(files, config.docs_dir, checkout_folders(root))
+        documents = {str(root / d.path) for d in kb.documents} | {str(root / p) for p in unreadable}
+        _drop_pages_for_other_audiences(files, self.sources, documents)
         for site_path, source in self.sources.outside_files():
             files.append(File.generated(config, site_path, abs_src_path=source))
         for site_path, text in generated_pages(self.site).items():
@@ -221,6 +224,28 @@ def _claim_site_folder(config: Any) -> None:
         )
     except FatalError as exc:
         raise PluginError(f"supportkb: {exc}") from exc
+
+
+def _drop_pages_for_other_audiences(
+    files: Files, sources: SiteSources, documents: set[str]
+) -> None:
+    """Pages of docs/ that are not documents follow their `visibility` too. One whose
+    front-matter cannot be read is left out (fail closed: MkDocs would read it itself)."""
+    for site_file in list(files):
+        source = site_file.abs_src_path
+        if not site_file.is_documentation_page() or not source or source in documents:
+            continue
+        try:
+            raw = read_regular(source, MAX_FILE_BYTES)
+        except OSError:
+            continue  # not published by _drop_unsafe_files, or MkDocs reports it
+        page, findings = read_source(source, raw)
+        missing = [f for f in findings if f.code == "front-matter-missing"]
+        if page is None and missing:
+            continue  # no front-matter: a plain page, for everyone
+        if page is None or not sources.page_is_visible(page.front_matter):
+            log.info("supportkb: %s is left out of this audience's site", source)
+            files.remove(site_file)
 
 
 def _drop_unsafe_files(files: Files, docs_dir: str, within: tuple[str, ...]) -> None:

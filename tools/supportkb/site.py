@@ -47,6 +47,19 @@ class SiteSources:
             self.unreadable
         )
 
+    def page_is_visible(self, front_matter: dict[str, object]) -> bool:
+        """Whether a page of docs/ that is not a document (the home page, the guide) is for
+        this audience: by its `visibility`, like a document's (one not understood counts as
+        restricted); a page that names none is for everyone, as before."""
+        value = front_matter.get("visibility")
+        if value is None:
+            return True
+        try:
+            visibility = Visibility(str(value))
+        except ValueError:
+            visibility = Visibility.RESTRICTED
+        return visibility in _VISIBLE[self.audience]
+
     def published(self) -> tuple[Document, ...]:
         hidden = self.excluded()
         return tuple(d for d in self.documents if d.path not in hidden)
