@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from search_speed import QUERIES, generate, kb_command, percentile  # noqa: E402
+from supportkb.site_marker import SiteMarker, write_marker  # noqa: E402
 
 AS_OF = "2026-11-24"
 NORMAL = [q for kind, q in QUERIES if kind not in ("prefix", "phrase")]
@@ -234,6 +235,7 @@ def run(options: argparse.Namespace, work: Path) -> None:
     kb_root.mkdir()
     site.mkdir()
     (site / "index.html").write_text("<!doctype html><title>kb</title>\n", encoding="utf-8")
+    write_marker(site, SiteMarker("internal", AS_OF))  # as `kb build` does: kb serve reads it
     print(f"generating {options.docs} documents in {kb_root} ...", flush=True)
     generate(kb_root, options.docs)
     kb = [*kb_command(), "-C", str(kb_root)]
