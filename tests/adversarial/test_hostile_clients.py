@@ -256,14 +256,26 @@ def test_repeated_errors_are_written_once_per_interval() -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["*a*", "a*", "?*", "e* o* 0*", "x" * 300, '"' + "錯誤 " * 30 + '"', "[a TO z]"]
+    "query",
+    [
+        "*a*",
+        "a*",
+        "?*",
+        "e* o* 0*",
+        "x" * 300,
+        '"' + "錯誤 " * 30 + '"',
+        "[a TO z]",
+        "NOT zzzz",
+        "vpn ANDNOT 錯誤",
+    ],
 )
 def test_wildcards_ranges_long_phrases_and_long_queries_are_expensive(query: str) -> None:
     assert expensive_query(query)
 
 
 @pytest.mark.parametrize(
-    "query", ["印表機 離線", "VPN 錯誤 809", "0x80070005", '"列印佇列"', "type:article 密碼"]
+    "query",
+    ["印表機 離線", "VPN 錯誤 809", "0x80070005", '"列印佇列"', "type:article 密碼", "not working"],
 )
 def test_plain_queries_and_short_phrases_are_not(query: str) -> None:
     assert not expensive_query(query)

@@ -235,6 +235,7 @@ LONG_QUERY = 100  # characters: a pasted paragraph, not a search
 MANY_WORDS = 12
 LONG_PHRASE = 24  # characters between quotes
 _PHRASE = re.compile(r'"([^"]*)"?')
+_NEGATION = re.compile(r"\b(?:AND)?NOT\b")  # Whoosh's operators are upper case
 
 
 def expensive_query(text: str) -> bool:
@@ -242,9 +243,11 @@ def expensive_query(text: str) -> bool:
     5-10 ms plain, 30-60 ms for `*a*`, `?*`, `e* o* 0*`, many ORs of prefixes). From Whoosh's
     default syntax, as `search_engine` parses it: `*` and `?` make wildcards and prefixes
     (each expanded to up to 64 words), `[`/`{` ranges, quotes phrases (positions read for
-    each word); and a long query is many words at once."""
+    each word); `NOT` (and `ANDNOT`) ranks every document the rest does not exclude: `NOT zzzz`
+    alone is every document (a red-team flood of those kept normal queries' p99 near 600 ms);
+    and a long query is many words at once."""
     cleaned, _ = clean_query(text)
-    if any(mark in cleaned for mark in "*?[{"):
+    if any(mark in cleaned for mark in "*?[{") or _NEGATION.search(cleaned):
         return True
     if len(cleaned) > LONG_QUERY or len(cleaned.split()) > MANY_WORDS:
         return True
