@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from supportkb.cli import cli
@@ -406,6 +406,16 @@ def test_an_audience_with_no_document_answers_empty(kb: KnowledgeBaseFactory) ->
 # -- the static site ------------------------------------------------------------------------
 
 
+def build_site_for(root: Path, audience: str, site: Path) -> Result:
+    arguments = ["-C", str(root), "build", "--as-of", AS_OF.isoformat(), "--no-strict"]
+    return CliRunner().invoke(cli, [*arguments, "--audience", audience, "--site-dir", str(site)])
+
+
+def every_byte(site: Path) -> bytes:
+    """Every file of a built site, to look for what must not be there."""
+    return b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+
+
 def test_a_link_from_a_published_document_never_publishes_a_document_left_out(
     checkout: KnowledgeBaseFactory,
 ) -> None:
@@ -415,30 +425,18 @@ def test_a_link_from_a_published_document_never_publishes_a_document_left_out(
     links = "See [the gateway](gateway.md), [the keys](keys.md) and [odd](odd.md)."
     doc(checkout, "kb/vpn/reset.md", "KB-0001", "VPN tunnel reset", "public", links)
     root = checkout.root
-    public = CliRunner().invoke(
-        cli,
-        [
-            "-C",
-            str(root),
-            "build",
-            "--as-of",
-            AS_OF.isoformat(),
-            "--audience",
-            "public",
-            "--no-strict",
-        ],
-    )
+    public = build_site_for(root, "public", root / "site")
     assert public.exit_code == 0, public.output
     site = root / "site"
     assert (site / "kb/vpn/reset/index.html").is_file()
-    everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+    everything = every_byte(site)
     for left_out in (b"KB-0003", b"KB-0004", b"KB-0005", SECRET.encode()):
         assert left_out not in everything, left_out
     # the default (internal) build is strict: a link to a restricted page fails it, as the
     # README says, instead of publishing the page
     strict = CliRunner().invoke(cli, ["-C", str(root), "build", "--as-of", AS_OF.isoformat()])
     assert strict.exit_code == 1
-    assert SECRET.encode() not in b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+    assert SECRET.encode() not in every_byte(site)
 
 
 def test_a_page_of_docs_follows_its_visibility_too(checkout: KnowledgeBaseFactory) -> None:
@@ -450,22 +448,8 @@ def test_a_page_of_docs_follows_its_visibility_too(checkout: KnowledgeBaseFactor
     root = checkout.root
     for audience, shown in [("public", {b"quokkaopen"}), ("restricted", {b"quokkasecret"})]:
         site = root / f"site-{audience}"
-        result = CliRunner().invoke(
-            cli,
-            [
-                "-C",
-                str(root),
-                "build",
-                "--as-of",
-                AS_OF.isoformat(),
-                "--audience",
-                audience,
-                "--no-strict",
-                "--site-dir",
-                str(site),
-            ],
-        )
+        result = build_site_for(root, audience, site)
         assert result.exit_code == 0, result.output
-        everything = b"".join(p.read_bytes() for p in site.rglob("*") if p.is_file())
+        everything = every_byte(site)
         for word in (b"quokkaopen", b"quokkasecret", b"quokkaodd"):
             assert (word in everything) == (word in shown or audience == "restricted"), word
