@@ -298,6 +298,13 @@ def test_the_read_back_refuses_what_was_not_intended(
 # --- kb review: notes are one line, table cells are escaped --------------------------------
 
 
+def review_with_note(root: Path, note: str) -> tuple[int, str]:
+    """`kb review SOP-0001 --bump minor --note NOTE` by bob: a revision row with that note."""
+    return run(
+        root, "review", "SOP-0001", "--by", "bob", "--date", ON, "--bump", "minor", "--note", note
+    )
+
+
 @pytest.mark.parametrize(
     "note",
     [
@@ -317,19 +324,7 @@ def test_a_note_with_a_line_break_or_control_character_is_refused(
     kb: KnowledgeBaseFactory, note: str
 ) -> None:
     path = kb.write("sops/network.md", SOP)
-    code, output = run(
-        kb.root,
-        "review",
-        "SOP-0001",
-        "--by",
-        "bob",
-        "--date",
-        ON,
-        "--bump",
-        "minor",
-        "--note",
-        note,
-    )
+    code, output = review_with_note(kb.root, note)
     assert code == 2 and "--note must be one line of text" in output
     assert path.read_text(encoding="utf-8") == SOP
 
@@ -373,19 +368,7 @@ _NOTES = st.text(
 @given(note=_NOTES)
 def test_any_note_is_refused_or_lands_in_one_cell(kb: KnowledgeBaseFactory, note: str) -> None:
     path = kb.write("sops/network.md", SOP)
-    code, output = run(
-        kb.root,
-        "review",
-        "SOP-0001",
-        "--by",
-        "bob",
-        "--date",
-        ON,
-        "--bump",
-        "minor",
-        "--note",
-        note,
-    )
+    code, output = review_with_note(kb.root, note)
     if code != 0:
         assert code == 2 and "--note must be one line of text" in output, output
         assert path.read_text(encoding="utf-8") == SOP
