@@ -43,7 +43,7 @@ print(count)
 
 KB_CHECK = """
 import resource, sys
-from supportkb.cli import cli
+from supportkb.cli.main import cli
 try:
     args = ["-C", sys.argv[1], "check", "--as-of", "2026-11-24", "--format", "json"]
     cli(args, standalone_mode=False)

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from supportkb.search import SearchRequest, run_search  # noqa: E402
-from supportkb.search_index import build_index, open_engine, plain_text  # noqa: E402
-from supportkb.search_quality import Quality, converted, evaluate, load_query_set  # noqa: E402
+from supportkb.search.indexing.index import build_index, open_engine, plain_text  # noqa: E402
+from supportkb.search.quality import Quality, converted, evaluate, load_query_set  # noqa: E402
+from supportkb.search.query import SearchRequest, run_search  # noqa: E402
 
 AS_OF = date(2026, 11, 24)
 
@@ -42,8 +42,8 @@ def baseline_ranker(root: Path):  # type: ignore[no-untyped-def]
     import jieba
     from rank_bm25 import BM25Okapi
 
-    from supportkb.knowledge_base import load_knowledge_base
-    from supportkb.source import read_source
+    from supportkb.documents.source import read_source
+    from supportkb.workspace.knowledge_base import load_knowledge_base
 
     jieba.setLogLevel(60)
     ids, corpus = [], []

@@ -65,7 +65,7 @@ COLD_QUERY = ("印表機", "離線")
 
 KB_INDEX = """
 import resource, sys
-from supportkb.cli import cli
+from supportkb.cli.main import cli
 try:
     cli(["-C", sys.argv[1], "index", "--index-dir", sys.argv[2], *sys.argv[3:]],
         standalone_mode=False)
@@ -402,7 +402,7 @@ def kb_index(
 
 def floor(kb_root: Path) -> float:
     """Seconds to normalise and segment every document's body in this process."""
-    from supportkb.text_analysis import text_analyzer
+    from supportkb.search.text.analysis import text_analyzer
 
     analyzer = text_analyzer()
     analyzer.positions("印表機" * 20_000)  # loading the dictionaries is not part of the floor
@@ -428,8 +428,8 @@ class Latency:
 
 
 def query_latency(index_dir: Path, repeats: int) -> dict[str, Latency]:
-    from supportkb.search import SearchRequest, run_search
-    from supportkb.search_index import open_engine
+    from supportkb.search.indexing.index import open_engine
+    from supportkb.search.query import SearchRequest, run_search
 
     engine = open_engine(index_dir)
 

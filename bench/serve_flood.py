@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from search_speed import QUERIES, generate, kb_command, percentile  # noqa: E402
-from supportkb.site_marker import SiteMarker, write_marker  # noqa: E402
+from supportkb.site.marker import SiteMarker, write_marker  # noqa: E402
 
 AS_OF = "2026-11-24"
 NORMAL = [q for kind, q in QUERIES if kind not in ("prefix", "phrase")]

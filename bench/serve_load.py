@@ -292,7 +292,7 @@ def prepare(work: Path, docs: int, env: dict[str, str]) -> tuple[list[str], Path
     kb_root.mkdir()
     site.mkdir()
     (site / "index.html").write_text("<!doctype html><title>kb</title>\n", encoding="utf-8")
-    from supportkb.site_marker import SiteMarker, write_marker  # search_speed put it on the path
+    from supportkb.site.marker import SiteMarker, write_marker  # search_speed put it on the path
 
     write_marker(site, SiteMarker("internal", AS_OF))  # as `kb build` does: kb serve reads it
     print(f"generating {docs} documents in {kb_root} ...", flush=True)

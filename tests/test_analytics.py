@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from supportkb.analytics import SearchLog, normalise_query
-from supportkb.cli import cli
+from supportkb.cli.main import cli
+from supportkb.reporting.search_log import SearchLog, normalise_query
 
 from conftest import AS_OF, KnowledgeBaseFactory
 

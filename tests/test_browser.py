@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from supportkb.build import build_site
+from supportkb.site.build import build_site
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from supportkb.build import build_site
-from supportkb.search_index import build_index
+from supportkb.search.indexing.index import build_index
+from supportkb.site.build import build_site
 from test_browser import ROOT, browser, page, site_url  # noqa: F401  (fixtures, by name)
 
 AS_OF = date(2026, 11, 24)

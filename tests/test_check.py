@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportkb.check import check
+from supportkb.checking.check import check
+from supportkb.documents.findings import Severity
 from supportkb.errors import ConfigError, InvalidUsage
-from supportkb.findings import Severity
 
 from conftest import AS_OF, KnowledgeBaseFactory, codes
 
@@ -352,8 +352,8 @@ def test_second_run_uses_the_cache_and_sees_changes(
 ) -> None:
     import os
 
-    import supportkb.cache as cache_module
-    import supportkb.knowledge_base as check_module
+    import supportkb.workspace.cache as cache_module
+    import supportkb.workspace.knowledge_base as check_module
 
     monkeypatch.setattr(cache_module, "_RACY_SECONDS", -10.0)  # files were just written
     path = kb.article()
@@ -416,7 +416,7 @@ def test_a_citation_of_an_unreadable_file_is_not_called_missing(kb: KnowledgeBas
 def test_changing_required_sections_invalidates_the_cache(
     kb: KnowledgeBaseFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import supportkb.cache as cache_module
+    import supportkb.workspace.cache as cache_module
 
     monkeypatch.setattr(cache_module, "_RACY_SECONDS", -10.0)
     kb.article(kind="faq")

@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from supportkb.cli import cli
+from supportkb.cli.main import cli
 
 from conftest import KnowledgeBaseFactory
 

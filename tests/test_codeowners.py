@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from supportkb.check import check
-from supportkb.cli import cli
-from supportkb.codeowners import BEGIN, END
+from supportkb.checking.check import check
+from supportkb.cli.main import cli
+from supportkb.workspace.codeowners import BEGIN, END
 
 from conftest import AS_OF, KnowledgeBaseFactory, codes
 

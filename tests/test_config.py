@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from supportkb.config import KnowledgeBaseConfig, load_config
-from supportkb.durations import Duration
+from supportkb.documents.durations import Duration
+from supportkb.documents.model import DocType
 from supportkb.errors import ConfigError
-from supportkb.model import DocType
+from supportkb.workspace.settings import KnowledgeBaseConfig, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

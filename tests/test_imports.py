@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from supportkb.imports import StandIn, stand_ins
+from supportkb.search.backend.imports import StandIn, stand_ins
 
 TARGET = """
 import sys
@@ -80,7 +80,7 @@ def test_the_search_engine_loads_what_writing_needs_only() -> None:
     `load_searching` (what a searcher calls first) brings NumPy and Whoosh's side."""
     script = (
         "import sys\n"
-        "import supportkb.search_engine as engine\n"
+        "import supportkb.search.backend.engine as engine\n"
         "heavy = ('numpy._core', 'asyncio', 'urllib.request', 'whoosh.searching')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
         "engine.load_searching()\n"

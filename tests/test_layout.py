@@ -3,8 +3,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from supportkb.layout import discover, document_stamps, locate
-from supportkb.model import DocType
+from supportkb.documents.layout import discover, document_stamps, locate
+from supportkb.documents.model import DocType
 
 FILES = [
     "kb/printing/paper-jam.md",

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from supportkb.check import check
-from supportkb.cli import cli
+from supportkb.authoring.new import NewDocument, create_document
+from supportkb.checking.check import check
+from supportkb.cli.main import cli
+from supportkb.documents.model import DocType
 from supportkb.errors import FatalError, InvalidUsage
-from supportkb.model import DocType
-from supportkb.new import NewDocument, create_document
 
 from conftest import AS_OF, KnowledgeBaseFactory
 

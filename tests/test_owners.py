@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from supportkb.errors import ConfigError
-from supportkb.owners import load_registry
+from supportkb.workspace.owners import load_registry
 
 
 def registry(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import json
 
 from click.testing import CliRunner
 
-from supportkb.cli import cli
+from supportkb.cli.main import cli
 
 from conftest import KnowledgeBaseFactory
 

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportkb.check import check
-from supportkb.cli import cli
+from supportkb.authoring.review import record_review
+from supportkb.checking.check import check
+from supportkb.cli.main import cli
 from supportkb.errors import FatalError
-from supportkb.review import record_review
 
 from conftest import AS_OF, KnowledgeBaseFactory
 

@@ -11,11 +11,11 @@ import jsonschema
 import pytest
 import yaml
 
-from supportkb.fields import FIELDS, Location, build_document
-from supportkb.layout import discover
-from supportkb.model import DocType
-from supportkb.schema import SCHEMA_FILE, front_matter_schema, schema_text
-from supportkb.source import read_source
+from supportkb.authoring.schema import SCHEMA_FILE, front_matter_schema, schema_text
+from supportkb.documents.fields import FIELDS, Location, build_document
+from supportkb.documents.layout import discover
+from supportkb.documents.model import DocType
+from supportkb.documents.source import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATOR = jsonschema.Draft202012Validator(front_matter_schema())

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from supportkb.cli import cli
-from supportkb.search import SearchRequest, run_search
-from supportkb.search_index import build_index, open_engine
+from supportkb.cli.main import cli
+from supportkb.search.indexing.index import build_index, open_engine
+from supportkb.search.query import SearchRequest, run_search
 
 from conftest import AS_OF, KnowledgeBaseFactory, article_front
 
@@ -346,7 +346,7 @@ def test_the_snippet_shows_the_rarer_word_too(site: KnowledgeBaseFactory) -> Non
 
 
 def test_snippet_marks_land_on_the_matched_words() -> None:
-    from supportkb.snippets import snippet
+    from supportkb.search.snippets import snippet
 
     # 連接埠 grows (连接端口) and 網際網路 shrinks (互联网): the marks stay on their words
     assert snippet("連接埠 VPN 網際網路", ["vpn", "互联网"]) == (
@@ -360,8 +360,8 @@ def test_snippet_marks_land_on_the_matched_words() -> None:
 def test_every_synonym_is_cut_as_a_query_would_be() -> None:
     """The synonym list is cut as documents are (no OpenCC `s2tw` in a cold search): the
     same words as the query cut, for every word of the list."""
-    from supportkb.search_engine import SupportTokenizer, synonym_words
-    from supportkb.text_analysis import synonym_groups
+    from supportkb.search.backend.engine import SupportTokenizer, synonym_words
+    from supportkb.search.text.analysis import synonym_groups
 
     words = [word for group in synonym_groups() for word in group]
     assert len(words) > 50

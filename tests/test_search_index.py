@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from supportkb.cli import cli
+from supportkb.cli.main import cli
 from supportkb.errors import FatalError
-from supportkb.search import SearchRequest, run_search
-from supportkb.search_engine import Engine
-from supportkb.search_index import (
+from supportkb.search.backend.engine import Engine
+from supportkb.search.indexing.index import (
     build_index,
     live_generation,
     open_engine,
@@ -19,6 +18,7 @@ from supportkb.search_index import (
     plain_text,
     read_related,
 )
+from supportkb.search.query import SearchRequest, run_search
 
 from conftest import AS_OF, KnowledgeBaseFactory
 
@@ -331,7 +331,7 @@ def test_the_indexed_text_field_gives_the_postings_whoosh_would() -> None:
     """`IndexedText` skips Whoosh's tokens: the same words, weights and positions."""
     from whoosh.fields import TEXT
 
-    from supportkb.search_engine import build_schema
+    from supportkb.search.backend.engine import build_schema
 
     fast = build_schema()["body"]
     plain = TEXT(analyzer=fast.analyzer, stored=True, phrase=True)
@@ -345,7 +345,7 @@ def test_the_indexed_text_field_gives_the_postings_whoosh_would() -> None:
 def test_field_lengths_read_at_once_equal_whoosh_s(site: KnowledgeBaseFactory) -> None:
     from whoosh.codec.whoosh3 import W3PerDocReader
 
-    from supportkb.search_engine import _PerDocReader
+    from supportkb.search.backend.engine import _PerDocReader
 
     build_index(site.root)
     engine = open_engine(site.root / ".kb-index")
@@ -368,7 +368,7 @@ def test_the_indexed_keyword_field_gives_the_postings_whoosh_would(
 ) -> None:
     from whoosh.fields import KEYWORD
 
-    from supportkb.search_engine import IndexedKeyword
+    from supportkb.search.backend.engine import IndexedKeyword
 
     fast = IndexedKeyword(lowercase=lowercase, commas=commas, scorable=True)
     plain = KEYWORD(lowercase=lowercase, commas=commas, scorable=True)
@@ -388,7 +388,7 @@ def test_the_codec_writes_what_whoosh_s_own_writes(tmp_path: Path) -> None:
     its statistics and every stored field as Whoosh's W3 codec writes them."""
     from whoosh.codec.whoosh3 import W3Codec
 
-    from supportkb import search_engine
+    from supportkb.search.backend import engine as search_engine
 
     root = Path(__file__).resolve().parents[1]
     build_index(root, tmp_path / "ours")

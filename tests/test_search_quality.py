@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from supportkb.search import SearchRequest, run_search
-from supportkb.search_index import build_index, open_engine
-from supportkb.search_quality import converted, evaluate, load_query_set
+from supportkb.search.indexing.index import build_index, open_engine
+from supportkb.search.quality import converted, evaluate, load_query_set
+from supportkb.search.query import SearchRequest, run_search
 
 from conftest import AS_OF
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from supportkb.cli import cli
-from supportkb.search_index import build_index
-from supportkb.site_marker import SiteMarker, write_marker
+from supportkb.cli.main import cli
+from supportkb.search.indexing.index import build_index
+from supportkb.site.marker import SiteMarker, write_marker
 
 from conftest import KnowledgeBaseFactory
 

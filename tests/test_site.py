@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from supportkb.build import build_site
-from supportkb.cli import cli
+from supportkb.cli.main import cli
 from supportkb.errors import FatalError
+from supportkb.site.build import build_site
 
 from conftest import KnowledgeBaseFactory
 

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportkb.analysis import SectionRules, analyse_bytes
-from supportkb.config import DEFAULT_REQUIRED_SECTIONS
-from supportkb.fields import Location
-from supportkb.model import DocType
-from supportkb.sections import SECTION_ALIASES
-from supportkb.source import read_source
+from supportkb.documents.fields import Location
+from supportkb.documents.model import DocType
+from supportkb.documents.sections import SECTION_ALIASES
+from supportkb.documents.source import read_source
+from supportkb.workspace.file_analysis import SectionRules, analyse_bytes
+from supportkb.workspace.settings import DEFAULT_REQUIRED_SECTIONS
 
 ARTICLE = Location("kb/vpn/x.md", DocType.ARTICLE, "vpn")
 SECTIONS = SectionRules(DEFAULT_REQUIRED_SECTIONS, SECTION_ALIASES)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from supportkb.cli import cli
-from supportkb.config import load_config
-from supportkb.layout import discover
-from supportkb.model import DocType, Status
-from supportkb.owners import load_registry
-from supportkb.source import read_source
+from supportkb.cli.main import cli
+from supportkb.documents.layout import discover
+from supportkb.documents.model import DocType, Status
+from supportkb.documents.source import read_source
+from supportkb.workspace.owners import load_registry
+from supportkb.workspace.settings import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportkb.text_analysis import text_analyzer
+from supportkb.search.text.analysis import text_analyzer
 
 
 def words(text: str, subwords: bool = False) -> list[str]:
@@ -86,7 +86,7 @@ def test_one_conversion_of_the_whole_text_equals_converting_each_run(text: str) 
 
 
 def test_the_shipped_simplified_characters_match_the_installed_opencc() -> None:
-    from supportkb.text_analysis import characters_s2tw_changes, simplified_characters
+    from supportkb.search.text.analysis import characters_s2tw_changes, simplified_characters
 
     assert simplified_characters() == frozenset(characters_s2tw_changes())
     assert {"机", "软", "码", "发"} <= simplified_characters()
@@ -147,7 +147,7 @@ def test_positions_are_the_terms_without_their_spans() -> None:
 
 def test_tw2sp_changes_no_character_outside_the_cjk_ranges() -> None:
     """What `Normaliser.normalised_text` relies on: the whole conversion is `normalise`'s."""
-    from supportkb.text_analysis import _CJK
+    from supportkb.search.text.analysis import _CJK
 
     normaliser = text_analyzer().normaliser
     others = [

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from supportkb import vector_search as vs
-from supportkb.search_engine import EngineResults, EngineSearcher
-from supportkb.search_index import build_index, open_engine
-from supportkb.search_quality import converted, load_query_set
+from supportkb.search.backend.engine import EngineResults, EngineSearcher
+from supportkb.search.indexing.index import build_index, open_engine
+from supportkb.search.quality import converted, load_query_set
+from supportkb.search.ranking import vector_search as vs
 
 from conftest import AS_OF
 
@@ -194,7 +194,7 @@ def test_the_postings_cache_stays_within_its_bound(
     searchers,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    from supportkb import search_engine
+    from supportkb.search.backend import engine as search_engine
 
     monkeypatch.setattr(search_engine, "_CACHE_BYTES", 20_000)
     arrays, whoosh = searchers

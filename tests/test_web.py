@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from supportkb.analytics import SearchLog
-from supportkb.search_index import build_index
-from supportkb.web import SECURITY_HEADERS, ServeSettings, create_app
+from supportkb.reporting.search_log import SearchLog
+from supportkb.search.indexing.index import build_index
+from supportkb.service.app import SECURITY_HEADERS, ServeSettings, create_app
 
 from conftest import AS_OF, KnowledgeBaseFactory
 

@@ -9,8 +9,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from supportkb.search_index import build_index
-from supportkb.web import ServeSettings, create_app
+from supportkb.search.indexing.index import build_index
+from supportkb.service.app import ServeSettings, create_app
 
 from conftest import AS_OF, KnowledgeBaseFactory
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from supportkb import word_table
-from supportkb.search_quality import converted, load_query_set
-from supportkb.text_analysis import _data, text_analyzer
+from supportkb.search.quality import converted, load_query_set
+from supportkb.search.text import word_table
+from supportkb.search.text.analysis import _data, text_analyzer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,13 +91,13 @@ def test_a_table_that_cuts_differently_is_not_kept(
 
 
 def test_a_search_in_a_new_process_does_not_load_the_whole_dictionary(tmp_path: Path) -> None:
-    from supportkb.search_index import build_index
+    from supportkb.search.indexing.index import build_index
 
     build_index(ROOT, tmp_path / "index")
     assert len(list((tmp_path / "index").glob("words-*.sqlite"))) == 1
     script = (
         "import sys\n"
-        "from supportkb.cli import cli\n"
+        "from supportkb.cli.main import cli\n"
         f"cli(['-C', {str(ROOT)!r}, 'search', '--index-dir', {str(tmp_path / 'index')!r},\n"
         "     '--as-of', '2026-11-24', '印表機 卡紙'], standalone_mode=False)\n"
         "print('whole dictionary loaded:', 'rjieba' in sys.modules)\n"
@@ -110,7 +110,7 @@ def test_a_search_in_a_new_process_does_not_load_the_whole_dictionary(tmp_path: 
 
 
 def test_a_damaged_table_falls_back_to_the_whole_dictionary() -> None:
-    from supportkb.text_analysis import Segmenter
+    from supportkb.search.text.analysis import Segmenter
 
     segmenter = Segmenter(text_analyzer().normaliser)
 

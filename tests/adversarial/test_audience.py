@@ -25,10 +25,10 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
-from supportkb.cli import cli
-from supportkb.search_index import build_index, live_generation, open_engine, read_related
-from supportkb.site_marker import read_marker
-from supportkb.web import ServeSettings, create_app
+from supportkb.cli.main import cli
+from supportkb.search.indexing.index import build_index, live_generation, open_engine, read_related
+from supportkb.service.app import ServeSettings, create_app
+from supportkb.site.marker import read_marker
 
 from conftest import AS_OF, KnowledgeBaseFactory
 

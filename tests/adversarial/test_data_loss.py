@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from supportkb.cli import cli
-from supportkb.site_marker import MARKER, read_marker
+from supportkb.cli.main import cli
+from supportkb.site.marker import MARKER, read_marker
 
 from conftest import KnowledgeBaseFactory
 
@@ -162,7 +162,7 @@ def test_analytics_never_writes_into_a_file_that_is_not_its_log(
 
 
 def test_analytics_log_is_read_again(checkout: KnowledgeBaseFactory) -> None:
-    from supportkb.analytics import SearchLog
+    from supportkb.reporting.search_log import SearchLog
 
     log = checkout.root.parent / "log" / "searches.sqlite"
     SearchLog(log).record_search("vpn 809", 0)

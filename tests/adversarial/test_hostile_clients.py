@@ -30,11 +30,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from supportkb.analytics import PURGE_EVERY, SearchLog, mask_personal
-from supportkb.search_index import build_index
-from supportkb.serve_workers import OncePerInterval
-from supportkb.site_marker import SiteMarker, write_marker
-from supportkb.web import ServeSettings, TokenBucket, create_app, expensive_query
+from supportkb.reporting.search_log import PURGE_EVERY, SearchLog, mask_personal
+from supportkb.search.indexing.index import build_index
+from supportkb.service.app import ServeSettings, TokenBucket, create_app, expensive_query
+from supportkb.service.workers import OncePerInterval
+from supportkb.site.marker import SiteMarker, write_marker
 
 from conftest import AS_OF, KnowledgeBaseFactory
 
@@ -449,7 +449,7 @@ def test_the_uvicorn_members_the_guarded_protocol_relies_on_exist() -> None:
     (0.54 when written): an upgrade that renames them fails here, not silently in production."""
     from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
-    from supportkb.serve_workers import GuardedH11Protocol
+    from supportkb.service.workers import GuardedH11Protocol
 
     for name in ("connection_made", "connection_lost", "handle_events", "on_response_complete"):
         assert callable(getattr(H11Protocol, name))

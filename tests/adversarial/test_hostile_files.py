@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from supportkb.layout import discover, document_stamps
+from supportkb.documents.layout import discover, document_stamps
 
 from conftest import TROUBLESHOOTING_BODY, KnowledgeBaseFactory, article_front
 
@@ -193,7 +193,7 @@ def test_files_from_standard_input_is_read_and_bounded(kb: KnowledgeBaseFactory)
 
 
 def test_the_reader_looks_before_it_opens(tmp_path: Path) -> None:
-    from supportkb.safe_read import NotRegularFile, OutsideCheckout, TooLarge, read_regular
+    from supportkb.system.safe_read import NotRegularFile, OutsideCheckout, TooLarge, read_regular
 
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(NotRegularFile):

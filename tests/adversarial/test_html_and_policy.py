@@ -15,19 +15,19 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from supportkb.build import build_site
-from supportkb.check import check
-from supportkb.content_policy import (
+from supportkb.checking.check import check
+from supportkb.documents.urls import is_email, safe_url
+from supportkb.reporting.report import as_markdown, build_report
+from supportkb.service.app import ServeSettings, create_app
+from supportkb.site.build import build_site
+from supportkb.site.content_policy import (
     POLICY_FILE,
     SitePolicy,
     inline_script_hashes,
     policy_file_text,
     with_policy_meta,
 )
-from supportkb.knowledge_base import load_knowledge_base
-from supportkb.report import as_markdown, build_report
-from supportkb.safe_urls import is_email, safe_url
-from supportkb.web import ServeSettings, create_app
+from supportkb.workspace.knowledge_base import load_knowledge_base
 
 from conftest import KnowledgeBaseFactory
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from supportkb.build import build_site
+from supportkb.site.build import build_site
 from test_browser import _QuietHandler, browser  # noqa: F401  (fixtures, by name)
 from test_browser_live_search import search, served  # noqa: F401
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from supportkb.check import check
+from supportkb.checking.check import check
 
 from conftest import AS_OF, KnowledgeBaseFactory, codes
 
@@ -39,7 +39,7 @@ def test_a_reference_in_other_digits_is_an_error(kb: KnowledgeBaseFactory, doc_i
 
 
 def test_ascii_ids_are_left_alone() -> None:
-    from supportkb.fields import ascii_id
+    from supportkb.documents.fields import ascii_id
 
     assert ascii_id("KB-0042") is None
     assert ascii_id("SOP-１") == "SOP-1"

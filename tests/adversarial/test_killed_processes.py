@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from supportkb.cache import ResultCache
-from supportkb.cli import cli
+from supportkb.cli.main import cli
+from supportkb.workspace.cache import ResultCache
 
 from conftest import KnowledgeBaseFactory
 
@@ -137,7 +137,7 @@ def test_workers_that_lost_their_parent_before_asking_end_at_once() -> None:
     """The parent may die between the fork and the worker's request to die with it."""
     script = (
         "import os, sys\n"
-        "from supportkb.workers import end_with_parent\n"
+        "from supportkb.system.processes import end_with_parent\n"
         "end_with_parent(os.getppid() + 1_000_000)\n"  # not its parent: as if orphaned
         "sys.exit(0)\n"
     )
@@ -148,7 +148,7 @@ def test_workers_that_lost_their_parent_before_asking_end_at_once() -> None:
 def test_forked_workers_do_not_hold_the_build_lock(tmp_path: Path) -> None:
     """Whoosh forks its workers inside the build lock: their copy of the lock's descriptor is
     closed at once, so the lock ends with the build even before they do."""
-    from supportkb.search_index import _build_lock
+    from supportkb.search.indexing.index import _build_lock
 
     folder = tmp_path / "index"
     with _build_lock(folder):
@@ -182,8 +182,8 @@ def test_killed_server_leaves_no_worker_holding_the_port(kb: KnowledgeBaseFactor
     import socket
     import urllib.request
 
-    from supportkb.search_index import build_index
-    from supportkb.site_marker import SiteMarker, write_marker
+    from supportkb.search.indexing.index import build_index
+    from supportkb.site.marker import SiteMarker, write_marker
 
     kb.article()
     build_index(kb.root)

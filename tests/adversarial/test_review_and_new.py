@@ -21,13 +21,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from supportkb.check import check
-from supportkb.checkout_lock import lock_path
-from supportkb.cli import cli
+from supportkb.authoring.review import _Intended, _refuse_unintended
+from supportkb.checking.check import check
+from supportkb.cli.main import cli
+from supportkb.documents.findings import Severity
+from supportkb.documents.source import read_source
 from supportkb.errors import FatalError
-from supportkb.findings import Severity
-from supportkb.review import _Intended, _refuse_unintended
-from supportkb.source import read_source
+from supportkb.system.checkout_lock import lock_path
 
 from conftest import AS_OF, TROUBLESHOOTING_BODY, KnowledgeBaseFactory
 
@@ -609,7 +609,7 @@ def test_a_killed_holder_does_not_block_the_next_run(kb: KnowledgeBaseFactory) -
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path; "
-            "from supportkb.checkout_lock import checkout_lock\n"
+            "from supportkb.system.checkout_lock import checkout_lock\n"
             "with checkout_lock(Path(sys.argv[1])):\n"
             "    print('held', flush=True); time.sleep(600)",
             str(kb.root),

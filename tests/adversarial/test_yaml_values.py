@@ -12,14 +12,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from supportkb.analysis import SectionRules, analyse_bytes
-from supportkb.cli import cli
-from supportkb.config import DEFAULT_REQUIRED_SECTIONS, KnowledgeBaseConfig
-from supportkb.fields import Location
-from supportkb.model import DocType
-from supportkb.owners import OwnerRegistry
-from supportkb.rules import CrossCheck, PathProbe
-from supportkb.sections import SECTION_ALIASES
+from supportkb.checking.rules import CrossCheck, PathProbe
+from supportkb.cli.main import cli
+from supportkb.documents.fields import Location
+from supportkb.documents.model import DocType
+from supportkb.documents.sections import SECTION_ALIASES
+from supportkb.workspace.file_analysis import SectionRules, analyse_bytes
+from supportkb.workspace.owners import OwnerRegistry
+from supportkb.workspace.settings import DEFAULT_REQUIRED_SECTIONS, KnowledgeBaseConfig
 
 from conftest import AS_OF, KnowledgeBaseFactory, article_front
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from supportkb.cli import main
+from supportkb.cli.main import main
 
 if __name__ == "__main__":
     main()

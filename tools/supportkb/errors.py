@@ -1,7 +1,7 @@
 """The one root exception of the library.
 
 The library raises, the command line turns a `FatalError` into a message and an exit code in
-one place (`supportkb.cli`). Findings about documents are not exceptions: they are `Finding`
+one place (`supportkb.cli.main`). Findings about documents are not exceptions: they are `Finding`
 records collected by `kb check`.
 """
 

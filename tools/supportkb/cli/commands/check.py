@@ -1,0 +1,58 @@
+"""`kb check`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from supportkb.checking.check import check
+from supportkb.checking.formats import FORMATTERS
+from supportkb.cli.commands.options import PathList, as_of_option, root_option
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+@root_option
+@as_of_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for annotations, junit for CI dashboards.",
+)
+@click.option(
+    "--files-from",
+    type=PathList(),
+    help="Check the files listed in this file, one per line (e.g. a pull request's changes); "
+    "'-' reads the list from standard input.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--no-cache", is_flag=True, help="Re-read every file instead of using the cache.")
+def check_command(
+    paths: tuple[str, ...],
+    root: Path,
+    as_of: date | None,
+    output_format: str,
+    files_from: tuple[str, ...] | None,
+    strict: bool,
+    no_cache: bool,
+) -> None:
+    """Validate documents, owners, freshness and structure.
+
+    With PATHS, report only on those files (for pre-commit); rules that look across documents
+    still see the whole knowledge base. Exit code 0 when clean, 1 on errors (or on warnings
+    with --strict), 2 on bad usage or an unreadable mkdocs.yml/owners.yml.
+    """
+    if files_from is not None:
+        paths += files_from
+        if not paths:
+            click.echo("no files to check")
+            return
+    result = check(root, as_of or date.today(), paths, use_cache=not no_cache)
+    click.echo(FORMATTERS[output_format](result))
+    if result.failed(strict):
+        raise SystemExit(1)

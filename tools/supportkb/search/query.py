@@ -1,0 +1,201 @@
+"""`kb search`: a query in, ranked documents with snippets out (also the search service's core).
+
+The answer is a `SearchResponse`; its `as_json()` is the stable, documented object of
+`kb search --json` (and of `kb serve`'s API):
+
+    {"query": str, "total": int, "took_ms": float, "suggestion": str | null,
+     "results": [{"id", "title", "type", "status", "stale", "owner", "path", "url",
+                  "score", "snippet"}]}
+
+`snippet` is HTML: the document's own text, escaped, with the matched words in <mark>.
+Archived documents are left out unless asked for (`include_archived`, or a filter that names
+them). Whom a search is for is not a request's option: it is the index searched, which holds
+only the documents of one audience (`search_index`), so no filter can widen it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the engine (Whoosh) is imported when a search runs, not with the CLI
+    from supportkb.search.backend.engine import EngineHit, EngineSearcher
+
+MAX_QUERY_CHARS = 256
+TYPE_NAMES = ("article", "sop", "emergency-plan", "policy", "kb", "ep", "pol")
+STATUS_NAMES = ("published", "in-review", "draft", "deprecated", "archived")
+MAX_LIMIT = 100
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class SearchError(ValueError):
+    """A query that cannot be run (a one-line message for the user)."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    as_of: date
+    types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    limit: int = 10
+    offset: int = 0
+    include_archived: bool = False
+    facets: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    id: str
+    title: str
+    type: str
+    status: str
+    stale: bool
+    owner: str
+    path: str
+    url: str
+    score: float
+    snippet: str
+    review_due: date | None = None
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    total: int
+    took_ms: float
+    suggestion: str | None
+    results: tuple[SearchResult, ...]
+    notes: tuple[str, ...] = ()  # what was done to the query (cut to length, ...)
+    facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "took_ms": self.took_ms,
+            "suggestion": self.suggestion,
+            "results": [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "type": r.type,
+                    "status": r.status,
+                    "stale": r.stale,
+                    "owner": r.owner,
+                    "path": r.path,
+                    "url": r.url,
+                    "score": r.score,
+                    "snippet": r.snippet,
+                }
+                for r in self.results
+            ],
+        }
+
+
+def clean_query(text: str) -> tuple[str, list[str]]:
+    """Control characters out, length bounded: what any input turns into before parsing."""
+    notes = []
+    cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+    if len(cleaned) > MAX_QUERY_CHARS:
+        cleaned = cleaned[:MAX_QUERY_CHARS]
+        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
+    return cleaned, notes
+
+
+def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchResponse:
+    from supportkb.search.backend.engine import QuerySyntaxError
+
+    started = time.perf_counter()
+    text, notes = clean_query(request.text)
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise SearchError(f"the limit must be between 1 and {MAX_LIMIT}")
+    if request.offset < 0:
+        raise SearchError("the offset cannot be negative")
+    for name, values, known in (
+        ("type", request.types, TYPE_NAMES),
+        ("status", request.statuses, STATUS_NAMES),
+    ):
+        unknown = [v for v in values if v.lower() not in known]
+        if unknown:
+            raise SearchError(f"unknown {name} {unknown[0]!r}; use one of: {', '.join(known)}")
+    if not text:
+        empty: dict[str, dict[str, int]] = (
+            {name: {} for name in ("type", "category", "status")} if request.facets else {}
+        )
+        return SearchResponse(request.text, 0, _ms(started), None, (), tuple(notes), empty)
+    try:
+        found = searcher.search(
+            text,
+            as_of=request.as_of,
+            filters=_filters(request),
+            exclude=_exclusions(request, text),
+            limit=request.limit,
+            offset=request.offset,
+            facets=request.facets,
+        )
+    except QuerySyntaxError as exc:
+        raise SearchError(str(exc)) from None
+    if found.timed_out:
+        notes.append("the search took too long and was stopped: results may be incomplete")
+    results = tuple(_result(hit, request.as_of) for hit in found.hits)
+    return SearchResponse(
+        request.text,
+        found.total,
+        _ms(started),
+        found.suggestion,
+        results,
+        tuple(notes),
+        found.facets,
+    )
+
+
+def _filters(request: SearchRequest) -> dict[str, Sequence[str]]:
+    chosen = {
+        "type": request.types,
+        "tag": request.tags,
+        "status": request.statuses,
+        "category": request.categories,
+    }
+    return {name: values for name, values in chosen.items() if values}
+
+
+def _exclusions(request: SearchRequest, text: str) -> dict[str, Sequence[str]]:
+    lowered = text.lower()
+    excluded: dict[str, list[str]] = {}
+    asked_archived = "archived" in request.statuses or "status:archived" in lowered
+    if not (request.include_archived or asked_archived):
+        excluded["status"] = ["archived"]
+    return dict(excluded)
+
+
+def _result(hit: EngineHit, as_of: date) -> SearchResult:
+    stale = (
+        hit.status in ("published", "in-review")
+        and hit.review_due is not None
+        and hit.review_due < as_of
+    )
+    return SearchResult(
+        id=hit.id,
+        title=hit.title,
+        type=hit.type,
+        status=hit.status,
+        stale=stale,
+        owner=hit.owner,
+        path=hit.path,
+        url=hit.url,
+        score=hit.score,
+        snippet=hit.snippet,
+        review_due=hit.review_due,
+    )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

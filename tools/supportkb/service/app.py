@@ -1,0 +1,483 @@
+"""`kb serve`'s web layer: FastAPI routes over `SearchService`, the built site as static files.
+
+    GET  /api/search?q=…&type=…&tag=…&status=…&category=…&limit=…&page=…
+    GET  /api/documents/{id}
+    GET  /api/health
+    POST /api/opened          {"query": …, "id": …}   (which result was opened, for analytics)
+    GET  /api/openapi.json    the OpenAPI description
+    GET  /…                   the site built by `kb build`
+
+The service answers for one audience, the one its site was built for (`ServeSettings.audience`,
+from the site's marker): every route reads only that audience's index.
+
+The routes only parse, call the service and shape the answer. Limits: the query is at most
+1,000 characters (the engine reads the first 256), at most 50 results a page, 100 pages;
+each query has a time limit in the engine. Every answer carries security headers; CORS is off
+unless origins are configured. The access log has the method, the path without its query
+string, the status and the time taken: no address, no search text.
+
+Hostile clients (the connection side is `supportkb.service.workers`):
+- expensive queries (wildcards, prefixes, ranges, long phrases, long queries: `expensive_query`)
+  run `expensive_queries` at a time per worker; beyond that they are answered 429 with
+  Retry-After at once, never queued, so normal queries keep their time;
+- `/api/opened` records only documents this service shows (else 404), at most
+  `analytics_per_second` events a second per worker (else 429), and refuses any malformed body
+  with 422 (wrong types, unknown fields, over-long text, lone surrogates, not UTF-8) without
+  echoing it, and bodies over 16 KB with 413; recorded searches have the same kind of limit
+  (beyond it they are answered, not recorded);
+- an unexpected error is a JSON 500 without details; its traceback goes to the log once a
+  minute at most (`serve_workers.OncePerInterval`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from supportkb import __version__
+from supportkb.errors import FatalError
+from supportkb.reporting.search_log import SearchLog
+from supportkb.search.query import SearchError, SearchRequest, clean_query
+from supportkb.service.search_service import SearchService
+from supportkb.service.workers import OncePerInterval
+from supportkb.site.content_policy import SitePolicy, policy
+
+SETTINGS_VARIABLE = "SUPPORTKB_SERVE_SETTINGS"
+MAX_QUERY = 1000
+MAX_PAGE_SIZE = 50
+MAX_PAGE = 100
+MAX_BODY = 16_384  # bytes of a request body (the API's bodies are a few hundred)
+RETRY_AFTER = "1"  # seconds, for 429s
+_log = logging.getLogger("supportkb.access")
+_errors_log = logging.getLogger("supportkb.error")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    # everything from this server, scripts from its files only: with a site, the header
+    # also allows the theme's inline scripts by their hashes (`content_policy.SitePolicy`)
+    "Content-Security-Policy": policy(set()),
+}
+
+
+class SitePolicyHeader:
+    """ASGI middleware that sends the served site's policy (with its inline scripts' hashes)."""
+
+    def __init__(self, app: ASGIApp, site_policy: SitePolicy) -> None:
+        self.app = app
+        self.site_policy = site_policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = self.site_policy.text()
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """What a worker process needs (passed to workers as JSON in an environment variable)."""
+
+    index_folder: str
+    site_folder: str | None = None
+    analytics: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    audience: str = "public"  # the site's (from its marker); the narrowest unless told
+    as_of: str | None = None  # judge freshness as of this date (tests); default today
+    expensive_queries: int = 1  # wildcard, phrase or long queries running at once, per worker
+    analytics_per_second: float = 5.0  # events recorded per worker (bursts of 20 times that)
+    analytics_days: int = 90  # the analytics' retention period
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def loads(cls, text: str) -> ServeSettings:
+        data = json.loads(text)
+        data["cors_origins"] = tuple(data.get("cors_origins", ()))
+        return cls(**data)
+
+
+DocTypeName = Literal["article", "sop", "emergency-plan", "policy", "kb", "ep", "pol"]
+StatusName = Literal["published", "in-review", "draft", "deprecated", "archived"]
+
+
+class Result(BaseModel):
+    id: str
+    title: str
+    type: str
+    status: str
+    stale: bool
+    owner: str
+    path: str
+    url: str
+    score: float
+    snippet: str = Field(description="HTML: the document's text, escaped, matches in <mark>")
+
+
+class SearchPage(BaseModel):
+    query: str
+    total: int
+    took_ms: float
+    suggestion: str | None
+    results: list[Result]
+    facets: dict[str, dict[str, int]] = Field(description="type, category, status: counts")
+    page: int
+    limit: int
+
+
+class Related(BaseModel):
+    id: str
+    title: str
+    url: str
+    score: float
+
+
+class DocumentInfo(BaseModel):
+    id: str
+    title: str
+    type: str
+    status: str
+    stale: bool
+    owner: str
+    visibility: str
+    version: str
+    url: str
+    path: str
+    last_reviewed: date | None
+    review_due: date | None
+    related: list[Related]
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    generation: str
+    worker: int = Field(description="the process id of the worker that answered")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class Opened(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    query: str = Field(
+        max_length=MAX_QUERY,
+        # documented for clients; checked by `_writable` (pydantic's own patterns cannot
+        # name surrogates)
+        json_schema_extra={"pattern": "^[^\\ud800-\\udfff]*$"},
+    )
+    id: str = Field(max_length=40, pattern=r"^[A-Za-z]+-[0-9]+$")
+
+    @field_validator("query")
+    @classmethod
+    def _writable(cls, value: str) -> str:
+        """A lone surrogate cannot be stored (nor encoded as UTF-8): refused. Control
+        characters are nobody's search: spaces."""
+        if _SURROGATE.search(value):
+            raise ValueError("the query holds a lone surrogate")
+        return _CONTROL.sub(" ", value)
+
+
+class TokenBucket:
+    """At most `rate` events a second on average, `burst` at once; thread-safe."""
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self._clock = rate, burst, clock
+        self._tokens, self._last = burst, clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
+LONG_QUERY = 100  # characters: a pasted paragraph, not a search
+MANY_WORDS = 12
+LONG_PHRASE = 24  # characters between quotes
+_PHRASE = re.compile(r'"([^"]*)"?')
+_NEGATION = re.compile(r"\b(?:AND)?NOT\b")  # Whoosh's operators are upper case
+
+
+def expensive_query(text: str) -> bool:
+    """Whether a query costs the engine many times a plain one (measured on 1,000 documents:
+    5-10 ms plain, 30-60 ms for `*a*`, `?*`, `e* o* 0*`, many ORs of prefixes). From Whoosh's
+    default syntax, as `search_engine` parses it: `*` and `?` make wildcards and prefixes
+    (each expanded to up to 64 words), `[`/`{` ranges, quotes phrases (positions read for
+    each word); `NOT` (and `ANDNOT`) ranks every document the rest does not exclude: `NOT zzzz`
+    alone is every document (a red-team flood of those kept normal queries' p99 near 600 ms);
+    and a long query is many words at once."""
+    cleaned, _ = clean_query(text)
+    if any(mark in cleaned for mark in "*?[{") or _NEGATION.search(cleaned):
+        return True
+    if len(cleaned) > LONG_QUERY or len(cleaned.split()) > MANY_WORDS:
+        return True
+    return any(len(phrase) > LONG_PHRASE for phrase in _PHRASE.findall(cleaned))
+
+
+def create_app(settings: ServeSettings) -> FastAPI:
+    log = (
+        SearchLog(Path(settings.analytics), retention_days=settings.analytics_days)
+        if settings.analytics
+        else None
+    )
+    fixed = date.fromisoformat(settings.as_of) if settings.as_of else None
+
+    def today() -> date:
+        return fixed or date.today()
+
+    service = SearchService(Path(settings.index_folder), settings.audience, log, today=today)
+    _access_log_to_stderr()
+    _error_log_to_stderr()
+    app = FastAPI(
+        title="supportkb search",
+        version=__version__,
+        description="Search the support knowledge base (the same engine as `kb search`).",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI loads from a CDN, which the security policy refuses
+        redoc_url=None,
+    )
+    _routes(app, service, settings)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _unreadable_body_is_invalid)
+    app.middleware("http")(_headers_and_access_log)
+    site = Path(settings.site_folder) if settings.site_folder else None
+    app.add_middleware(SitePolicyHeader, site_policy=SitePolicy(site))  # outermost: it decides
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"]
+        )
+    if settings.site_folder:
+        app.mount("/", StaticFiles(directory=settings.site_folder, html=True), name="site")
+    return app
+
+
+def _access_log_to_stderr() -> None:
+    if not _log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        _log.addHandler(handler)
+        _log.setLevel(logging.INFO)
+        _log.propagate = False
+
+
+def _error_log_to_stderr() -> None:
+    """Unexpected errors, once a minute at most (uvicorn's logging configuration, from
+    `serve_workers.log_config`, does the same when the app runs under `kb serve`)."""
+    if not _errors_log.handlers:
+        handler = logging.StreamHandler()
+        handler.addFilter(OncePerInterval())
+        _errors_log.addHandler(handler)
+        _errors_log.propagate = False
+
+
+def app_from_environment() -> FastAPI:
+    """The application of a `kb serve` worker process (uvicorn's factory)."""
+    return create_app(ServeSettings.loads(os.environ[SETTINGS_VARIABLE]))
+
+
+def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> None:
+    expensive = threading.BoundedSemaphore(max(1, settings.expensive_queries))
+    rate, burst = settings.analytics_per_second, settings.analytics_per_second * 20
+    searches_recorded, opened_recorded = TokenBucket(rate, burst), TokenBucket(rate, burst)
+
+    @app.get("/api/search", response_model=SearchPage, responses=_errors(400, 429, 503))
+    def search(
+        q: Annotated[str, Query(max_length=MAX_QUERY, description="the query, as `kb search`")],
+        type: Annotated[list[DocTypeName] | None, Query(max_length=20)] = None,
+        tag: Annotated[list[str] | None, Query(max_length=20)] = None,
+        status: Annotated[list[StatusName] | None, Query(max_length=20)] = None,
+        category: Annotated[list[str] | None, Query(max_length=20)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 10,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+        record: Annotated[
+            bool, Query(description="count this search in the analytics (false while typing)")
+        ] = True,
+    ) -> dict[str, Any]:
+        """Ranked documents with snippets, suggestion, stale flags and facet counts."""
+        request = SearchRequest(
+            q,
+            service.today(),
+            types=_values(type),
+            tags=_values(tag),
+            statuses=_values(status),
+            categories=_values(category),
+            limit=limit,
+            offset=(page - 1) * limit,
+            facets=True,
+        )
+        costly = expensive_query(q)
+        if costly and not expensive.acquire(blocking=False):
+            raise HTTPException(
+                status_code=429,
+                detail="too many wildcard, phrase or long queries at once: try again shortly",
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        try:
+            unfiltered = not (type or tag or status or category)  # what was typed, not refined
+            counted = record and unfiltered and page == 1 and searches_recorded.take()
+            response = service.search(request, record=counted)
+        except (SearchError, FatalError) as exc:
+            raise HTTPException(status_code=_status(exc), detail=str(exc)) from None
+        finally:
+            if costly:
+                expensive.release()
+        return {**response.as_json(), "facets": response.facets, "page": page, "limit": limit}
+
+    @app.get("/api/documents/{doc_id}", response_model=DocumentInfo, responses=_errors(404, 503))
+    def document(doc_id: str) -> dict[str, Any]:
+        """A document's metadata and its five most related documents."""
+        try:
+            found = service.document(doc_id[:40])
+        except FatalError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no document {doc_id[:40]!r}")
+        return found
+
+    @app.get("/api/health", response_model=Health, responses=_errors(503))
+    def health() -> dict[str, Any]:
+        """Whether the index can be searched."""
+        try:
+            return service.health()
+        except FatalError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+
+    @app.post("/api/opened", status_code=204, responses=_errors(404, 429, 503))
+    def opened(event: Opened) -> Response:
+        """Record that a result was opened (for `kb report`; nothing identifies the reader)."""
+        try:
+            visible = service.visible(event.id)
+        except FatalError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+        if not visible:  # only documents this site's audience may see are counted
+            raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
+        if not opened_recorded.take():
+            raise HTTPException(
+                status_code=429,
+                detail="too many events at once: try again shortly",
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        service.record_opened(event.query, event.id)
+        return Response(status_code=204)
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+_MEANING = {
+    400: "The query cannot be read (a one-line message says why).",
+    404: "No such document (or not one this service shows).",
+    429: "Too many such requests at once: try again after Retry-After seconds.",
+    503: "The search index is missing or damaged: run `kb index`.",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Problem, "description": _MEANING[code]} for code in codes}
+
+
+def _values(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(v[:60] for v in values or () if v.strip())
+
+
+def _status(exc: Exception) -> int:
+    return 503 if isinstance(exc, FatalError) else 400
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """422 with where and what is wrong, never the input itself (it may hold what cannot be
+    encoded, such as a lone surrogate, or what should not be echoed)."""
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()[:20]
+    ]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+_UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400, e.g. for bad UTF-8
+
+
+async def _unreadable_body_is_invalid(request: Request, exc: Exception) -> Response:
+    """A body FastAPI cannot decode (not UTF-8) is a malformed body like any other: 422."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        problem = {"loc": ["body"], "msg": "the body is not JSON in UTF-8", "type": "json_invalid"}
+        return JSONResponse({"detail": [problem]}, status_code=422)
+    return await http_exception_handler(request, exc)
+
+
+def _too_large(request: Request) -> bool:
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > MAX_BODY
+
+
+async def _headers_and_access_log(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    started = time.perf_counter()
+    if _too_large(request):
+        response: Response = JSONResponse({"detail": "the body is too large"}, status_code=413)
+    else:
+        try:
+            response = await call_next(request)
+        except Exception:  # a bug: the client learns nothing of it, the log once a minute
+            _errors_log.exception("unexpected error answering %s", request.url.path[:200])
+            response = JSONResponse({"detail": "internal error"}, status_code=500)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    _log.info(
+        "%s %s %d %.1f ms",
+        request.method,
+        request.url.path[:200],
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response

@@ -1,0 +1,304 @@
+"""The `supportkb` MkDocs plugin.
+
+It holds the knowledge base's rules (the options `kb check` reads from mkdocs.yml), brings the
+documents kept outside `docs/` (kb/, sops/) into the site, leaves out what the build's audience
+must not see, puts a metadata panel and banners on every document page, adds the generated
+pages (catalogs, categories, tags, review calendar, register) and makes links written between
+repository files work between site pages. The work is done by plain classes and functions
+(`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`); the hooks stay short.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from supportkb.documents.layout import checkout_folders
+from supportkb.documents.model import Document
+from supportkb.documents.source import MAX_FILE_BYTES, read_source
+from supportkb.errors import FatalError
+from supportkb.search.text.dictionary import traditional_dictionary, user_terms
+from supportkb.site.content_policy import (
+    POLICY_FILE,
+    inline_script_hashes,
+    policy_file_text,
+    with_policy_meta,
+)
+from supportkb.site.header import document_header, insert_header
+from supportkb.site.marker import SiteMarker, read_marker, write_marker
+from supportkb.site.pages import SiteModel, generated_pages, home_section
+from supportkb.site.sources import AUDIENCES, SiteSources
+from supportkb.system.output_folder import claim_folder
+from supportkb.system.safe_read import is_regular_inside, read_regular
+from supportkb.workspace.knowledge_base import load_knowledge_base
+from supportkb.workspace.settings import KnowledgeBaseConfig
+
+ASSETS = (
+    "assets/supportkb/supportkb.css",
+    "assets/supportkb/supportkb.js",
+    "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
+)
+log = logging.getLogger("mkdocs.plugins.supportkb")
+MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
+_EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
+_MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"]*"')
+_REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
+
+
+class SupportKBConfig(Config):
+    enabled = c.Type(bool, default=True)
+    audience = c.Choice(AUDIENCES, default="internal")
+    build_date = c.Optional(c.Type(str))  # judge freshness as of this date (tests, rebuilds)
+    review_every = c.Type(dict, default={})
+    drill_every = c.Type(str, default="12m")
+    due_soon_days = c.Type(int, default=30)
+    products = c.Type(dict, default={})
+    required_sections = c.Type(dict, default={})
+    section_names = c.Type(dict, default={})
+    index_dir = c.Optional(c.Type(str))  # read by `kb index` and `kb search`
+
+
+class SupportKBPlugin(BasePlugin[SupportKBConfig]):
+    kb_config: KnowledgeBaseConfig | None = None
+    sources: SiteSources | None = None
+    site: SiteModel | None = None
+    pages_by_site_path: dict[str, Document]
+    script_hashes: set[str]
+
+    @event_priority(100)  # before the search plugin reads its jieba settings
+    def on_config(self, config: Any) -> Any:
+        if not self.config.enabled:
+            return config
+        options = {
+            k: v for k, v in self.config.items() if k not in ("enabled", "audience", "build_date")
+        }
+        try:
+            self.kb_config = KnowledgeBaseConfig.from_options(options)
+            self.as_of = (
+                date.fromisoformat(self.config.build_date)
+                if self.config.build_date
+                else date.today()
+            )
+        except (FatalError, ValueError) as exc:
+            raise PluginError(f"supportkb: {exc}") from exc
+        _traditional_search(config)
+        for extension in _EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        config.extra_css.append(ASSETS[0])
+        config.extra_javascript.extend(ASSETS[1:])
+        return config
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        if not self.config.enabled or self.kb_config is None:
+            return files
+        root = Path(config.config_file_path).parent
+        try:
+            kb = load_knowledge_base(root)
+        except FatalError as exc:
+            raise PluginError(f"supportkb: {exc}") from exc
+        docs_dir = Path(config.docs_dir).resolve().relative_to(root.resolve()).as_posix()
+        unreadable = tuple(path for path, result in kb.files.items() if result.document is None)
+        self.sources = SiteSources(root, docs_dir, kb.documents, self.config.audience, unreadable)
+        hidden = self.sources.excluded()
+        published = self.sources.published()
+
+        def url_of(site_path: str) -> str:
+            site_file = files.get_file_from_path(site_path) or File(
+                site_path, None, config.site_dir, config.use_directory_urls
+            )  # a generated page not added yet: its URL all the same
+            return str(site_file.url)
+
+        self.site = SiteModel(
+            published, kb.registry, self.kb_config, self.as_of, self.sources.site_path, url_of
+        )
+        self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
+        for repo_path in hidden:
+            site_file = files.get_file_from_path(self.sources.site_path(repo_path))
+            if site_file is not None:
+                files.remove(site_file)
+        _drop_unsafe_files(files, config.docs_dir, checkout_folders(root))
+        documents = {str(root / d.path) for d in kb.documents} | {str(root / p) for p in unreadable}
+        _drop_pages_for_other_audiences(files, self.sources, documents)
+        for site_path, source in self.sources.outside_files():
+            files.append(File.generated(config, site_path, abs_src_path=source))
+        for site_path, text in generated_pages(self.site).items():
+            if files.get_file_from_path(site_path) is None:
+                files.append(File.generated(config, site_path, content=text))
+        for asset in ASSETS:
+            data = resources.files("supportkb").joinpath("assets", Path(asset).name).read_bytes()
+            files.append(File.generated(config, asset, content=data))
+        return files
+
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
+        if self.sources is None or self.site is None:
+            return markdown
+        site_path = page.file.src_uri
+        generated = page.file.generated_by is not None
+        repo_path = self.sources.repo_path(site_path, generated)
+        page.meta = escape_values(page.meta)  # the theme prints page.meta.title unescaped
+        markdown = self.sources.rewrite_links(markdown, repo_path, site_path)
+        document = self.pages_by_site_path.get(site_path)
+        if document is not None:
+            page.edit_url = _edit_url(config, document.path)
+            markdown = insert_header(markdown, document_header(self.site, document, site_path))
+        elif generated and page.file.abs_src_path is None:
+            page.edit_url = None  # a generated page has no source to edit
+        if site_path == "index.md":
+            markdown += home_section(self.site)
+        return markdown
+
+    # --- the security policy and the assets that keep the site off the internet -----------
+
+    def on_pre_build(self, config: Any) -> None:
+        self.script_hashes = set()  # every page's, for the site's policy file (kb serve)
+        if self.config.enabled:
+            _claim_site_folder(config)
+
+    @event_priority(-100)  # last: the hashes must be those of the page as written
+    def on_post_page(self, output: str, page: Any, config: Any) -> str:
+        if not self.config.enabled:
+            return output
+        return self._secured(output, str(page.url), page.content or "")
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, template_name: str, config: Any) -> str:
+        if not self.config.enabled or not template_name.endswith(".html"):
+            return output_content  # 404.html; not sitemap.xml
+        return self._secured(output_content, template_name, "")
+
+    def on_post_build(self, config: Any) -> None:
+        if not self.config.enabled:
+            return
+        site = Path(config.site_dir)
+        if read_marker(site) is None:  # `mkdocs build` too marks its site: see on_pre_build
+            write_marker(site, SiteMarker(str(self.config.audience), self.as_of.isoformat()))
+        vendored = resources.files("supportkb").joinpath("assets", "vendor", "mermaid")
+        (site / MERMAID).parent.mkdir(parents=True, exist_ok=True)
+        for name in ("mermaid.min.js", "LICENSE"):  # its README.md is for developers
+            (site / MERMAID).with_name(name).write_bytes(vendored.joinpath(name).read_bytes())
+        (site / POLICY_FILE).write_text(policy_file_text(self.script_hashes), encoding="utf-8")
+
+    def _secured(self, page: str, url: str, content: str) -> str:
+        """The page with Mermaid from the site, no call to GitHub, and its policy in <head>.
+
+        Only the theme's inline scripts are hashed: one in the page's own content (raw HTML
+        in a document) is not allowed to run."""
+        if 'class="mermaid"' in page:
+            mermaid = f'<script src="{html.escape(get_relative_url(MERMAID, url))}"></script>'
+            page = _MATERIAL_BUNDLE.sub(lambda m: mermaid + m.group(0), page, count=1)
+        page = page.replace(_REPOSITORY_FACTS, "")
+        hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
+        self.script_hashes |= hashes
+        return with_policy_meta(page, hashes)
+
+
+def _claim_site_folder(config: Any) -> None:
+    """`mkdocs build` (and `kb build`) empty the site folder before writing: refuse, before
+    MkDocs cleans it, a folder that is not absent, empty or a previous build (the rules of
+    `kb build --site-dir`, so `mkdocs build --site-dir sops` deletes nothing)."""
+    from supportkb.site.build import SITE_FOLDER
+
+    root = Path(config.config_file_path).parent
+    try:
+        claim_folder(
+            Path(config.site_dir),
+            root,
+            SITE_FOLDER,
+            lambda folder: read_marker(folder) is not None,
+            Path(config.docs_dir),
+        )
+    except FatalError as exc:
+        raise PluginError(f"supportkb: {exc}") from exc
+
+
+def _drop_pages_for_other_audiences(
+    files: Files, sources: SiteSources, documents: set[str]
+) -> None:
+    """Pages of docs/ that are not documents follow their `visibility` too. One whose
+    front-matter cannot be read is left out (fail closed: MkDocs would read it itself)."""
+    for site_file in list(files):
+        source = site_file.abs_src_path
+        if not site_file.is_documentation_page() or not source or source in documents:
+            continue
+        try:
+            raw = read_regular(source, MAX_FILE_BYTES)
+        except OSError:
+            continue  # not published by _drop_unsafe_files, or MkDocs reports it
+        page, findings = read_source(source, raw)
+        missing = [f for f in findings if f.code == "front-matter-missing"]
+        if page is None and missing:
+            continue  # no front-matter: a plain page, for everyone
+        if page is None or not sources.page_is_visible(page.front_matter):
+            log.info("supportkb: %s is left out of this audience's site", source)
+            files.remove(site_file)
+
+
+def _drop_unsafe_files(files: Files, docs_dir: str, within: tuple[str, ...]) -> None:
+    """MkDocs publishes whatever it finds under docs/, following links (to folders too):
+    keep only regular files in the checkout. A FIFO would block the build, a link to
+    /etc/passwd would be published. The theme's own files (wherever the theme is installed,
+    often outside the checkout) are not the checkout's and are left alone."""
+    docs = os.path.join(os.path.abspath(docs_dir), "")
+    for site_file in list(files):
+        source = site_file.abs_src_path
+        if site_file.generated_by is not None or not source:
+            continue
+        if os.path.abspath(source).startswith(docs) and not is_regular_inside(source, within):
+            log.info("supportkb: %s is left out: not a regular file in the checkout", source)
+            files.remove(site_file)
+
+
+def _traditional_search(config: Any) -> None:
+    """Give Material's search a jieba dictionary with Traditional words (unless one is set)."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    if search is None or "jieba_dict" not in search.config:
+        return
+    try:
+        import jieba  # Material segments Chinese only when jieba is installed
+    except ImportError:
+        return
+    jieba.setLogLevel(logging.WARNING)  # its "Loading model cost ..." is not the user's business
+    if not search.config.jieba_dict:
+        search.config.jieba_dict = str(traditional_dictionary())
+    if not search.config.jieba_dict_user:
+        search.config.jieba_dict_user = str(user_terms())
+
+
+def escape_values(meta: dict[str, Any]) -> dict[str, Any]:
+    """Front-matter strings made safe for templates that print them as HTML."""
+
+    def escape(value: Any) -> Any:
+        if isinstance(value, str):
+            return html.escape(value, quote=True)
+        if isinstance(value, list):
+            return [escape(item) for item in value]
+        if isinstance(value, dict):
+            return {key: escape(item) for key, item in value.items()}
+        return value
+
+    return {key: escape(value) for key, value in meta.items()}
+
+
+def _edit_url(config: Any, repo_path: str) -> str | None:
+    """ "Edit this page" goes to the real source file, wherever it lives in the repository."""
+    if not config.repo_url or config.edit_uri == "":  # MkDocs' way to turn edit links off
+        return None
+    edit_uri = (config.edit_uri or "edit/main/docs/").rstrip("/")
+    docs = "/" + Path(config.docs_dir).name
+    branch_path = edit_uri.removesuffix(docs) if edit_uri.endswith(docs) else edit_uri
+    return f"{config.repo_url.rstrip('/')}/{branch_path}/{quote(repo_path)}"

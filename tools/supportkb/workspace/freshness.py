@@ -1,0 +1,71 @@
+"""Is a document current? Review due dates, drill due dates and product versions."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from supportkb.documents.model import Applicability, DocType, Document, Status
+from supportkb.workspace.settings import KnowledgeBaseConfig
+
+
+class Freshness(enum.StrEnum):
+    CURRENT = "current"
+    DUE_SOON = "due-soon"
+    OVERDUE = "overdue"
+    EXEMPT = "exempt"  # drafts and retired documents are not held to freshness
+
+
+@dataclass(frozen=True)
+class FreshnessRule:
+    config: KnowledgeBaseConfig
+
+    def is_held(self, document: Document) -> bool:
+        return document.status not in (Status.DRAFT, Status.DEPRECATED, Status.ARCHIVED)
+
+    def review_due(self, document: Document) -> date | None:
+        if document.review_by is not None:
+            return document.review_by
+        if document.last_reviewed is None:
+            return None
+        interval = document.review_every or self.config.review_every[document.type]
+        return interval.after(document.last_reviewed)
+
+    def drill_due(self, document: Document) -> date | None:
+        """Next drill: the last drill (or, never drilled, the last review) plus the interval."""
+        if document.type is not DocType.EMERGENCY_PLAN:
+            return None
+        last = document.last_drill
+        start = last.date if last else document.last_reviewed
+        if start is None:
+            return None
+        return (document.drill_every or self.config.drill_every).after(start)
+
+    def judge(self, due: date | None, as_of: date) -> Freshness:
+        if due is None:
+            return Freshness.EXEMPT
+        if due < as_of:
+            return Freshness.OVERDUE
+        if (due - as_of).days <= self.config.due_soon_days:  # no overflow near 9999-12-31
+            return Freshness.DUE_SOON
+        return Freshness.CURRENT
+
+    def review_state(self, document: Document, as_of: date) -> Freshness:
+        if not self.is_held(document):
+            return Freshness.EXEMPT
+        return self.judge(self.review_due(document), as_of)
+
+    def drill_state(self, document: Document, as_of: date) -> Freshness:
+        if not self.is_held(document):
+            return Freshness.EXEMPT
+        return self.judge(self.drill_due(document), as_of)
+
+    def outdated_products(self, document: Document) -> list[tuple[Applicability, str]]:
+        """`applies_to` entries whose range no longer covers the product's current version."""
+        result = []
+        for entry in document.applies_to:
+            current = self.config.products.get(entry.product)
+            if current is not None and not entry.covers(current):
+                result.append((entry, str(current)))
+        return result

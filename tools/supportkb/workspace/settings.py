@@ -1,0 +1,339 @@
+"""The knowledge base's rules, read from the `supportkb` plugin entry in `mkdocs.yml`.
+
+The same `KnowledgeBaseConfig` serves the CLI and the MkDocs plugin: one source of truth.
+`mkdocs.yml` may hold tags such as `!!python/name:` (Material uses them) or `!ENV`; they are
+read as plain text here, never executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from supportkb.documents.durations import Duration
+from supportkb.documents.model import ARTICLE_KINDS, DocType
+from supportkb.documents.sections import SECTION_ALIASES
+from supportkb.documents.source import flow_depth
+from supportkb.errors import ConfigError
+from supportkb.system.safe_read import UnsafeFile, read_regular
+
+PLUGIN_NAME = "supportkb"
+
+DEFAULT_REVIEW_EVERY = {
+    DocType.ARTICLE: Duration(12, "m"),
+    DocType.SOP: Duration(6, "m"),
+    DocType.EMERGENCY_PLAN: Duration(12, "m"),
+    DocType.POLICY: Duration(12, "m"),
+}
+DEFAULT_DRILL_EVERY = Duration(12, "m")
+DEFAULT_REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
+    "article/troubleshooting": ("symptom", "cause", "resolution"),
+    "article/howto": ("steps",),
+    "article/faq": (),
+    "sop": ("purpose", "scope", "roles", "procedure", "records"),
+    "emergency-plan": ("organisation", "flow", "actions", "resources", "communication"),
+    "policy": ("purpose", "scope", "responsibilities", "revision-history"),
+}
+_SECTION_TARGETS = {t.value for t in DocType} | {f"article/{kind}" for kind in ARTICLE_KINDS}
+_KNOWN_OPTIONS = {
+    "enabled",
+    "audience",  # a site build option: read by the MkDocs plugin
+    "review_every",
+    "drill_every",
+    "due_soon_days",
+    "products",
+    "required_sections",
+    "section_names",
+    "index_dir",  # read by `kb index` and `kb search`: where the search index is kept
+}
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseConfig:
+    review_every: Mapping[DocType, Duration] = field(
+        default_factory=lambda: dict(DEFAULT_REVIEW_EVERY)
+    )
+    drill_every: Duration = DEFAULT_DRILL_EVERY
+    due_soon_days: int = 30
+    products: Mapping[str, Version] = field(default_factory=dict)
+    required_sections: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_REQUIRED_SECTIONS)
+    )
+    section_names: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(SECTION_ALIASES)
+    )
+
+    @classmethod
+    def from_options(
+        cls, options: Mapping[str, Any], source: str = "mkdocs.yml"
+    ) -> KnowledgeBaseConfig:
+        """Build the configuration from the plugin's options; raise `ConfigError` when invalid."""
+        if not isinstance(options, Mapping):
+            raise ConfigError(f"{source}: the '{PLUGIN_NAME}' plugin options must be a mapping")
+        unknown = sorted(set(options) - _KNOWN_OPTIONS)
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown '{PLUGIN_NAME}' option(s): {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_KNOWN_OPTIONS))}"
+            )
+        section_names = dict(SECTION_ALIASES)
+        for key, names in _mapping(options, "section_names", source).items():
+            extra = tuple(str(name) for name in _list(names, f"section_names.{key}", source))
+            section_names[str(key)] = (*SECTION_ALIASES.get(str(key), ()), *extra)
+        return cls(
+            review_every=_review_every(_mapping(options, "review_every", source), source),
+            drill_every=_duration(options.get("drill_every", "12m"), "drill_every", source),
+            due_soon_days=_days(options.get("due_soon_days", 30), source),
+            products=_products(_mapping(options, "products", source), source),
+            required_sections=_required_sections(
+                _mapping(options, "required_sections", source), section_names, source
+            ),
+            section_names=section_names,
+        )
+
+    def fingerprint(self) -> str:
+        """A short hash of the settings that per-file checks depend on (for the cache)."""
+        payload = json.dumps(
+            {"sections": self.required_sections, "names": self.section_names}, sort_keys=True
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def load_config(root: Path) -> KnowledgeBaseConfig:
+    path = root / "mkdocs.yml"
+    if not path.is_file():
+        raise ConfigError(
+            f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
+            "(use -C DIR to point at one)"
+        )
+    _, data = read_yaml_file(path, _MkDocsLoader)
+    return KnowledgeBaseConfig.from_options(plugin_options(data), path.name)
+
+
+def mkdocs_settings(root: Path) -> dict[str, Any]:
+    """The few site settings other commands need: site_url, use_directory_urls, index_dir."""
+    if not (root / "mkdocs.yml").is_file():
+        raise ConfigError(
+            f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
+            "(use -C DIR to point at one)"
+        )
+    _, data = read_yaml_file(root / "mkdocs.yml", _MkDocsLoader)
+    data = data if isinstance(data, dict) else {}
+    index_dir = plugin_options(data).get("index_dir")
+    if index_dir is not None and not isinstance(index_dir, str):
+        raise ConfigError("mkdocs.yml: the 'supportkb' option index_dir must be a folder name")
+    return {
+        "site_url": data.get("site_url") if isinstance(data.get("site_url"), str) else "",
+        "use_directory_urls": data.get("use_directory_urls", True) is not False,
+        "index_dir": index_dir,
+    }
+
+
+MAX_CONFIG_NESTING = 100
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_CONFIG_VALUES = 100_000  # values once aliases are expanded: a real file has hundreds
+
+
+def read_yaml_file(path: Path, loader: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
+    """A configuration file's node tree (for line numbers) and its data; `ConfigError` (one
+    line, with the file and line where known) if the file cannot be read: not a regular
+    file, too large, not YAML, a value that does not fit its tag (`!!bool abc`), or aliases
+    that expand to more values than any configuration holds (a "billion laughs")."""
+    try:
+        raw = read_regular(str(path), MAX_CONFIG_BYTES)
+        text = raw.decode("utf-8-sig")
+        if flow_depth(text, MAX_CONFIG_NESTING) > MAX_CONFIG_NESTING:  # libyaml recurses
+            raise ConfigError(_too_deep(path))
+        reader = loader(text)
+        try:
+            node = reader.get_single_node()
+            if node is None:
+                return None, None
+            _ValueCheck(path.name, reader).size(node)
+            return node, reader.construct_document(node)
+        finally:
+            reader.dispose()
+    except UnsafeFile as exc:
+        raise ConfigError(f"{path.name}: {exc.message}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: cannot be read as UTF-8 text ({exc})") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise ConfigError(f"{path.name}:{line}: invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name}: invalid YAML: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ConfigError(_too_deep(path)) from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+class _ValueCheck:
+    """Walks a composed node tree once per node (an alias is the node it names, so a shared
+    node is visited once): checks every tagged scalar against its type before PyYAML's
+    constructors can fail with a KeyError or an IndexError, and counts the values the tree
+    expands to, so that code walking the data later never meets a billion of them."""
+
+    def __init__(self, name: str, loader: Any) -> None:
+        self.name = name
+        self.loader = loader
+        self.sizes: dict[int, int] = {}
+
+    def size(self, node: yaml.Node) -> int:
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        self.sizes[id(node)] = 1  # a node that contains itself counts once
+        if isinstance(node, yaml.ScalarNode):
+            self.scalar(node)
+            total = 1
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(self.size(item) for item in node.value)
+        else:
+            total = 1 + sum(self.size(k) + self.size(v) for k, v in node.value)
+        if total > MAX_CONFIG_VALUES:
+            raise ConfigError(
+                f"{self.name}:{node.start_mark.line + 1}: aliases (*) here expand to more than "
+                f"{MAX_CONFIG_VALUES:,} values; write the values out"
+            )
+        self.sizes[id(node)] = total
+        return total
+
+    def scalar(self, node: yaml.ScalarNode) -> None:
+        constructor = self.loader.yaml_constructors.get(node.tag)
+        if constructor is None:
+            return  # a custom tag (read as text here), or unknown: construction reports it
+        try:
+            constructor(self.loader, node)
+        except Exception:  # PyYAML's constructors fail in many ways on a bad value
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise ConfigError(
+                f"{self.name}:{node.start_mark.line + 1}: the value {node.value[:40]!r} is not "
+                f"a valid {tag} value"
+            ) from None
+
+
+def _too_deep(path: Path) -> str:
+    return f"{path.name}: nested too deeply to be a configuration file"
+
+
+def plugin_options(mkdocs_config: object) -> Mapping[str, Any]:
+    """The options under `plugins: - supportkb: {...}` (empty when the entry has none)."""
+    plugins = mkdocs_config.get("plugins", []) if isinstance(mkdocs_config, dict) else []
+    entries = (
+        plugins.items()
+        if isinstance(plugins, dict)
+        else (
+            (next(iter(p.items())) if isinstance(p, dict) and len(p) == 1 else (p, {}))
+            for p in (plugins if isinstance(plugins, list) else [])
+        )
+    )
+    for name, options in entries:
+        if name == PLUGIN_NAME:
+            return options or {}
+    return {}
+
+
+class _MkDocsLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Reads MkDocs' custom tags (`!!python/name:...`, `!ENV`, `!relative`) as plain values.
+    (libyaml's parser when PyYAML has it: 10 times faster on a Material `mkdocs.yml`.)"""
+
+
+def _as_plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_MkDocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", _as_plain)
+_MkDocsLoader.add_multi_constructor("!", _as_plain)
+
+
+# --- option parsers ---------------------------------------------------------------------------
+
+
+def _mapping(options: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    value = options.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}' must be a mapping")
+    return value
+
+
+def _list(value: Any, key: str, source: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}' must be a list")
+    return value
+
+
+def _duration(value: Any, key: str, source: str) -> Duration:
+    try:
+        return Duration.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}': {exc}") from None
+
+
+def _days(value: Any, source: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.due_soon_days' must be a whole number of days")
+    return value
+
+
+def _review_every(options: Mapping[str, Any], source: str) -> dict[DocType, Duration]:
+    result = dict(DEFAULT_REVIEW_EVERY)
+    for name, value in options.items():
+        try:
+            doc_type = DocType(name)
+        except ValueError:
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.review_every.{name}': not a document type "
+                f"({', '.join(t.value for t in DocType)})"
+            ) from None
+        result[doc_type] = _duration(value, f"review_every.{name}", source)
+    return result
+
+
+def _products(options: Mapping[str, Any], source: str) -> dict[str, Version]:
+    products = {}
+    for name, value in options.items():
+        try:
+            products[str(name)] = Version(str(value))
+        except InvalidVersion:
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.products.{name}': {value!r} is not a "
+                'version (write it quoted, e.g. "5.4.2")'
+            ) from None
+    return products
+
+
+def _required_sections(
+    options: Mapping[str, Any], names: Mapping[str, tuple[str, ...]], source: str
+) -> dict[str, tuple[str, ...]]:
+    result = dict(DEFAULT_REQUIRED_SECTIONS)
+    for target, keys in options.items():
+        if target not in _SECTION_TARGETS:
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.required_sections.{target}': use one of "
+                f"{', '.join(sorted(_SECTION_TARGETS))}"
+            )
+        sections = tuple(str(key) for key in _list(keys, f"required_sections.{target}", source))
+        unknown = [key for key in sections if key not in names]
+        if unknown:
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.required_sections.{target}': unknown "
+                f"section(s) {', '.join(unknown)}; define them under section_names"
+            )
+        result[str(target)] = sections
+    return result
