@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,45 +12,9 @@ from packaging.version import Version
 
 from supportkb.documents.durations import Duration
 from supportkb.documents.records import fast_pickle
+from supportkb.documents.vocabulary import DocType, Status, Visibility
 
-
-class DocType(enum.StrEnum):
-    ARTICLE = "article"
-    SOP = "sop"
-    EMERGENCY_PLAN = "emergency-plan"
-    POLICY = "policy"
-
-    @property
-    def id_prefix(self) -> str:
-        return _ID_PREFIXES[self]
-
-
-_ID_PREFIXES = {
-    DocType.ARTICLE: "KB",
-    DocType.SOP: "SOP",
-    DocType.EMERGENCY_PLAN: "EP",
-    DocType.POLICY: "POL",
-}
-
-
-class Status(enum.StrEnum):
-    """KCS confidence: work in progress, not validated, validated, retired."""
-
-    DRAFT = "draft"
-    IN_REVIEW = "in-review"
-    PUBLISHED = "published"
-    DEPRECATED = "deprecated"
-    ARCHIVED = "archived"
-
-    @property
-    def is_retired(self) -> bool:
-        return self in (Status.DEPRECATED, Status.ARCHIVED)
-
-
-class Visibility(enum.StrEnum):
-    PUBLIC = "public"
-    INTERNAL = "internal"
-    RESTRICTED = "restricted"
+__all__ = ["DocType", "Document", "Status", "Visibility"]
 
 
 ARTICLE_KINDS = ("faq", "howto", "troubleshooting")
