@@ -17,12 +17,22 @@ class Freshness(enum.StrEnum):
     EXEMPT = "exempt"  # drafts and retired documents are not held to freshness
 
 
+HELD = (Status.PUBLISHED, Status.IN_REVIEW)  # drafts and retired documents are not held
+
+
+def is_overdue(status: str, review_due: date | None, as_of: date) -> bool:
+    """The one rule for "stale" (past its review date), for every reader of the index: the
+    search results, the API's documents and the ranking. `review_due` comes from
+    `FreshnessRule.review_due` when the document was indexed."""
+    return status in HELD and review_due is not None and review_due < as_of
+
+
 @dataclass(frozen=True)
 class FreshnessRule:
     config: KnowledgeBaseConfig
 
     def is_held(self, document: Document) -> bool:
-        return document.status not in (Status.DRAFT, Status.DEPRECATED, Status.ARCHIVED)
+        return document.status in HELD
 
     def review_due(self, document: Document) -> date | None:
         if document.review_by is not None:
