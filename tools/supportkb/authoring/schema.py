@@ -1,49 +1,15 @@
-"""The JSON Schema of the front-matter, generated from the field table the checker uses."""
+"""The JSON Schema of the front-matter, made from the field table the checker uses
+(`documents.fields.FIELDS`: each field carries its own schema fragment)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from supportkb.documents.fields import FIELDS, ID_PATTERN, VERSIONED, FieldSpec, Required
+from supportkb.documents.fields import ALL_TYPES, FIELDS, VERSIONED, Required
 from supportkb.documents.model import Status
 
 SCHEMA_FILE = "schemas/front-matter.schema.json"
-_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
-_TEXT = {"type": ["string", "number"], "minLength": 1}
-_TEXTS = {"oneOf": [{"type": "string"}, {"type": "array", "items": _TEXT}]}
-_IDENTIFIER = {"type": "string", "pattern": r"^[^\n]*\S[^\n]*$"}
-
-
-def _property(spec: FieldSpec) -> dict[str, Any]:
-    kinds: dict[str, dict[str, Any]] = {
-        "text": _TEXT,
-        "id": {"type": "string", "pattern": ID_PATTERN.pattern}
-        if spec.name == "id"
-        else _IDENTIFIER,
-        "ids": {"oneOf": [_IDENTIFIER, {"type": "array", "items": _IDENTIFIER}]},
-        "texts": _TEXTS,
-        "date": _DATE,
-        "duration": {"type": "string", "pattern": r"^\s*0*[1-9]\d{0,3}\s*[dwmy]\s*$"},
-        "choice": {"enum": list(spec.choices)},
-        "version": {"type": ["string", "integer"], "minLength": 1},
-        "applies_to": _records({"product": _TEXT, "versions": {"type": ["string", "number"]}}),
-        "drills": _records({"date": _DATE, "scenario": _TEXT, "report": _TEXT}),
-    }
-    types = ", ".join(sorted(t.value for t in spec.types))
-    return {**kinds[spec.kind], "description": f"{spec.description} [{types}]"}
-
-
-def _records(properties: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": properties,
-            "required": list(properties),
-            "additionalProperties": False,
-        },
-    }
 
 
 def front_matter_schema() -> dict[str, Any]:
@@ -52,7 +18,7 @@ def front_matter_schema() -> dict[str, Any]:
         for spec in FIELDS
         if spec.required is Required.ALWAYS
         and spec.required_types == spec.types
-        and len(spec.types) == 4
+        and spec.types == ALL_TYPES
     ]
     unless_draft = [spec.name for spec in FIELDS if spec.required is Required.UNLESS_DRAFT]
     return {
@@ -65,7 +31,7 @@ def front_matter_schema() -> dict[str, Any]:
             "policies; approved_by when published) are checked by `kb check`."
         ),
         "type": "object",
-        "properties": {spec.name: _property(spec) for spec in FIELDS},
+        "properties": {spec.name: spec.json_schema() for spec in FIELDS},
         "required": always,
         "additionalProperties": False,
         "allOf": [

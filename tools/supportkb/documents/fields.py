@@ -1,7 +1,12 @@
-"""The front-matter fields: one table that the checker (and later the JSON Schema) reads.
+"""The front-matter fields, declared once in `FIELDS`: each field's name, the document types
+that may carry it, whether it is required, its parser, its JSON Schema, its description for
+authors, the `Document` attribute it fills and what the search index keeps of it.
 
-`build_document` turns a parsed front-matter mapping into a `Document`, reporting every field
-that is missing, misspelt, of the wrong type or not allowed for the document's type.
+Everything else is made from the table: `build_document` (a parsed front-matter mapping to a
+`Document`, reporting every field that is missing, misspelt, of the wrong type or not allowed
+for the document's type), the JSON Schema (`authoring.schema`), the search index's entry
+(`index_values`) and the authors' reference. Adding a field is one entry here and one
+attribute on `Document`.
 """
 
 from __future__ import annotations
@@ -52,120 +57,6 @@ class Required(enum.Enum):
     ALWAYS = "always"
     UNLESS_DRAFT = "unless-draft"
     IF_PUBLISHED = "if-published"
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    kind: str  # text, id, ids, texts, date, duration, choice, version, applies_to, drills
-    description: str
-    choices: tuple[str, ...] = ()
-    types: frozenset[DocType] = ALL_TYPES  # the document types that may carry the field
-    required: Required = Required.NO
-    required_types: frozenset[DocType] = ALL_TYPES
-
-    def is_required(self, doc_type: DocType, status: Status | None) -> bool:
-        if self.required is Required.NO or doc_type not in (self.types & self.required_types):
-            return False
-        if self.required is Required.UNLESS_DRAFT:
-            return status is not Status.DRAFT
-        if self.required is Required.IF_PUBLISHED:
-            return status is Status.PUBLISHED
-        return True
-
-
-def _values(enum_type: type[enum.Enum]) -> tuple[str, ...]:
-    return tuple(str(member.value) for member in enum_type)
-
-
-FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec(
-        "id",
-        "id",
-        "Unique, stable id: KB-, SOP-, EP- or POL- then digits (KB-0042)",
-        required=Required.ALWAYS,
-    ),
-    FieldSpec(
-        "title", "text", "Title shown in search results and on the page", required=Required.ALWAYS
-    ),
-    FieldSpec(
-        "type",
-        "choice",
-        "Document type; inferred from the folder, must agree if written",
-        choices=_values(DocType),
-    ),
-    FieldSpec(
-        "status",
-        "choice",
-        "KCS state: draft, in-review, published, deprecated, archived",
-        choices=_values(Status),
-        required=Required.ALWAYS,
-    ),
-    FieldSpec("owner", "text", "Person or team id from owners.yml", required=Required.ALWAYS),
-    FieldSpec("reviewers", "ids", "Person ids who reviewed the document"),
-    FieldSpec(
-        "last_reviewed",
-        "date",
-        "Date of the last review (YYYY-MM-DD)",
-        required=Required.UNLESS_DRAFT,
-    ),
-    FieldSpec("review_every", "duration", "Review interval (90d, 2w, 6m, 1y)"),
-    FieldSpec("review_by", "date", "Explicit review due date; overrides the computed one"),
-    FieldSpec("tags", "texts", "Keywords for search and browsing"),
-    FieldSpec("category", "text", "Category; for articles, the folder under kb/"),
-    FieldSpec(
-        "kind",
-        "choice",
-        "Article kind: faq, howto or troubleshooting",
-        choices=ARTICLE_KINDS,
-        types=frozenset({DocType.ARTICLE}),
-    ),
-    FieldSpec(
-        "version",
-        "version",
-        'Document version, quoted ("1.2")',
-        types=VERSIONED,
-        required=Required.ALWAYS,
-        required_types=VERSIONED,
-    ),
-    FieldSpec(
-        "effective",
-        "date",
-        "Date the policy takes effect",
-        types=frozenset({DocType.POLICY}),
-        required=Required.IF_PUBLISHED,
-    ),
-    FieldSpec(
-        "approved_by",
-        "id",
-        "Person id who approved this version",
-        types=VERSIONED,
-        required=Required.IF_PUBLISHED,
-        required_types=frozenset({DocType.SOP, DocType.POLICY}),
-    ),
-    FieldSpec(
-        "visibility",
-        "choice",
-        "public, internal (default) or restricted",
-        choices=_values(Visibility),
-    ),
-    FieldSpec("applies_to", "applies_to", "Products and version ranges: [{product, versions}]"),
-    FieldSpec("related", "ids", "Ids of related documents"),
-    FieldSpec("supersedes", "id", "Id of the document this one replaces"),
-    FieldSpec(
-        "drill_every",
-        "duration",
-        "Drill interval for an emergency plan",
-        types=frozenset({DocType.EMERGENCY_PLAN}),
-    ),
-    FieldSpec(
-        "drills",
-        "drills",
-        "Drill records: [{date, scenario, report}]",
-        types=frozenset({DocType.EMERGENCY_PLAN}),
-    ),
-)
-FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
 
 
 class FieldError(ValueError):
@@ -226,14 +117,6 @@ def to_identifier(value: Any) -> str:
             )
         return value.strip()
     raise FieldError(f"expected an id, found {_describe(value)}", "write a single id, e.g. KB-0042")
-
-
-def _to_own_id(value: Any) -> str:
-    """A document's own id: one written with other digits is kept (so that the document
-    is still known), and reported as `id-digits` with the rules on where it lives."""
-    if isinstance(value, str) and ascii_id(value.strip()) is not None:
-        return value.strip()
-    return to_identifier(value)
 
 
 def to_id_list(value: Any) -> tuple[str, ...]:
@@ -323,36 +206,333 @@ def to_drills(value: Any) -> tuple[Drill, ...]:
     )
 
 
-def _to_choice(spec: FieldSpec) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        if isinstance(value, str) and value in spec.choices:
-            return value
-        suggestion = did_you_mean(str(value), spec.choices) if isinstance(value, str) else ""
+def _to_choice(
+    name: str, choices: tuple[str, ...], enum_type: type[enum.StrEnum] | None = None
+) -> Callable[[Any], Any]:
+    """A value among `choices`; an enum's member when the field names one (`status: draft`
+    becomes `Status.DRAFT`, the value the `Document` holds)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and value in choices:
+            return enum_type(value) if enum_type is not None else value
+        suggestion = did_you_mean(str(value), choices) if isinstance(value, str) else ""
         raise FieldError(
-            f"{spec.name} {value!r} is not one of: {', '.join(spec.choices)}",
-            suggestion or f"use one of: {', '.join(spec.choices)}",
+            f"{name} {value!r} is not one of: {', '.join(choices)}",
+            suggestion or f"use one of: {', '.join(choices)}",
         )
 
     return convert
 
 
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "text": to_text,
-    "id": to_identifier,
-    "ids": to_id_list,
-    "texts": to_text_list,
-    "date": to_date,
-    "duration": to_duration,
-    "version": to_version,
-    "applies_to": to_applies_to,
-    "drills": to_drills,
+# --- the JSON Schema of each kind of value ------------------------------------------------------
+
+_DATE_SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
+_TEXT_SCHEMA = {"type": ["string", "number"], "minLength": 1}
+_IDENTIFIER_SCHEMA = {"type": "string", "pattern": r"^[^\n]*\S[^\n]*$"}
+
+
+def _records_schema(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of front-matter value: how it is read and what the JSON Schema says of it."""
+
+    parse: Callable[[Any], Any]
+    schema: Mapping[str, Any]
+
+
+KINDS: dict[str, Kind] = {
+    "text": Kind(to_text, _TEXT_SCHEMA),
+    "id": Kind(to_identifier, _IDENTIFIER_SCHEMA),
+    "ids": Kind(
+        to_id_list, {"oneOf": [_IDENTIFIER_SCHEMA, {"type": "array", "items": _IDENTIFIER_SCHEMA}]}
+    ),
+    "texts": Kind(
+        to_text_list, {"oneOf": [{"type": "string"}, {"type": "array", "items": _TEXT_SCHEMA}]}
+    ),
+    "date": Kind(to_date, _DATE_SCHEMA),
+    "duration": Kind(
+        to_duration, {"type": "string", "pattern": r"^\s*0*[1-9]\d{0,3}\s*[dwmy]\s*$"}
+    ),
+    "version": Kind(to_version, {"type": ["string", "integer"], "minLength": 1}),
+    "applies_to": Kind(
+        to_applies_to,
+        _records_schema({"product": _TEXT_SCHEMA, "versions": {"type": ["string", "number"]}}),
+    ),
+    "drills": Kind(
+        to_drills,
+        _records_schema({"date": _DATE_SCHEMA, "scenario": _TEXT_SCHEMA, "report": _TEXT_SCHEMA}),
+    ),
 }
 
 
-_CONVERTER_FOR: dict[str, Callable[[Any], Any]] = {
-    spec.name: _CONVERTERS.get(spec.kind) or _to_choice(spec) for spec in FIELDS
-}
-_CONVERTER_FOR["id"] = _to_own_id  # other digits: the document is kept, `id-digits` says why
+# --- the field table --------------------------------------------------------------------------
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET  # no value of its own: the `Document`'s default applies
+
+
+def _text_or_empty(value: Any) -> Any:
+    return value if value is not None else ""
+
+
+def _as_text(value: Any) -> str:
+    return str(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _products(value: tuple[Applicability, ...]) -> tuple[str, ...]:
+    return tuple(sorted({entry.product for entry in value}))
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What the search index keeps of a field: the `IndexEntry` attribute it fills, the value
+    it stores there (made from the `Document`'s), and the name a query filters it by
+    (`tag:vpn`, `--tag vpn`, `?tag=vpn`; None when it is not a filter)."""
+
+    entry: str
+    value: Callable[[Any], Any] = _same
+    filter: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One front-matter field, declared once: the checker, the `Document`, the JSON Schema,
+    the search index and the authors' reference all read it from here."""
+
+    name: str
+    kind: str  # a key of KINDS, or "choice"
+    description: str  # for authors: the reference, the JSON Schema and `field-missing`
+    parse: Callable[[Any], Any]  # the written value to the Document's value (raises FieldError)
+    schema: Mapping[str, Any]  # the JSON Schema of the written value
+    choices: tuple[str, ...] = ()
+    types: frozenset[DocType] = ALL_TYPES  # the document types that may carry the field
+    required: Required = Required.NO
+    required_types: frozenset[DocType] = ALL_TYPES
+    attribute: str = ""  # the Document attribute it fills (its name unless said otherwise)
+    default: Any = UNSET  # the Document's value when the field is absent
+    if_refused: Any = UNSET  # the Document's value when it is written but refused
+    example: str = "..."  # the value `field-missing` suggests
+    index: Indexed | None = None
+
+    def is_required(self, doc_type: DocType, status: Status | None) -> bool:
+        if self.required is Required.NO or doc_type not in (self.types & self.required_types):
+            return False
+        if self.required is Required.UNLESS_DRAFT:
+            return status is not Status.DRAFT
+        if self.required is Required.IF_PUBLISHED:
+            return status is Status.PUBLISHED
+        return True
+
+    def json_schema(self) -> dict[str, Any]:
+        """The field's JSON Schema, its description naming the types that may carry it."""
+        types = ", ".join(sorted(t.value for t in self.types))
+        return {**self.schema, "description": f"{self.description} [{types}]"}
+
+
+def _field(
+    name: str,
+    kind: str,
+    description: str,
+    *,
+    choices: tuple[str, ...] = (),
+    enum_type: type[enum.StrEnum] | None = None,
+    parse: Callable[[Any], Any] | None = None,
+    schema: Mapping[str, Any] | None = None,
+    **details: Any,
+) -> FieldSpec:
+    """A field whose parser and schema come from its kind unless given."""
+    if enum_type is not None:
+        choices = tuple(str(member.value) for member in enum_type)
+    if kind == "choice":
+        parse = parse or _to_choice(name, choices, enum_type)
+        schema = schema or {"enum": list(choices)}
+    return FieldSpec(
+        name,
+        kind,
+        description,
+        parse=parse or KINDS[kind].parse,
+        schema=schema or KINDS[kind].schema,
+        choices=choices,
+        attribute=details.pop("attribute", name),
+        **details,
+    )
+
+
+def _to_own_id(value: Any) -> str:
+    """A document's own id: one written with other digits is kept (so that the document
+    is still known), and reported as `id-digits` with the rules on where it lives."""
+    if isinstance(value, str) and ascii_id(value.strip()) is not None:
+        return value.strip()
+    return to_identifier(value)
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    _field(
+        "id",
+        "id",
+        "Unique, stable id: KB-, SOP-, EP- or POL- then digits (KB-0042)",
+        parse=_to_own_id,  # other digits: the document is kept, `id-digits` says why
+        schema={"type": "string", "pattern": ID_PATTERN.pattern},
+        required=Required.ALWAYS,
+        index=Indexed("id", filter="id"),
+    ),
+    _field(
+        "title",
+        "text",
+        "Title shown in search results and on the page",
+        required=Required.ALWAYS,
+        default="",
+        index=Indexed("title"),
+    ),
+    _field(
+        "type",
+        "choice",
+        "Document type; inferred from the folder, must agree if written",
+        enum_type=DocType,  # the Document's type is the folder's (`type-mismatch` if not)
+        index=Indexed("type", _as_text, filter="type"),
+    ),
+    _field(
+        "status",
+        "choice",
+        "KCS state: draft, in-review, published, deprecated, archived",
+        enum_type=Status,
+        required=Required.ALWAYS,
+        example=Status.DRAFT.value,
+        index=Indexed("status", _as_text, filter="status"),
+    ),
+    _field(
+        "owner",
+        "text",
+        "Person or team id from owners.yml",
+        required=Required.ALWAYS,
+        default="",
+        index=Indexed("owner", filter="owner"),
+    ),
+    _field("reviewers", "ids", "Person ids who reviewed the document"),
+    _field(
+        "last_reviewed",
+        "date",
+        "Date of the last review (YYYY-MM-DD)",
+        required=Required.UNLESS_DRAFT,
+        example="YYYY-MM-DD",
+        index=Indexed("last_reviewed"),
+    ),
+    _field("review_every", "duration", "Review interval (90d, 2w, 6m, 1y)"),
+    _field("review_by", "date", "Explicit review due date; overrides the computed one"),
+    _field(
+        "tags",
+        "texts",
+        "Keywords for search and browsing",
+        index=Indexed("tags", filter="tag"),
+    ),
+    _field(
+        "category",
+        "text",
+        "Category; for articles, the folder under kb/",  # absent: the folder's (`Location`)
+        index=Indexed("category", _text_or_empty, filter="category"),
+    ),
+    _field(
+        "kind",
+        "choice",
+        "Article kind: faq, howto or troubleshooting",
+        choices=ARTICLE_KINDS,
+        types=frozenset({DocType.ARTICLE}),
+        index=Indexed("kind", _text_or_empty, filter="kind"),
+    ),
+    _field(
+        "version",
+        "version",
+        'Document version, quoted ("1.2")',
+        types=VERSIONED,
+        required=Required.ALWAYS,
+        required_types=VERSIONED,
+        example='"1.0"',
+        index=Indexed("version", _text_or_empty),
+    ),
+    _field(
+        "effective",
+        "date",
+        "Date the policy takes effect",
+        types=frozenset({DocType.POLICY}),
+        required=Required.IF_PUBLISHED,
+        example="YYYY-MM-DD",
+    ),
+    _field(
+        "approved_by",
+        "id",
+        "Person id who approved this version",
+        types=VERSIONED,
+        required=Required.IF_PUBLISHED,
+        required_types=frozenset({DocType.SOP, DocType.POLICY}),
+    ),
+    _field(
+        "visibility",
+        "choice",
+        "public, internal (default) or restricted",
+        enum_type=Visibility,
+        if_refused=Visibility.RESTRICTED,  # fails closed: not understood counts as restricted
+        index=Indexed("visibility", _as_text),
+    ),
+    _field(
+        "applies_to",
+        "applies_to",
+        "Products and version ranges: [{product, versions}]",
+        index=Indexed("products", _products, filter="product"),
+    ),
+    _field("related", "ids", "Ids of related documents"),
+    _field("supersedes", "id", "Id of the document this one replaces"),
+    _field(
+        "drill_every",
+        "duration",
+        "Drill interval for an emergency plan",
+        types=frozenset({DocType.EMERGENCY_PLAN}),
+    ),
+    _field(
+        "drills",
+        "drills",
+        "Drill records: [{date, scenario, report}]",
+        types=frozenset({DocType.EMERGENCY_PLAN}),
+    ),
+)
+FIELDS_BY_NAME = {spec.name: spec for spec in FIELDS}
+FROM_THE_FILE = ("path", "type", "category", "links", "field_lines")
+"""The Document attributes its file fills (its place, its body, its lines) rather than a field:
+`type` and `category` are the folder's (a written one must agree), `links` the body's."""
+
+
+def index_values(document: Document) -> dict[str, Any]:
+    """The `IndexEntry` attributes the front-matter fills, by name: what the index builder
+    passes to `IndexEntry(...)` besides what it makes itself (path, owner groups, headings,
+    body, review due date, URL, digest)."""
+    return {
+        spec.index.entry: spec.index.value(getattr(document, spec.attribute))
+        for spec in FIELDS
+        if spec.index is not None
+    }
+
+
+def filter_names() -> tuple[str, ...]:
+    """The names a search filters fields by (`type`, `tag`, `product`...), in table order."""
+    return tuple(spec.index.filter for spec in FIELDS if spec.index and spec.index.filter)
 
 
 @lru_cache(maxsize=64)
@@ -409,13 +589,12 @@ def build_document(
                 )
             )
         else:
-            converter = _CONVERTER_FOR[spec.name]
             try:
-                values[spec.name] = converter(raw)
+                values[spec.name] = spec.parse(raw)
             except FieldError as exc:
                 findings.append(error(path, line, "field-type", f"{key}: {exc.message}", exc.hint))
 
-    status = Status(values["status"]) if "status" in values else None
+    status: Status | None = values.get("status")
     for spec in _required_fields(doc_type, status):
         if spec.name not in front_matter:
             findings.append(_missing_field(path, spec, doc_type))
@@ -424,39 +603,30 @@ def build_document(
     if "id" not in values:
         return None, findings
     document = Document(
-        path=path,
-        type=doc_type,
-        id=values["id"],
-        title=values.get("title", ""),
-        owner=values.get("owner", ""),
-        status=status or Status.DRAFT,
-        reviewers=values.get("reviewers", ()),
-        last_reviewed=values.get("last_reviewed"),
-        review_every=values.get("review_every"),
-        review_by=values.get("review_by"),
-        tags=values.get("tags", ()),
-        category=values.get("category", location.category),
-        kind=values.get("kind"),
-        version=values.get("version"),
-        effective=values.get("effective"),
-        approved_by=values.get("approved_by"),
-        visibility=_visibility(front_matter, values),
-        applies_to=values.get("applies_to", ()),
-        related=values.get("related", ()),
-        supersedes=values.get("supersedes"),
-        drill_every=values.get("drill_every"),
-        drills=values.get("drills", ()),
-        links=links,
-        field_lines=dict(key_lines),
+        **{
+            "category": location.category,
+            **_attributes(front_matter, values),
+            "path": path,
+            "type": doc_type,  # the folder's: a type written otherwise is `type-mismatch`
+            "links": links,
+            "field_lines": dict(key_lines),
+        }
     )
     return document, findings
 
 
-def _visibility(front_matter: Mapping[str, Any], values: Mapping[str, Any]) -> Visibility:
-    """Fails closed: a visibility that is written but not understood counts as restricted."""
-    if "visibility" in values:
-        return Visibility(values["visibility"])
-    return Visibility.RESTRICTED if "visibility" in front_matter else Visibility.INTERNAL
+def _attributes(front_matter: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The Document's attributes that the fields fill, by the table: the value read, else
+    the field's value for one written but refused, else its default."""
+    attributes: dict[str, Any] = {}
+    for spec in FIELDS:
+        if spec.name in values:
+            attributes[spec.attribute] = values[spec.name]
+        elif spec.name in front_matter and spec.if_refused is not UNSET:
+            attributes[spec.attribute] = spec.if_refused
+        elif spec.default is not UNSET:
+            attributes[spec.attribute] = spec.default
+    return attributes
 
 
 def _unknown_field(path: str, line: int, key: str) -> Finding:
@@ -471,13 +641,7 @@ def _unknown_field(path: str, line: int, key: str) -> Finding:
 
 
 def _missing_field(path: str, spec: FieldSpec, doc_type: DocType) -> Finding:
-    example = {
-        "id": f"{doc_type.id_prefix}-0001",
-        "last_reviewed": "YYYY-MM-DD",
-        "effective": "YYYY-MM-DD",
-        "version": '"1.0"',
-        "status": "draft",
-    }.get(spec.name, "...")
+    example = f"{doc_type.id_prefix}-0001" if spec.name == "id" else spec.example
     return error(
         path,
         1,
