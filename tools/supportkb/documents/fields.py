@@ -25,20 +25,21 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from supportkb.documents.durations import Duration
 from supportkb.documents.findings import Finding, error
-from supportkb.documents.model import (
+from supportkb.documents.model import Applicability, Document, Drill, Link
+from supportkb.documents.vocabulary import (
     ARTICLE_KINDS,
-    Applicability,
     DocType,
-    Document,
-    Drill,
-    Link,
     Status,
     Visibility,
+    id_prefixes,
+    in_words,
+    status_names,
 )
 
 ALL_TYPES = frozenset(DocType)
 VERSIONED = frozenset({DocType.SOP, DocType.EMERGENCY_PLAN, DocType.POLICY})
-ID_PATTERN = re.compile(r"^(KB|SOP|EP|POL)-[0-9]+$")  # ASCII digits: Python's \d takes any
+# ASCII digits: Python's \d takes any
+ID_PATTERN = re.compile(rf"^({'|'.join(id_prefixes())})-[0-9]+$")
 _ANY_DIGITS_ID = re.compile(r"^([A-Za-z]+-)(\d+)$")  # KB-００４２, KB-٠٠٤٢: an id in other digits
 
 
@@ -389,7 +390,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     _field(
         "id",
         "id",
-        "Unique, stable id: KB-, SOP-, EP- or POL- then digits (KB-0042)",
+        f"Unique, stable id: {in_words(tuple(p + '-' for p in id_prefixes()))} then digits "
+        f"({DocType.ARTICLE.id_prefix}-0042)",
         parse=_to_own_id,  # other digits: the document is kept, `id-digits` says why
         schema={"type": "string", "pattern": ID_PATTERN.pattern},
         required=Required.ALWAYS,
@@ -413,7 +415,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     _field(
         "status",
         "choice",
-        "KCS state: draft, in-review, published, deprecated, archived",
+        f"KCS state: {', '.join(status_names())}",
         enum_type=Status,
         required=Required.ALWAYS,
         example=Status.DRAFT.value,
@@ -453,7 +455,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     _field(
         "kind",
         "choice",
-        "Article kind: faq, howto or troubleshooting",
+        f"Article kind: {in_words(ARTICLE_KINDS)}",
         choices=ARTICLE_KINDS,
         types=frozenset({DocType.ARTICLE}),
         index=Indexed("kind", _text_or_empty, filter="kind"),
@@ -487,7 +489,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     _field(
         "visibility",
         "choice",
-        "public, internal (default) or restricted",
+        in_words(tuple(f"{v} (default)" if v is Visibility.INTERNAL else v for v in Visibility)),
         enum_type=Visibility,
         if_refused=Visibility.RESTRICTED,  # fails closed: not understood counts as restricted
         index=Indexed("visibility", _as_text),

@@ -12,12 +12,9 @@ from packaging.version import Version
 
 from supportkb.documents.durations import Duration
 from supportkb.documents.records import fast_pickle
-from supportkb.documents.vocabulary import DocType, Status, Visibility
+from supportkb.documents.vocabulary import ARTICLE_KINDS, DocType, Status, Visibility
 
-__all__ = ["DocType", "Document", "Status", "Visibility"]
-
-
-ARTICLE_KINDS = ("faq", "howto", "troubleshooting")
+__all__ = ["ARTICLE_KINDS", "DocType", "Document", "Status", "Visibility"]
 
 
 @dataclass(frozen=True, slots=True)

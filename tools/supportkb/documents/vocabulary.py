@@ -44,6 +44,9 @@ class Status(enum.StrEnum):
         return STATUS_TERMS[self].label
 
 
+ARTICLE_KINDS = ("faq", "howto", "troubleshooting")  # what an article is: front-matter `kind`
+
+
 class Visibility(enum.StrEnum):
     PUBLIC = "public"
     INTERNAL = "internal"
@@ -90,6 +93,16 @@ def type_names() -> tuple[str, ...]:
 
 def status_names() -> tuple[str, ...]:
     return tuple(Status)
+
+
+def id_prefixes() -> tuple[str, ...]:
+    """The prefix of each type's ids (KB, SOP, EP, POL), in the order of the types."""
+    return tuple(TYPE_TERMS[doc_type].id_prefix for doc_type in DocType)
+
+
+def in_words(names: tuple[str, ...], last: str = "or") -> str:
+    """`a, b or c`: a list of names in a sentence."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def parse_type(name: str) -> DocType:

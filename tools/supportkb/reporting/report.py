@@ -21,12 +21,13 @@ from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.layout import locate
 from supportkb.documents.model import Document, Status
 from supportkb.documents.urls import mailto_url
+from supportkb.documents.vocabulary import OVERDUE_LABEL
 from supportkb.reporting.search_log import QueryCount, SearchLog, since_days
 from supportkb.workspace.freshness import Freshness, FreshnessRule
 from supportkb.workspace.knowledge_base import KnowledgeBase, ids_in_unreadable_files
 
 SECTIONS = {
-    "overdue": "逾期未複審 Overdue reviews",
+    "overdue": f"{OVERDUE_LABEL} Overdue reviews",
     "due_soon": "即將到期 Reviews due soon",
     "inactive_owner": "負責人已停用 Owner inactive",
     "drill_overdue": "演練逾期 Drills overdue",
