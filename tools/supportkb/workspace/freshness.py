@@ -24,7 +24,12 @@ def is_overdue(status: str, review_due: date | None, as_of: date) -> bool:
     """The one rule for "stale" (past its review date), for every reader of the index: the
     search results, the API's documents and the ranking. `review_due` comes from
     `FreshnessRule.review_due` when the document was indexed."""
-    return status in HELD and review_due is not None and review_due < as_of
+    return status in HELD and review_due is not None and _is_past(review_due, as_of)
+
+
+def _is_past(due: date, as_of: date) -> bool:
+    """Overdue is the day after the due date: a review due today is not late yet."""
+    return due < as_of
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class FreshnessRule:
     def judge(self, due: date | None, as_of: date) -> Freshness:
         if due is None:
             return Freshness.EXEMPT
-        if due < as_of:
+        if _is_past(due, as_of):
             return Freshness.OVERDUE
         if (due - as_of).days <= self.config.due_soon_days:  # no overflow near 9999-12-31
             return Freshness.DUE_SOON
