@@ -12,13 +12,7 @@ from string import Template
 
 from supportkb.authoring.editing import one_line_text, quoted
 from supportkb.authoring.review import person_for_git_user
-from supportkb.documents.layout import (
-    ARTICLES_DIR,
-    EMERGENCY_DIR,
-    POLICIES_DIR,
-    SOPS_DIR,
-    checkout_folders,
-)
+from supportkb.documents.layout import ARTICLES_DIR, checkout_folders, folder_for
 from supportkb.documents.model import ARTICLE_KINDS, DocType
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.errors import FatalError, InvalidUsage
@@ -33,11 +27,6 @@ from supportkb.workspace.knowledge_base import (
 
 LANGUAGES = ("zh-TW", "en")
 TEMPLATES_DIR = "templates"  # in the knowledge base: a team's own templates win
-_FOLDERS = {
-    DocType.SOP: SOPS_DIR,
-    DocType.EMERGENCY_PLAN: EMERGENCY_DIR,
-    DocType.POLICY: POLICIES_DIR,
-}
 MAX_CATEGORY_PART = 64  # a folder name, well under every file system's limit
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*$")
 _SLUG_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -153,8 +142,8 @@ def _check_request(request: NewDocument) -> None:
             raise InvalidUsage(f"an article needs --kind {'|'.join(ARTICLE_KINDS)}")
         if not request.category or not _CATEGORY.fullmatch(request.category):
             raise InvalidUsage(
-                "an article needs --category, a folder under kb/ in lower case such as vpn or "
-                "applications/erp"
+                f"an article needs --category, a folder under {ARTICLES_DIR}/ in lower case such "
+                "as vpn or applications/erp"
             )
         if any(len(part) > MAX_CATEGORY_PART for part in request.category.split("/")):
             raise InvalidUsage(
@@ -165,10 +154,8 @@ def _check_request(request: NewDocument) -> None:
 
 
 def _free_path(root: Path, request: NewDocument, doc_id: str) -> Path:
-    if request.doc_type is DocType.ARTICLE:
-        folder = root / ARTICLES_DIR / str(request.category)
-    else:
-        folder = root / _FOLDERS[request.doc_type]
+    category = str(request.category) if request.doc_type is DocType.ARTICLE else None
+    folder = root / folder_for(request.doc_type, category)
     slug = "-".join(_SLUG_WORD.findall(request.title.lower()))[:60].strip("-")
     if not request.title.isascii():  # a Chinese title: the id names the file, ASCII words help
         slug = f"{doc_id.lower()}-{slug}".strip("-")

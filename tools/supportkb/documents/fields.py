@@ -25,6 +25,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from supportkb.documents.durations import Duration
 from supportkb.documents.findings import Finding, error
+from supportkb.documents.layout import ARTICLES_DIR
+from supportkb.documents.layout import Location as Location  # where it was declared before
 from supportkb.documents.model import Applicability, Document, Drill, Link
 from supportkb.documents.vocabulary import (
     ARTICLE_KINDS,
@@ -449,7 +451,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     _field(
         "category",
         "text",
-        "Category; for articles, the folder under kb/",  # absent: the folder's (`Location`)
+        f"Category; for articles, the folder under {ARTICLES_DIR}/",  # absent: the folder's
         index=Indexed("category", _text_or_empty, filter="category"),
     ),
     _field(
@@ -555,15 +557,6 @@ def _describe(value: Any) -> str:
 
 
 # --- building a document ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a file sits decides its type and, for articles, its category."""
-
-    path: str
-    type: DocType
-    category: str | None
 
 
 def build_document(
@@ -696,7 +689,7 @@ def _check_location(
         )
     category = values.get("category")
     if doc_type is DocType.ARTICLE and category is not None and category != location.category:
-        where = location.category or "(none: the file is directly in kb/)"
+        where = location.category or f"(none: the file is directly in {ARTICLES_DIR}/)"
         findings.append(
             error(
                 path,

@@ -6,6 +6,12 @@
     docs/policies/*.md        policies
 
 Folders and files whose name starts with '.' or '_' (templates) and README.md files are skipped.
+
+Every folder name of the checkout and of the site is written here and nowhere else: the
+document folders (`TYPE_FOLDERS`, `folder_for`), where a repository file is published
+(`site_path`, honouring MkDocs' configurable `docs_dir`), the catalog pages of the site
+(`catalog_page`, `category_page`) and the folders `kb serve --watch` watches
+(`source_folders`).
 """
 
 from __future__ import annotations
@@ -14,18 +20,68 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from supportkb.documents.fields import Location
-from supportkb.documents.model import DocType
+from supportkb.documents.vocabulary import DocType
 from supportkb.system.safe_read import is_within
 
+DOCS_DIR = "docs"  # MkDocs' default docs_dir: the site's own pages (and the policies)
 ARTICLES_DIR = "kb"
 SOPS_DIR = "sops"
-EMERGENCY_DIR = "sops/emergency"
-DRILL_REPORTS_DIR = "sops/emergency/drills"
-POLICIES_DIR = "docs/policies"
+EMERGENCY_DIR = f"{SOPS_DIR}/emergency"
+DRILL_REPORTS_DIR = f"{EMERGENCY_DIR}/drills"
+POLICIES_DIR = f"{DOCS_DIR}/policies"
 _ROOTS = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR)
+TYPE_FOLDERS: dict[DocType, str] = {
+    DocType.ARTICLE: ARTICLES_DIR,  # articles are in a category's folder below it
+    DocType.SOP: SOPS_DIR,
+    DocType.EMERGENCY_PLAN: EMERGENCY_DIR,
+    DocType.POLICY: POLICIES_DIR,
+}
+INDEX_PAGE = "index.md"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a file sits decides its type and, for articles, its category."""
+
+    path: str
+    type: DocType
+    category: str | None
+
+
+def folder_for(doc_type: DocType, category: str | None = None) -> str:
+    """The folder a new document of `doc_type` goes to (an article: its category's)."""
+    if doc_type is DocType.ARTICLE and category:
+        return posixpath.join(ARTICLES_DIR, category)
+    return TYPE_FOLDERS[doc_type]
+
+
+def site_path(repo_path: str, docs_dir: str = DOCS_DIR) -> str:
+    """Where a repository file is published in the site: a file in MkDocs' `docs_dir` (a
+    path relative to the root, `docs` unless mkdocs.yml says otherwise) loses that prefix;
+    one outside keeps its repository path (`kb/vpn/x.md`)."""
+    prefix = docs_dir.strip("/") + "/"
+    return repo_path[len(prefix) :] if repo_path.startswith(prefix) else repo_path
+
+
+def catalog_page(doc_type: DocType) -> str:
+    """The site page that lists every document of a type (`kb/index.md`,
+    `policies/index.md`)."""
+    return posixpath.join(site_path(TYPE_FOLDERS[doc_type]), INDEX_PAGE)
+
+
+def category_page(category: str) -> str:
+    """The site page that lists the articles of a category (`kb/vpn/index.md`)."""
+    return posixpath.join(ARTICLES_DIR, category, INDEX_PAGE)
+
+
+def source_folders(docs_dir: str = DOCS_DIR) -> tuple[str, ...]:
+    """The top folders of the checkout that hold what the site is built from: the document
+    folders and MkDocs' `docs_dir` (what `kb serve --watch` watches, with the settings files)."""
+    tops = [folder.split("/")[0] for folder in _ROOTS] + [docs_dir.strip("/")]
+    return tuple(dict.fromkeys(tops))
 
 
 def locate(relative: str) -> Location | None:
