@@ -16,7 +16,7 @@ from supportkb.documents.layout import checkout_folders
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.system.safe_read import is_regular_inside, is_within
 from supportkb.workspace.freshness import Freshness, FreshnessRule
-from supportkb.workspace.owners import OwnerRegistry
+from supportkb.workspace.owners import REGISTRY_FILE, OwnerRegistry
 from supportkb.workspace.settings import KnowledgeBaseConfig
 
 _EXTERNAL_PREFIXES = ("http://", "https://", "mailto:", "//")
@@ -92,18 +92,32 @@ def duplicate_ids(by_id: dict[str, list[Document]]) -> Iterator[Finding]:
 def owners(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
     if document.owner:
         yield from _owner(document, registry)
-    people = [("reviewers", "reviewer-unknown", person) for person in document.reviewers]
-    if document.approved_by is not None:
-        people.append(("approved_by", "approver-unknown", document.approved_by))
-    for field_name, code, person in people:
+    for person in document.reviewers:
         if person not in registry.people:
             yield error(
                 document.path,
-                document.line_of(field_name),
-                code,
-                f"{field_name}: '{person}' is not a person in owners.yml",
-                registry.suggest(person) or "name a person (not a team) from owners.yml",
+                document.line_of("reviewers"),
+                "reviewer-unknown",
+                _not_a_person("reviewers", person),
+                _name_a_person(registry, person),
             )
+    approver = document.approved_by
+    if approver is not None and approver not in registry.people:
+        yield error(
+            document.path,
+            document.line_of("approved_by"),
+            "approver-unknown",
+            _not_a_person("approved_by", approver),
+            _name_a_person(registry, approver),
+        )
+
+
+def _not_a_person(field_name: str, person: str) -> str:
+    return f"{field_name}: '{person}' is not a person in {REGISTRY_FILE}"
+
+
+def _name_a_person(registry: OwnerRegistry, person: str) -> str:
+    return registry.suggest(person) or f"name a person (not a team) from {REGISTRY_FILE}"
 
 
 def _owner(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:

@@ -6,7 +6,7 @@ front-matter, hostile YAML) becomes a `Finding`; nothing here raises on bad inpu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -109,75 +109,95 @@ def _split(path: str, text: str) -> tuple[Source | None, list[Finding]]:
 def _load_yaml(
     path: str, front: str, first_line: int
 ) -> tuple[dict[str, Any], dict[str, int], Finding | None]:
-    def fail(
-        line: int, code: str, message: str, hint: str
-    ) -> tuple[dict[str, Any], dict[str, int], Finding]:
-        return {}, {}, error(path, line + first_line - 1, code, message, hint)
+    def fail(finding: Finding) -> tuple[dict[str, Any], dict[str, int], Finding]:
+        """The finding, its line counted from the file's first line (not the front-matter's)."""
+        return {}, {}, replace(finding, path=path, line=finding.line + first_line - 1)
 
     if len(front) > MAX_FRONT_MATTER_CHARS:
         return fail(
-            1,
-            "front-matter-too-large",
-            "the front-matter is larger than 64 KB",
-            "keep long text in the body of the document",
+            error(
+                path,
+                1,
+                "front-matter-too-large",
+                "the front-matter is larger than 64 KB",
+                "keep long text in the body of the document",
+            )
         )
     if flow_depth(front) > MAX_NESTING:
         return fail(
-            1,
-            "front-matter-nesting",
-            "the front-matter is nested too deeply",
-            f"front-matter values nest at most {MAX_NESTING} levels",
+            error(
+                path,
+                1,
+                "front-matter-nesting",
+                "the front-matter is nested too deeply",
+                f"front-matter values nest at most {MAX_NESTING} levels",
+            )
         )
     loader = _Loader(front)
     try:
         node = loader.get_single_node()
         if node is None:
             return fail(
-                1,
-                "front-matter-empty",
-                "the front-matter block is empty",
-                "add at least id, title and owner",
+                error(
+                    path,
+                    1,
+                    "front-matter-empty",
+                    "the front-matter block is empty",
+                    "add at least id, title and owner",
+                )
             )
         data = _NodeReader(loader, anchors="&" in front).value(node, 0)
     except _StructureProblem as problem:
-        return fail(problem.line, problem.code, problem.message, problem.hint)
+        return fail(problem.finding)
     except yaml.MarkedYAMLError as exc:
         # an unclosed [ or { is noticed later: the context (where it opened) is the place
         mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
         return fail(
-            line,
-            "yaml-syntax",
-            f"the front-matter is not valid YAML: {reason}",
-            "check indentation, and quote values that contain ':' or start with '@', "
-            "'*', '&', '[' or '{'",
+            error(
+                path,
+                line,
+                "yaml-syntax",
+                f"the front-matter is not valid YAML: {reason}",
+                "check indentation, and quote values that contain ':' or start with '@', "
+                "'*', '&', '[' or '{'",
+            )
         )
     except yaml.reader.ReaderError as exc:  # a control character such as NUL
         line = front.count("\n", 0, max(exc.position, 0)) + 1
         char = exc.character
         code = ord(char) if isinstance(char, str) else int(char)
         return fail(
-            line,
-            "yaml-syntax",
-            f"the front-matter contains the control character U+{code:04X}",
-            "remove it (it is invisible in most editors)",
+            error(
+                path,
+                line,
+                "yaml-syntax",
+                f"the front-matter contains the control character U+{code:04X}",
+                "remove it (it is invisible in most editors)",
+            )
         )
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
         return fail(
-            1,
-            "yaml-syntax",
-            f"the front-matter is not valid YAML: {exc}",
-            "simplify the front-matter to plain keys and values",
+            error(
+                path,
+                1,
+                "yaml-syntax",
+                f"the front-matter is not valid YAML: {exc}",
+                "simplify the front-matter to plain keys and values",
+            )
         )
     finally:
         loader.dispose()
     if not isinstance(data, dict):
         return fail(
-            1,
-            "front-matter-not-mapping",
-            f"the front-matter is a {_yaml_kind(data)}, not a set of 'key: value' fields",
-            "write one 'key: value' per line, for example 'title: VPN 錯誤 809'",
+            error(
+                path,
+                1,
+                "front-matter-not-mapping",
+                f"the front-matter is a {_yaml_kind(data)}, not a set of 'key: value' fields",
+                "write one 'key: value' per line, for example 'title: VPN 錯誤 809'",
+            )
         )
     lines = {str(key.value): key.start_mark.line + first_line for key, _ in node.value}
     return data, lines, None
@@ -199,14 +219,17 @@ def flow_depth(front: str, limit: int = MAX_NESTING) -> int:
 
 
 class _StructureProblem(Exception):
-    def __init__(self, node: yaml.Node, code: str, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.line, self.code, self.message, self.hint = (
-            node.start_mark.line + 1,
-            code,
-            message,
-            hint,
-        )
+    """A front-matter that is valid YAML but not one supportkb reads: its finding, placed at
+    the node's line in the front-matter (`_load_yaml` names the file and moves the line)."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def _at(node: yaml.Node) -> int:
+    """The node's line in the front-matter, counted from 1."""
+    return int(node.start_mark.line) + 1
 
 
 class _NodeReader:
@@ -223,17 +246,23 @@ class _NodeReader:
     def value(self, node: yaml.Node, depth: int) -> Any:
         if self.anchors and id(node) in self.seen:
             raise _StructureProblem(
-                node,
-                "front-matter-alias",
-                "the front-matter uses YAML anchors and aliases",
-                "write each value out in full; anchors (&) and aliases (*) are not allowed",
+                error(
+                    "",
+                    _at(node),
+                    "front-matter-alias",
+                    "the front-matter uses YAML anchors and aliases",
+                    "write each value out in full; anchors (&) and aliases (*) are not allowed",
+                )
             )
         if depth > MAX_NESTING:
             raise _StructureProblem(
-                node,
-                "front-matter-nesting",
-                "the front-matter is nested too deeply",
-                f"front-matter values nest at most {MAX_NESTING} levels",
+                error(
+                    "",
+                    _at(node),
+                    "front-matter-nesting",
+                    "the front-matter is nested too deeply",
+                    f"front-matter values nest at most {MAX_NESTING} levels",
+                )
             )
         if self.anchors:
             self.seen.add(id(node))
@@ -248,10 +277,13 @@ class _NodeReader:
         elif isinstance(node, yaml.MappingNode) and node.tag == _MAP:
             return self.mapping(node, depth)
         raise _StructureProblem(
-            node,
-            "yaml-syntax",
-            f"the front-matter uses the unsupported tag {node.tag}",
-            "write plain values: text, numbers, dates, lists and mappings",
+            error(
+                "",
+                _at(node),
+                "yaml-syntax",
+                f"the front-matter uses the unsupported tag {node.tag}",
+                "write plain values: text, numbers, dates, lists and mappings",
+            )
         )
 
     def scalar(self, node: yaml.ScalarNode, constructor: Any) -> Any:
@@ -267,18 +299,24 @@ class _NodeReader:
                 return node.value
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise _StructureProblem(
-                node,
-                "yaml-value",
-                f"the value {node.value[:40]!r} is not a valid {tag} value"
-                + (f" ({exc})" if isinstance(exc, yaml.YAMLError) else ""),
-                f"remove the tag {tag}, or write a value of that type",
+                error(
+                    "",
+                    _at(node),
+                    "yaml-value",
+                    f"the value {node.value[:40]!r} is not a valid {tag} value"
+                    + (f" ({exc})" if isinstance(exc, yaml.YAMLError) else ""),
+                    f"remove the tag {tag}, or write a value of that type",
+                )
             ) from None
         if isinstance(value, bytes):  # !!binary: no field holds bytes
             raise _StructureProblem(
-                node,
-                "yaml-syntax",
-                f"the front-matter uses the unsupported tag {node.tag}",
-                "write plain values: text, numbers, dates, lists and mappings",
+                error(
+                    "",
+                    _at(node),
+                    "yaml-syntax",
+                    f"the front-matter uses the unsupported tag {node.tag}",
+                    "write plain values: text, numbers, dates, lists and mappings",
+                )
             )
         return value
 
@@ -290,10 +328,13 @@ class _NodeReader:
             for (key, _), (key_node, _) in zip(pairs, node.value, strict=True):
                 if key in seen:
                     raise _StructureProblem(
-                        key_node,
-                        "front-matter-duplicate-key",
-                        f"'{key}' is written twice in the front-matter",
-                        "keep one of them (YAML would silently use the last)",
+                        error(
+                            "",
+                            _at(key_node),
+                            "front-matter-duplicate-key",
+                            f"'{key}' is written twice in the front-matter",
+                            "keep one of them (YAML would silently use the last)",
+                        )
                     )
                 seen.add(key)
         return result

@@ -20,7 +20,7 @@ from supportkb.documents.model import Document, Heading
 from supportkb.documents.records import fast_pickle
 from supportkb.documents.sections import missing_sections, required_key
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
-from supportkb.system.safe_read import UnsafeFile, read_regular
+from supportkb.system.safe_read import OutsideCheckout, TooLarge, UnsafeFile, read_regular
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def analyse_file(root: Path, location: Location, sections: SectionRules) -> File
             os.path.join(root, location.path), MAX_FILE_BYTES, lambda: checkout_folders(root)
         )
     except UnsafeFile as exc:
-        return FileResult(None, (error(location.path, 0, exc.code, exc.message, exc.hint),))
+        return FileResult(None, (_unsafe_file(location.path, exc),))
     except OSError as exc:
         return FileResult(
             None,
@@ -104,3 +104,13 @@ def _section_findings(
             )
         )
     return findings
+
+
+def _unsafe_file(path: str, exc: UnsafeFile) -> Finding:
+    """The finding for a file that is not read, its code written out for each kind (the
+    registry of finding codes collects the codes from the calls to `error`)."""
+    if isinstance(exc, OutsideCheckout):
+        return error(path, 0, "file-outside-checkout", exc.message, exc.hint)
+    if isinstance(exc, TooLarge):
+        return error(path, 0, "file-too-large", exc.message, exc.hint)
+    return error(path, 0, "not-regular-file", exc.message, exc.hint)
