@@ -13,6 +13,7 @@ import pytest
 from supportkb.authoring.schema import front_matter_schema
 from supportkb.documents.fields import (
     FIELDS,
+    FIELDS_BY_NAME,
     FROM_THE_FILE,
     KINDS,
     FieldSpec,
@@ -22,7 +23,7 @@ from supportkb.documents.fields import (
     index_values,
 )
 from supportkb.documents.model import Document
-from supportkb.documents.vocabulary import DocType
+from supportkb.documents.vocabulary import DocType, Status
 from supportkb.search.indexing.entry import IndexEntry
 
 SAMPLES: dict[str, Any] = {  # kind: a value written in a front-matter
@@ -113,3 +114,16 @@ def test_filters_are_named_once_each() -> None:
     names = filter_names()
     assert len(names) == len(set(names))
     assert {"id", "type", "status", "owner", "tag", "product", "category", "kind"} == set(names)
+
+
+def test_the_requirement_in_words_agrees_with_the_checker() -> None:
+    assert FIELDS_BY_NAME["tags"].requirement() == "optional"
+    assert FIELDS_BY_NAME["id"].requirement() == "required"
+    assert FIELDS_BY_NAME["approved_by"].requirement() == (
+        "required for sop and policy once the status is published"
+    )
+    for spec in FIELDS:
+        required_somewhere = any(
+            spec.is_required(doc_type, status) for doc_type in DocType for status in Status
+        )
+        assert (spec.requirement() != "optional") == required_somewhere, spec.name

@@ -345,10 +345,25 @@ class FieldSpec:
             return status is Status.PUBLISHED
         return True
 
+    def requirement(self) -> str:
+        """When the field is required, in words for the authors' reference."""
+        types = self.types & self.required_types
+        scope = "" if types == ALL_TYPES else " for " + in_words(_in_order(types), "and")
+        return {
+            Required.NO: "optional",
+            Required.ALWAYS: f"required{scope}",
+            Required.UNLESS_DRAFT: f"required{scope} unless the status is {Status.DRAFT}",
+            Required.IF_PUBLISHED: f"required{scope} once the status is {Status.PUBLISHED}",
+        }[self.required]
+
     def json_schema(self) -> dict[str, Any]:
         """The field's JSON Schema, its description naming the types that may carry it."""
         types = ", ".join(sorted(t.value for t in self.types))
         return {**self.schema, "description": f"{self.description} [{types}]"}
+
+
+def _in_order(types: frozenset[DocType]) -> tuple[str, ...]:
+    return tuple(doc_type.value for doc_type in DocType if doc_type in types)
 
 
 def _field(

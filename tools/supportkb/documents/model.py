@@ -69,6 +69,11 @@ fast_pickle(Link)
 
 @dataclass(frozen=True, slots=True)
 class Document:
+    """A document whose front-matter has been read. Each attribute is filled by a field of
+    the table in `fields.FIELDS` (its `attribute`), except those its file fills
+    (`fields.FROM_THE_FILE`: its path, the folder's type and category, the body's links and
+    the front-matter's lines); a test holds the two lists to the attributes."""
+
     path: str  # relative to the knowledge base root, forward slashes
     type: DocType
     id: str
