@@ -207,6 +207,17 @@ def search_syntax_page() -> str:
             _table(("type", "aliases"), _type_aliases()),
             f"`status:` accepts {statuses}. Archived documents are left out unless the query "
             "asks for them (`status:archived`, or `kb search --all`).",
+            "## What matches",
+            "Text and queries are compared in one script: a query in Simplified Chinese "
+            "(`印表机`) finds the Traditional document (`印表機`), and mainland usage finds "
+            "Taiwan usage (`打印机`). Names such as `corp_vpn.xml` and `Outlook2019` are also "
+            "found by their pieces; error codes (`0x80070005`) stay whole; commands in code "
+            "blocks are indexed. A word also finds its synonyms (`關閉`, `停止`, `關機`), "
+            "ranked a little lower.",
+            "## In the static site",
+            "Without `kb serve` (the site on static hosting), the search box is MkDocs "
+            "Material's own search, which has none of the syntax above. It reads `KB-0002` as "
+            "`KB` without `0002`: type ids without the hyphen (`KB0002`), which are indexed too.",
             "## Limits",
             "A query is cut to 256 characters and control characters are removed; each search "
             "has a time limit (what was not looked at by then is left out, and the answer says "
@@ -294,9 +305,39 @@ def commands_page() -> str:
     )
 
 
+# --- the index of the reference -------------------------------------------------------------
+
+# the hand-written pages of the section (docs/contributing/reference/), beside the generated ones
+WRITTEN_PAGES = (
+    ("configuration.md", "設定 Configuration", "owners.yml and the rules in mkdocs.yml"),
+    ("tools.md", "工具 The kb tools", "kb check output, writing and reviewing, search, CI"),
+    ("site.md", "網站 The site", "what the build publishes, and to whom"),
+)
+GENERATED_PAGES = (
+    ("front-matter.md", "前置資料欄位 Front-matter fields", "every field, when it is required"),
+    ("finding-codes.md", "檢查代碼 Finding codes", "what kb check reports and how to fix it"),
+    ("search-syntax.md", "搜尋語法 Search syntax", "words, phrases, fields, type aliases"),
+    ("commands.md", "指令 Commands", "every kb command and option"),
+)
+
+
+def index_page() -> str:
+    rows = [(f"[{title}]({name})", what) for name, title, what in GENERATED_PAGES + WRITTEN_PAGES]
+    return "\n\n".join(
+        [
+            "# 參考資料 Reference",
+            "For authors and maintainers. The first four pages are generated from the code "
+            "each time the site is built, so they say what this version of `kb` does. The "
+            "workflow step by step is in the [contributing guide](../../contributing.md).",
+            _table(("page", "what it holds"), rows),
+        ]
+    )
+
+
 # --- the pages --------------------------------------------------------------------------------
 
 PAGES: tuple[tuple[str, Callable[[], str]], ...] = (
+    (f"{REFERENCE_FOLDER}/index.md", index_page),
     (f"{REFERENCE_FOLDER}/front-matter.md", front_matter_page),
     (f"{REFERENCE_FOLDER}/finding-codes.md", finding_codes_page),
     (f"{REFERENCE_FOLDER}/search-syntax.md", search_syntax_page),
