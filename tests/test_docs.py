@@ -236,3 +236,17 @@ def test_every_reference_page_is_a_titled_markdown_page() -> None:
     for path, page in reference.PAGES:
         assert path.startswith(reference.REFERENCE_FOLDER + "/") and path.endswith(".md")
         assert page().startswith("# ")
+
+
+def test_the_reference_index_links_every_page_of_the_section() -> None:
+    """The generated pages and the hand-written ones (docs/contributing/reference/)."""
+    index = dict(reference.PAGES)[f"{reference.REFERENCE_FOLDER}/index.md"]()
+    generated = {path.rsplit("/", 1)[1] for path, _ in reference.PAGES} - {"index.md"}
+    assert generated == {name for name, _, _ in reference.GENERATED_PAGES}
+    docs = Path(__file__).resolve().parents[1] / "docs" / reference.REFERENCE_FOLDER
+    for name, _, _ in reference.GENERATED_PAGES + reference.WRITTEN_PAGES:
+        assert f"]({name})" in index
+    for name, _, _ in reference.WRITTEN_PAGES:
+        assert (docs / name).is_file(), name
+    for name in generated:
+        assert not (docs / name).exists(), f"{name} is generated: a file would hide it"
