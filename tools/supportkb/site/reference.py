@@ -107,8 +107,8 @@ def _code_row(entry: FindingCode) -> tuple[str, str, str, str]:
     return (
         f"`{entry.code}`",
         entry.severity.value,
-        f"{entry.meaning} {entry.meaning_zh}",
-        f"{entry.fix} {entry.fix_zh}",
+        f"{entry.meaning}<br>{entry.meaning_zh}",
+        f"{entry.fix}<br>{entry.fix_zh}",
     )
 
 
