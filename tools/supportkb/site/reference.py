@@ -1,0 +1,345 @@
+"""The authors' reference, written from the code: the front-matter fields (the field table), the
+finding codes (their registry), the search syntax (the vocabulary's names and aliases) and the
+commands (the Click commands of `kb`).
+
+Each page is a function returning Markdown, so that the site publishes what the code does today
+and `tests/test_docs.py` can tell when something is left undocumented. `PAGES` pairs each page
+with its path in the site, under the contributing section.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import click
+
+from supportkb.documents.fields import ALL_TYPES, FIELDS, FieldSpec, Required
+from supportkb.documents.finding_codes import FINDING_CODES, FindingCode
+from supportkb.documents.findings import Severity
+from supportkb.documents.vocabulary import TYPE_TERMS, DocType, Status
+
+REFERENCE_FOLDER = "contributing/reference"
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: a `|` would end it, a line break would end the row."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# --- the front-matter fields ------------------------------------------------------------------
+
+
+def field_description(spec: FieldSpec) -> str:
+    """The field's one-line meaning from the field table ("" if the table has none)."""
+    return str(getattr(spec, "description", "") or "")
+
+
+def _types_of(types: frozenset[DocType]) -> str:
+    if types == ALL_TYPES:
+        return "all"
+    return ", ".join(f"`{doc_type.value}`" for doc_type in DocType if doc_type in types)
+
+
+def field_requirement(spec: FieldSpec) -> str:
+    """When a field must be written, in words (the rule is `FieldSpec.is_required`)."""
+    if spec.required is Required.NO:
+        return "no"
+    whom = spec.types & spec.required_types
+    scope = "" if whom == ALL_TYPES else f" ({_types_of(whom)})"
+    when = {
+        Required.ALWAYS: "yes",
+        Required.UNLESS_DRAFT: "unless `draft`",
+        Required.IF_PUBLISHED: "once `published`",
+    }[spec.required]
+    return when + scope
+
+
+def _sentence(text: str) -> str:
+    return text if not text or text.endswith((".", "。", ")")) else text + "."
+
+
+def _values_of(spec: FieldSpec) -> str:
+    return ", ".join(f"`{choice}`" for choice in spec.choices)
+
+
+def front_matter_page() -> str:
+    rows = [
+        (
+            f"`{spec.name}`",
+            spec.kind,
+            _types_of(spec.types),
+            field_requirement(spec),
+            _sentence(field_description(spec))
+            + (f" Values: {_values_of(spec)}." if spec.choices else ""),
+        )
+        for spec in FIELDS
+    ]
+    return "\n\n".join(
+        [
+            "# 前置資料欄位 Front-matter fields",
+            "Every document starts with YAML front-matter between two `---` lines. This table "
+            "is generated from the field table `kb check` validates against "
+            "(`tools/supportkb/documents/fields.py`); `kb schema` prints the same table as a "
+            "JSON Schema. A field not listed is `field-unknown`; a field listed for other "
+            "types only is `field-not-allowed`.",
+            _table(("field", "kind", "types", "required", "meaning"), rows),
+            "Kinds: `text` one line; `texts`, `ids` lists; `id` a document or person id; "
+            "`date` `YYYY-MM-DD`; `duration` `90d`, `2w`, `6m`, `1y`; `version` a quoted "
+            'string such as `"1.10"`; `choice` one of the listed values; `applies_to` a list '
+            "of `{product, versions}` with a PEP 440 range; `drills` a list of "
+            "`{date, scenario, report}`.",
+        ]
+    )
+
+
+# --- the finding codes ------------------------------------------------------------------------
+
+
+def _code_row(entry: FindingCode) -> tuple[str, str, str, str]:
+    return (
+        f"`{entry.code}`",
+        entry.severity.value,
+        f"{entry.meaning}<br>{entry.meaning_zh}",
+        f"{entry.fix}<br>{entry.fix_zh}",
+    )
+
+
+def finding_codes_page() -> str:
+    ordered = sorted(FINDING_CODES.values(), key=lambda e: (e.severity is Severity.WARNING, e.code))
+    return "\n\n".join(
+        [
+            "# 檢查代碼 Finding codes",
+            "Each finding of `kb check` names a file, a line, a severity and one of these "
+            "codes, with a hint. Errors fail the check (exit 1); warnings fail it only with "
+            "`--strict`. 錯誤會讓檢查失敗；警告只在加上 `--strict` 時才會。",
+            _table(("code", "severity", "meaning 意思", "fix 怎麼修"), map(_code_row, ordered)),
+        ]
+    )
+
+
+# --- the search syntax ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchField:
+    """A field a query may name (`type:sop`), and the other names it answers to."""
+
+    name: str
+    aliases: tuple[str, ...]
+    meaning: str
+    example: str
+
+
+SEARCH_FIELDS: tuple[SearchField, ...] = (
+    SearchField("id", (), "the document's id", "id:KB-0002"),
+    SearchField("type", (), "the document type, or an alias of it (below)", "type:ep 停電"),
+    SearchField("tag", ("tags",), "a tag of the document", "tag:vpn"),
+    SearchField("status", (), "the status; archived documents only when asked", "status:draft"),
+    SearchField("owner", (), "an owner: a person, or a team and its members", "owner:network"),
+    SearchField("product", ("products",), "a product of `applies_to`", "product:ERP"),
+    SearchField("category", (), "the category (an article's folder, any level)", "category:vpn"),
+    SearchField("kind", (), "an article's kind", "kind:faq"),
+)
+
+
+def _type_aliases() -> list[tuple[str, str]]:
+    return [
+        (f"`{doc_type.value}`", ", ".join(f"`{alias}`" for alias in terms.aliases) or "—")
+        for doc_type, terms in TYPE_TERMS.items()
+    ]
+
+
+def search_syntax_page() -> str:
+    fields = [
+        (
+            f"`{field.name}:`",
+            ", ".join(f"`{alias}:`" for alias in field.aliases) or "—",
+            field.meaning,
+            f"`{field.example}`",
+        )
+        for field in SEARCH_FIELDS
+    ]
+    statuses = ", ".join(f"`{status.value}`" for status in Status)
+    return "\n\n".join(
+        [
+            "# 搜尋語法 Search syntax",
+            "The search box of the site (when `kb serve` answers it) and `kb search` read the "
+            "same syntax. Traditional and Simplified Chinese, English and mixed queries all "
+            "work; a query in Simplified Chinese finds the Traditional document.",
+            "## Words and phrases",
+            _table(
+                ("write", "finds"),
+                [
+                    (
+                        "`印表機 卡紙`",
+                        "documents with the words; with every word first, and when "
+                        "fewer than ten have them all, with any (more words rank higher)",
+                    ),
+                    ('`"錯誤 809"`', "the words together, in this order (a phrase)"),
+                    (
+                        "`VPN AND 809`, `VPN OR Wi-Fi`, `印表機 NOT 卡紙`",
+                        "both, either, the first without the second (operators in capitals)",
+                    ),
+                    (
+                        "`outlook*`",
+                        "words that start with `outlook` (a prefix; at most 64 words of the index)",
+                    ),
+                    ("`pr?nt*`", "wildcards: `?` one character, `*` any number"),
+                ],
+            ),
+            "## Fields",
+            "A field filter must hold: `type:ep 停電` is emergency plans about power cuts. "
+            "Filters on one field are a choice (`type:sop type:ep`, `tag:vpn OR tag:wifi`); "
+            "filters on different fields all hold. Brackets are flattened: "
+            "`(type:sop OR tag:vpn) 停電` reads as both filters.",
+            _table(("field", "also", "matches", "example"), fields),
+            "## Types and their aliases",
+            "`type:` (and `kb search --type`, and the API's `?type=`) accepts a type's name "
+            "or one of its aliases, in any case:",
+            _table(("type", "aliases"), _type_aliases()),
+            f"`status:` accepts {statuses}. Archived documents are left out unless the query "
+            "asks for them (`status:archived`, or `kb search --all`).",
+            "## What matches",
+            "Text and queries are compared in one script: a query in Simplified Chinese "
+            "(`印表机`) finds the Traditional document (`印表機`), and mainland usage finds "
+            "Taiwan usage (`打印机`). Names such as `corp_vpn.xml` and `Outlook2019` are also "
+            "found by their pieces; error codes (`0x80070005`) stay whole; commands in code "
+            "blocks are indexed. A word also finds its synonyms (`關閉`, `停止`, `關機`), "
+            "ranked a little lower.",
+            "## In the static site",
+            "Without `kb serve` (the site on static hosting), the search box is MkDocs "
+            "Material's own search, which has none of the syntax above. It reads `KB-0002` as "
+            "`KB` without `0002`: type ids without the hyphen (`KB0002`), which are indexed too.",
+            "## Limits",
+            "A query is cut to 256 characters and control characters are removed; each search "
+            "has a time limit (what was not looked at by then is left out, and the answer says "
+            "so); a query that cannot be read is a one-line error. Each reader searches only "
+            "the documents of the site's audience: no filter reaches past it.",
+        ]
+    )
+
+
+# --- the commands -----------------------------------------------------------------------------
+
+
+def _root_command() -> click.Group:
+    from supportkb.cli.main import cli  # the top floor, imported only to document it
+
+    return cli
+
+
+def kb_commands() -> list[tuple[str, click.Command]]:
+    """Every `kb` subcommand, in `kb --help` order."""
+    group = _root_command()
+    context = click.Context(group, info_name="kb")
+    found = []
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        if command is not None:
+            found.append((name, command))
+    return found
+
+
+def documented_params(command: click.Command) -> list[click.Parameter]:
+    """The parameters a reader may type (Click's own `--help` is left out)."""
+    return [param for param in command.params if param.name != "help"]
+
+
+def param_names(param: click.Parameter) -> str:
+    if isinstance(param, click.Argument):
+        return param.human_readable_name.upper()
+    return ", ".join(f"`{name}`" for name in [*param.opts, *param.secondary_opts])
+
+
+def param_help(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return param.help or ""
+    return ""
+
+
+def _param_row(param: click.Parameter) -> tuple[str, str]:
+    help_text = param_help(param)
+    if isinstance(param, click.Option) and isinstance(param.type, click.Choice):
+        help_text += " (" + ", ".join(str(choice) for choice in param.type.choices) + ")"
+    return (param_names(param), help_text or "(argument: see above)")
+
+
+def _command_section(name: str, command: click.Command) -> str:
+    context = click.Context(command, info_name=f"kb {name}")
+    usage = " ".join(command.collect_usage_pieces(context))
+    parts = [
+        f"## `kb {name}`",
+        f"`kb {name} {usage}`",
+        inspect.cleandoc(command.help or ""),
+        _table(("option", "meaning"), [_param_row(p) for p in documented_params(command)]),
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def commands_page() -> str:
+    group = _root_command()
+    overview = [
+        (f"[`kb {name}`](#kb-{name})", command.get_short_help_str(90))
+        for name, command in kb_commands()
+    ]
+    global_options = [_param_row(p) for p in documented_params(group)]
+    return "\n\n".join(
+        [
+            "# 指令 Commands",
+            "`kb` (or `python -m supportkb`) is installed by `make setup` as `.venv/bin/kb`. "
+            "Every command takes `-C PATH` to work on another checkout. Exit codes: 0 done, "
+            "1 findings or a failed command, 2 bad usage or an unreadable configuration.",
+            _table(("command", "what it does"), overview),
+            "Options of `kb` itself:",
+            _table(("option", "meaning"), global_options),
+            *(_command_section(name, command) for name, command in kb_commands()),
+        ]
+    )
+
+
+# --- the index of the reference -------------------------------------------------------------
+
+# the hand-written pages of the section (docs/contributing/reference/), beside the generated ones
+WRITTEN_PAGES = (
+    ("configuration.md", "設定 Configuration", "owners.yml and the rules in mkdocs.yml"),
+    ("tools.md", "工具 The kb tools", "kb check output, writing and reviewing, search, CI"),
+    ("site.md", "網站 The site", "what the build publishes, and to whom"),
+)
+GENERATED_PAGES = (
+    ("front-matter.md", "前置資料欄位 Front-matter fields", "every field, when it is required"),
+    ("finding-codes.md", "檢查代碼 Finding codes", "what kb check reports and how to fix it"),
+    ("search-syntax.md", "搜尋語法 Search syntax", "words, phrases, fields, type aliases"),
+    ("commands.md", "指令 Commands", "every kb command and option"),
+)
+
+
+def index_page() -> str:
+    rows = [(f"[{title}]({name})", what) for name, title, what in GENERATED_PAGES + WRITTEN_PAGES]
+    return "\n\n".join(
+        [
+            "# 參考資料 Reference",
+            "For authors and maintainers. The first four pages are generated from the code "
+            "each time the site is built, so they say what this version of `kb` does. The "
+            "workflow step by step is in the [contributing guide](../../contributing.md).",
+            _table(("page", "what it holds"), rows),
+        ]
+    )
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+PAGES: tuple[tuple[str, Callable[[], str]], ...] = (
+    (f"{REFERENCE_FOLDER}/index.md", index_page),
+    (f"{REFERENCE_FOLDER}/front-matter.md", front_matter_page),
+    (f"{REFERENCE_FOLDER}/finding-codes.md", finding_codes_page),
+    (f"{REFERENCE_FOLDER}/search-syntax.md", search_syntax_page),
+    (f"{REFERENCE_FOLDER}/commands.md", commands_page),
+)
