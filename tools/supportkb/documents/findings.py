@@ -18,7 +18,7 @@ class Finding:
     path: str  # relative to the knowledge base root, with forward slashes
     line: int  # 1-based; 0 when the problem concerns the whole file
     severity: Severity
-    code: str  # stable, kebab-case: documented in the README
+    code: str  # stable, kebab-case: documented in documents/finding_codes.py
     message: str
     hint: str = ""  # how to fix it
 

@@ -68,7 +68,7 @@ def load_registry(root: Path) -> tuple[OwnerRegistry, list[Finding]]:
     if not path.is_file():
         raise ConfigError(
             f"no {REGISTRY_FILE} in {root}: the owners registry is required "
-            "(people: and teams:, see the README)"
+            "(people: and teams:, see Contributing › Reference › Configuration in the site)"
         )
     node, data = read_yaml_file(path, yaml.SafeLoader)
     if not isinstance(data, dict) or not {"people", "teams"} & set(data):
