@@ -646,7 +646,8 @@ def _unknown_field(path: str, line: int, key: str) -> Finding:
         line,
         "field-unknown",
         f"unknown field '{key}'",
-        suggestion or "remove it; the fields are listed in the site under Contributing › Reference › Front-matter fields",
+        suggestion
+        or "remove it; the fields are listed in the site (Contributing › Reference › Front-matter)",
     )
 
 
