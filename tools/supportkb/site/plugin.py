@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
@@ -41,11 +39,11 @@ from supportkb.site.content_policy import (
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_section
-from supportkb.site.sources import AUDIENCES, SiteSources
+from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
 from supportkb.system.safe_read import is_regular_inside, read_regular
 from supportkb.workspace.knowledge_base import load_knowledge_base
-from supportkb.workspace.settings import KnowledgeBaseConfig
+from supportkb.workspace.settings import KnowledgeBaseConfig, PluginOptions
 
 ASSETS = (
     "assets/supportkb/supportkb.css",
@@ -59,20 +57,9 @@ _MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"
 _REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
 
 
-class SupportKBConfig(Config):
-    enabled = c.Type(bool, default=True)
-    audience = c.Choice(AUDIENCES, default="internal")
-    build_date = c.Optional(c.Type(str))  # judge freshness as of this date (tests, rebuilds)
-    review_every = c.Type(dict, default={})
-    drill_every = c.Type(str, default="12m")
-    due_soon_days = c.Type(int, default=30)
-    products = c.Type(dict, default={})
-    required_sections = c.Type(dict, default={})
-    section_names = c.Type(dict, default={})
-    index_dir = c.Optional(c.Type(str))  # read by `kb index` and `kb search`
+class SupportKBPlugin(BasePlugin[PluginOptions]):
+    """The hooks; the options are declared in `supportkb.workspace.settings.PluginOptions`."""
 
-
-class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     kb_config: KnowledgeBaseConfig | None = None
     sources: SiteSources | None = None
     site: SiteModel | None = None
@@ -83,11 +70,9 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
-        options = {
-            k: v for k, v in self.config.items() if k not in ("enabled", "audience", "build_date")
-        }
         try:
-            self.kb_config = KnowledgeBaseConfig.from_options(options)
+            source = Path(config.config_file_path or "mkdocs.yml").name
+            self.kb_config = KnowledgeBaseConfig.from_plugin_options(self.config, source)
             self.as_of = (
                 date.fromisoformat(self.config.build_date)
                 if self.config.build_date
