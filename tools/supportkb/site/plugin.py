@@ -39,6 +39,7 @@ from supportkb.site.content_policy import (
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_section
+from supportkb.site.rendering import template_environment
 from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
 from supportkb.system.safe_read import is_regular_inside, read_regular
@@ -109,7 +110,13 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
             return str(site_file.url)
 
         self.site = SiteModel(
-            published, kb.registry, self.kb_config, self.as_of, self.sources.site_path, url_of
+            published,
+            kb.registry,
+            self.kb_config,
+            self.as_of,
+            self.sources.site_path,
+            url_of,
+            template_environment(config.theme.custom_dir),  # the site's overrides first
         )
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
