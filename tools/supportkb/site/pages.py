@@ -236,7 +236,7 @@ def review_calendar(site: SiteModel) -> str:
         members = [
             d
             for d, due in due_dates.items()
-            if due is not None and _in_bucket(due, as_of, low, high)
+            if due is not None and _in_bucket(rule, due, as_of, low, high)
         ]
         by_owner: dict[str, list[Document]] = defaultdict(list)
         for document in members:
@@ -255,9 +255,10 @@ def review_calendar(site: SiteModel) -> str:
     return site.render("review-calendar.md", page=CALENDAR_PAGE, as_of=as_of, buckets=buckets)
 
 
-def _in_bucket(due: date, as_of: date, low: int | None, high: int) -> bool:
+def _in_bucket(rule: FreshnessRule, due: date, as_of: date, low: int | None, high: int) -> bool:
+    """Overdue is the freshness rule's to say; the other periods are the calendar's own."""
     if low is None:
-        return due < as_of
+        return rule.judge(due, as_of) is Freshness.OVERDUE
     return low <= (due - as_of).days <= high
 
 

@@ -11,6 +11,7 @@ repository files work between site pages. The work is done by plain classes and 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -28,6 +29,7 @@ from mkdocs.utils import get_relative_url
 from supportkb.documents.layout import checkout_folders
 from supportkb.documents.model import Document
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
+from supportkb.documents.vocabulary import browser_labels
 from supportkb.errors import FatalError
 from supportkb.search.text.dictionary import traditional_dictionary, user_terms
 from supportkb.site.content_policy import (
@@ -51,6 +53,7 @@ ASSETS = (
     "assets/supportkb/supportkb.js",
     "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
 )
+LABELS = "assets/supportkb/labels.js"  # written at each build, read by search.js
 log = logging.getLogger("mkdocs.plugins.supportkb")
 MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
@@ -86,7 +89,7 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
         config.extra_css.append(ASSETS[0])
-        config.extra_javascript.extend(ASSETS[1:])
+        config.extra_javascript.extend([ASSETS[1], LABELS, ASSETS[2]])  # labels before search
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
@@ -134,6 +137,7 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
         for asset in ASSETS:
             data = resources.files("supportkb").joinpath("assets", Path(asset).name).read_bytes()
             files.append(File.generated(config, asset, content=data))
+        files.append(File.generated(config, LABELS, content=labels_script()))
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
@@ -197,6 +201,17 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
         hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
         self.script_hashes |= hashes
         return with_policy_meta(page, hashes)
+
+
+def labels_script() -> str:
+    """The labels the browser's scripts show (types, statuses, the overdue badge), from
+    `supportkb.documents.vocabulary`: a script file, so that it loads offline and under the
+    site's Content-Security-Policy (scripts from the site's own files only)."""
+    labels = json.dumps(browser_labels(), ensure_ascii=False, sort_keys=True)
+    return (
+        "/* supportkb: written by the plugin from supportkb.documents.vocabulary */\n"
+        f"window.supportkbLabels = {labels};\n"
+    )
 
 
 def _claim_site_folder(config: Any) -> None:
