@@ -338,24 +338,40 @@ def home_section(site: SiteModel, page: str = INDEX_PAGE) -> str:
     )
 
 
-GeneratedPage = Callable[[SiteModel], str]
+PageWriter = Callable[[SiteModel], str]  # a generated page's Markdown, from the site
+_HIDDEN_FROM_SEARCH = "---\nsearch:\n  exclude: true\n---\n\n"
 
-# The generated pages: (site path, what writes it). Adding a page is adding a line.
-# Catalogs and category pages are added by `generated_pages` (their paths depend on the site).
-GENERATED_PAGES: list[tuple[str, GeneratedPage]] = [
-    (TAGS_PAGE, tags_page),
-    (CALENDAR_PAGE, review_calendar),
-    (REGISTER_PAGE, register_page),
-    (SEARCH_PAGE, lambda site: site.render("search-results.md", page=SEARCH_PAGE)),
+
+def hidden_from_search(write: PageWriter) -> PageWriter:
+    """A page the site's search leaves out: lists of documents, not answers."""
+    return lambda site: _HIDDEN_FROM_SEARCH + write(site)
+
+
+def site_free(write: Callable[[], str]) -> PageWriter:
+    """A page that does not depend on the site's documents (the authors' reference)."""
+    return lambda site: write()
+
+
+def search_results_page(site: SiteModel) -> str:
+    return site.render("search-results.md", page=SEARCH_PAGE)
+
+
+# The generated pages: (site path, what writes its Markdown). Adding a page is adding a line.
+# (The catalogs and the category pages are added by `generated_pages`: their paths depend on
+# the site's folders and categories.)
+GENERATED_PAGES: list[tuple[str, PageWriter]] = [
+    (TAGS_PAGE, hidden_from_search(tags_page)),
+    (CALENDAR_PAGE, hidden_from_search(review_calendar)),
+    (REGISTER_PAGE, hidden_from_search(register_page)),
+    (SEARCH_PAGE, hidden_from_search(search_results_page)),
 ]
-_HIDDEN_FROM_SEARCH = "---\nsearch:\n  exclude: true\n---\n\n"  # lists, not answers
 
 
 def generated_pages(site: SiteModel) -> dict[str, str]:
-    """Site path -> content of every generated page (and the CSV)."""
-    pages = {site.catalog(t): catalog_page(site, t) for t in DocType}
-    pages.update(category_pages(site))
+    """Site path -> content of every generated page (and the register's CSV). A page the
+    site's own files already hold is the site's (the plugin leaves it alone)."""
+    pages = {site.catalog(t): _HIDDEN_FROM_SEARCH + catalog_page(site, t) for t in DocType}
+    pages.update((path, _HIDDEN_FROM_SEARCH + text) for path, text in category_pages(site).items())
     pages.update((path, write(site)) for path, write in GENERATED_PAGES)
-    pages = {path: _HIDDEN_FROM_SEARCH + text for path, text in pages.items()}
     pages[REGISTER_CSV] = register_csv(site)
     return pages
