@@ -66,3 +66,17 @@ def test_a_value_mkdocs_refuses_is_a_config_error_for_the_cli() -> None:
     with pytest.raises(ConfigError, match=r"'supportkb.due_soon_days': Expected type"):
         validated_options({"due_soon_days": "soon"})
     assert validated_options({}).audience == "internal"
+
+
+def test_a_build_date_that_is_not_a_date_is_refused_by_both_alike(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    path = with_option(kb, "build_date: someday")
+    message = "mkdocs.yml: 'supportkb.build_date': 'someday' is not a date (YYYY-MM-DD)"
+    code, output = kb_check(kb.root)
+    assert code == 2
+    assert message in output
+    config = load_mkdocs_config(str(path))
+    with pytest.raises((PluginError, Abort)) as refused:
+        config.plugins.on_config(config)
+    assert message in str(refused.value)

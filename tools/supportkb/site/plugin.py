@@ -46,7 +46,7 @@ from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
 from supportkb.system.safe_read import is_regular_inside, read_regular
 from supportkb.workspace.knowledge_base import load_knowledge_base
-from supportkb.workspace.settings import KnowledgeBaseConfig, PluginOptions
+from supportkb.workspace.settings import KnowledgeBaseConfig, PluginOptions, build_date
 
 ASSETS = (
     "assets/supportkb/supportkb.css",
@@ -77,12 +77,8 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.kb_config = KnowledgeBaseConfig.from_plugin_options(self.config, source)
-            self.as_of = (
-                date.fromisoformat(self.config.build_date)
-                if self.config.build_date
-                else date.today()
-            )
-        except (FatalError, ValueError) as exc:
+            self.as_of = build_date(self.config, source) or date.today()
+        except FatalError as exc:
             raise PluginError(f"supportkb: {exc}") from exc
         _traditional_search(config)
         for extension in _EXTENSIONS:

@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,19 @@ def validated_options(options: object, source: str = "mkdocs.yml") -> PluginOpti
     return validated
 
 
+def build_date(options: Mapping[str, Any], source: str = "mkdocs.yml") -> date | None:
+    """The date a site build judges freshness as of, when `build_date` fixes it."""
+    value = options.get("build_date")
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"{source}: '{PLUGIN_NAME}.build_date': {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
 def refuse_unknown_options(options: Mapping[str, Any], source: str = "mkdocs.yml") -> None:
     """`ConfigError` naming the options nobody reads (a typo would otherwise be ignored)."""
     unknown = sorted(str(key) for key in set(options) - KNOWN_OPTIONS)
@@ -130,6 +144,7 @@ class KnowledgeBaseConfig:
         """The rules, from options `PluginOptions` validated (by MkDocs for the plugin, by
         `validated_options` for the CLI); `ConfigError` when a value is not a rule."""
         refuse_unknown_options(options, source)
+        build_date(options, source)  # the plugin's: refused by `kb check` too when not a date
         section_names = dict(SECTION_ALIASES)
         for key, names in _mapping(options, "section_names", source).items():
             extra = tuple(str(name) for name in _list(names, f"section_names.{key}", source))
