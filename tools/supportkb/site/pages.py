@@ -1,11 +1,13 @@
 """What the site shows besides the documents themselves: the generated pages (catalogs,
-categories, tags, review calendar, register) and `SiteModel`, which the document pages'
-header (`supportkb.site.header`) shares.
+categories, tags, review calendar, register; `GENERATED_PAGES` lists them) and `SiteModel`,
+which the document pages' header (`supportkb.site.header`) shares.
 
 Everything is computed from the document model; nothing here is hand-maintained and nothing
-here knows about MkDocs. Every value that comes from a front-matter is escaped (`md`): a title
-of `<script>` is shown as text. Links are written to site source paths (`kb/vpn/x.md`) relative
-to the page being rendered, so that MkDocs resolves and validates them.
+here knows about MkDocs. What a page holds is decided here; how it is written is its template
+(`site/templates/*.md`, rendered by `SiteModel.render`, which a site may override). Every value
+that comes from a front-matter is escaped (autoescape; `md` in Markdown): a title of `<script>`
+is shown as text. Links are written to site source paths (`kb/vpn/x.md`) relative to the page
+being rendered, so that MkDocs resolves and validates them.
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
 """The `supportkb` MkDocs plugin.
 
-It holds the knowledge base's rules (the options `kb check` reads from mkdocs.yml), brings the
+Its options are `supportkb.workspace.settings.PluginOptions` (the class `kb` validates
+mkdocs.yml with, too). It derives the knowledge base's rules from them, brings the
 documents kept outside `docs/` (kb/, sops/) into the site, leaves out what the build's audience
 must not see, puts a metadata panel and banners on every document page, adds the generated
 pages (catalogs, categories, tags, review calendar, register) and makes links written between
-repository files work between site pages. The work is done by plain classes and functions
-(`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`); the hooks stay short.
+repository files work between site pages; it writes the labels the browser's scripts show
+(`labels.js`, from `supportkb.documents.vocabulary`). The work is done by plain classes and
+functions (`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`, the templates of
+`supportkb.site.rendering`); the hooks stay short.
 """
 
 from __future__ import annotations
