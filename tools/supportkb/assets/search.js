@@ -6,19 +6,15 @@
  * answer (the same site on static hosting), nothing changes: Material's own search works.
  * Text from the API is set with textContent; the snippet is HTML the API escapes itself
  * (the document's text, escaped, with <mark> around matches).
+ * The labels of types and statuses come from the site: labels.js, which the plugin writes
+ * from supportkb.documents.vocabulary (window.supportkbLabels).
  */
 (function () {
   "use strict";
 
   var API = "/api/";
-  var TYPES = { article: "KB", sop: "SOP", "emergency-plan": "應變計畫", policy: "管理辦法" };
-  var STATUS = {
-    published: ["已驗證", "kb-badge--ok"],
-    "in-review": ["未驗證", "kb-badge--draft"],
-    draft: ["未驗證", "kb-badge--draft"],
-    deprecated: ["已停用", "kb-badge--retired"],
-    archived: ["已封存", "kb-badge--retired"],
-  };
+  /* without labels.js (a page cached from an older build): the values themselves */
+  var LABELS = window.supportkbLabels || { types: {}, statuses: {}, overdue: null };
   var live = false;
   var filters = { type: [], category: [], status: [] };
   var pending = null;
@@ -70,8 +66,8 @@
   }
 
   function badge(result) {
-    var status = STATUS[result.status] || [result.status, ""];
-    if (result.stale) status = ["逾期未複審", "kb-badge--overdue"];
+    var status = LABELS.statuses[result.status] || [result.status, ""];
+    if (result.stale) status = LABELS.overdue || ["overdue", "kb-badge--overdue"];
     return el("span", "kb-badge " + status[1], status[0]);
   }
 
@@ -85,7 +81,7 @@
     var head = el("div", "kb-result__head");
     head.appendChild(el("span", "kb-result__title", result.title));
     head.appendChild(el("span", "kb-result__id", result.id));
-    head.appendChild(el("span", "kb-result__type", TYPES[result.type] || result.type));
+    head.appendChild(el("span", "kb-result__type", LABELS.types[result.type] || result.type));
     head.appendChild(badge(result));
     link.appendChild(head);
     var snippet = el("div", "kb-result__snippet");
@@ -112,7 +108,7 @@
         var chip = el("button", "kb-chip" + (chosen ? " kb-chip--on" : ""));
         chip.type = "button";
         chip.setAttribute("data-kb-facet", pair[0] + ":" + value);
-        chip.textContent = pair[1] + "：" + (TYPES[value] || value) + " (" + counts[value] + ")";
+        chip.textContent = pair[1] + "：" + (LABELS.types[value] || value) + " (" + counts[value] + ")";
         chip.addEventListener("click", function (event) {
           event.preventDefault();
           var list = filters[pair[0]];

@@ -1,16 +1,20 @@
 """The `supportkb` MkDocs plugin.
 
-It holds the knowledge base's rules (the options `kb check` reads from mkdocs.yml), brings the
+Its options are `supportkb.workspace.settings.PluginOptions` (the class `kb` validates
+mkdocs.yml with, too). It derives the knowledge base's rules from them, brings the
 documents kept outside `docs/` (kb/, sops/) into the site, leaves out what the build's audience
 must not see, puts a metadata panel and banners on every document page, adds the generated
 pages (catalogs, categories, tags, review calendar, register) and makes links written between
-repository files work between site pages. The work is done by plain classes and functions
-(`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`); the hooks stay short.
+repository files work between site pages; it writes the labels the browser's scripts show
+(`labels.js`, from `supportkb.documents.vocabulary`). The work is done by plain classes and
+functions (`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`, the templates of
+`supportkb.site.rendering`); the hooks stay short.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -20,8 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
@@ -30,6 +32,7 @@ from mkdocs.utils import get_relative_url
 from supportkb.documents.layout import checkout_folders
 from supportkb.documents.model import Document
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
+from supportkb.documents.vocabulary import browser_labels
 from supportkb.errors import FatalError
 from supportkb.search.text.dictionary import traditional_dictionary, user_terms
 from supportkb.site.content_policy import (
@@ -41,17 +44,19 @@ from supportkb.site.content_policy import (
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_section
-from supportkb.site.sources import AUDIENCES, SiteSources
+from supportkb.site.rendering import template_environment
+from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
 from supportkb.system.safe_read import is_regular_inside, read_regular
 from supportkb.workspace.knowledge_base import load_knowledge_base
-from supportkb.workspace.settings import KnowledgeBaseConfig
+from supportkb.workspace.settings import KnowledgeBaseConfig, PluginOptions, build_date
 
 ASSETS = (
     "assets/supportkb/supportkb.css",
     "assets/supportkb/supportkb.js",
     "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
 )
+LABELS = "assets/supportkb/labels.js"  # written at each build, read by search.js
 log = logging.getLogger("mkdocs.plugins.supportkb")
 MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
@@ -59,20 +64,9 @@ _MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"
 _REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
 
 
-class SupportKBConfig(Config):
-    enabled = c.Type(bool, default=True)
-    audience = c.Choice(AUDIENCES, default="internal")
-    build_date = c.Optional(c.Type(str))  # judge freshness as of this date (tests, rebuilds)
-    review_every = c.Type(dict, default={})
-    drill_every = c.Type(str, default="12m")
-    due_soon_days = c.Type(int, default=30)
-    products = c.Type(dict, default={})
-    required_sections = c.Type(dict, default={})
-    section_names = c.Type(dict, default={})
-    index_dir = c.Optional(c.Type(str))  # read by `kb index` and `kb search`
+class SupportKBPlugin(BasePlugin[PluginOptions]):
+    """The hooks; the options are declared in `supportkb.workspace.settings.PluginOptions`."""
 
-
-class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     kb_config: KnowledgeBaseConfig | None = None
     sources: SiteSources | None = None
     site: SiteModel | None = None
@@ -83,24 +77,18 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
     def on_config(self, config: Any) -> Any:
         if not self.config.enabled:
             return config
-        options = {
-            k: v for k, v in self.config.items() if k not in ("enabled", "audience", "build_date")
-        }
         try:
-            self.kb_config = KnowledgeBaseConfig.from_options(options)
-            self.as_of = (
-                date.fromisoformat(self.config.build_date)
-                if self.config.build_date
-                else date.today()
-            )
-        except (FatalError, ValueError) as exc:
+            source = Path(config.config_file_path or "mkdocs.yml").name
+            self.kb_config = KnowledgeBaseConfig.from_plugin_options(self.config, source)
+            self.as_of = build_date(self.config, source) or date.today()
+        except FatalError as exc:
             raise PluginError(f"supportkb: {exc}") from exc
         _traditional_search(config)
         for extension in _EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
         config.extra_css.append(ASSETS[0])
-        config.extra_javascript.extend(ASSETS[1:])
+        config.extra_javascript.extend([ASSETS[1], LABELS, ASSETS[2]])  # labels before search
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
@@ -124,7 +112,13 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
             return str(site_file.url)
 
         self.site = SiteModel(
-            published, kb.registry, self.kb_config, self.as_of, self.sources.site_path, url_of
+            published,
+            kb.registry,
+            self.kb_config,
+            self.as_of,
+            self.sources.site_path,
+            url_of,
+            template_environment(config.theme.custom_dir),  # the site's overrides first
         )
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
@@ -142,6 +136,7 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         for asset in ASSETS:
             data = resources.files("supportkb").joinpath("assets", Path(asset).name).read_bytes()
             files.append(File.generated(config, asset, content=data))
+        files.append(File.generated(config, LABELS, content=labels_script()))
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
@@ -205,6 +200,17 @@ class SupportKBPlugin(BasePlugin[SupportKBConfig]):
         hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
         self.script_hashes |= hashes
         return with_policy_meta(page, hashes)
+
+
+def labels_script() -> str:
+    """The labels the browser's scripts show (types, statuses, the overdue badge), from
+    `supportkb.documents.vocabulary`: a script file, so that it loads offline and under the
+    site's Content-Security-Policy (scripts from the site's own files only)."""
+    labels = json.dumps(browser_labels(), ensure_ascii=False, sort_keys=True)
+    return (
+        "/* supportkb: written by the plugin from supportkb.documents.vocabulary */\n"
+        f"window.supportkbLabels = {labels};\n"
+    )
 
 
 def _claim_site_folder(config: Any) -> None:

@@ -19,8 +19,8 @@ from urllib.parse import unquote
 from supportkb.documents.layout import ARTICLES_DIR, SOPS_DIR, checkout_folders, locate
 from supportkb.documents.model import Document, Visibility
 from supportkb.system.safe_read import is_regular_inside
+from supportkb.workspace.settings import AUDIENCES as AUDIENCES  # the CLI's `kb build`
 
-AUDIENCES = ("public", "internal", "restricted")
 _VISIBLE = {
     "public": {Visibility.PUBLIC},
     "internal": {Visibility.PUBLIC, Visibility.INTERNAL},

@@ -1,6 +1,11 @@
 """The knowledge base's rules, read from the `supportkb` plugin entry in `mkdocs.yml`.
 
-The same `KnowledgeBaseConfig` serves the CLI and the MkDocs plugin: one source of truth.
+The plugin's options are declared once, as MkDocs declares a plugin's options: `PluginOptions`
+(a `mkdocs.config.base.Config`). MkDocs validates them for the plugin; the CLI validates the
+same entry of `mkdocs.yml` with the same class (`validated_options`), so both accept the same
+options with the same defaults and refuse the same mistakes with the same messages. The rules
+the code reads (`KnowledgeBaseConfig`: durations, versions, sections) are derived from the
+validated options by `KnowledgeBaseConfig.from_plugin_options`, for the CLI and the plugin alike.
 `mkdocs.yml` may hold tags such as `!!python/name:` (Material uses them) or `!ENV`; they are
 read as plain text here, never executed.
 """
@@ -11,16 +16,20 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
 from packaging.version import InvalidVersion, Version
 
 from supportkb.documents.durations import Duration
 from supportkb.documents.model import ARTICLE_KINDS, DocType
 from supportkb.documents.sections import SECTION_ALIASES
 from supportkb.documents.source import flow_depth
+from supportkb.documents.vocabulary import Visibility
 from supportkb.errors import ConfigError
 from supportkb.system.safe_read import UnsafeFile, read_regular
 
@@ -42,17 +51,67 @@ DEFAULT_REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "policy": ("purpose", "scope", "responsibilities", "revision-history"),
 }
 _SECTION_TARGETS = {t.value for t in DocType} | {f"article/{kind}" for kind in ARTICLE_KINDS}
-_KNOWN_OPTIONS = {
-    "enabled",
-    "audience",  # a site build option: read by the MkDocs plugin
-    "review_every",
-    "drill_every",
-    "due_soon_days",
-    "products",
-    "required_sections",
-    "section_names",
-    "index_dir",  # read by `kb index` and `kb search`: where the search index is kept
-}
+AUDIENCES = tuple(v.value for v in Visibility)  # a site's audience: who may read it
+
+
+class PluginOptions(Config):  # type: ignore[no-untyped-call]  # MkDocs: untyped hook
+    """The `supportkb` plugin's options in `mkdocs.yml`: their one declaration (the plugin's
+    `config_scheme`, and what the CLI validates `mkdocs.yml` with). Durations, versions and
+    sections are checked further when `KnowledgeBaseConfig` is derived from them."""
+
+    enabled = c.Type(bool, default=True)
+    audience = c.Choice(AUDIENCES, default=Visibility.INTERNAL.value)  # the site build's
+    build_date = c.Optional(c.Type(str))  # judge freshness as of this date (tests, rebuilds)
+    review_every = c.Type(dict, default={})
+    drill_every = c.Type(str, default="12m")
+    due_soon_days = c.Type(int, default=30)
+    products = c.Type(dict, default={})
+    required_sections = c.Type(dict, default={})
+    section_names = c.Type(dict, default={})
+    index_dir = c.Optional(c.Type(str))  # read by `kb index` and `kb search`
+
+
+KNOWN_OPTIONS = frozenset(PluginOptions())  # a Config holds every option, with its default
+
+
+def validated_options(options: object, source: str = "mkdocs.yml") -> PluginOptions:
+    """The plugin's options validated as MkDocs validates them for the plugin; `ConfigError`
+    for an option MkDocs refuses, or one it does not know (MkDocs only warns of those: the
+    plugin refuses them too, see `refuse_unknown_options`)."""
+    if options is None:
+        options = {}
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"{source}: the '{PLUGIN_NAME}' plugin options must be a mapping")
+    validated = PluginOptions(config_file_path=None)
+    validated.load_dict(dict(options))
+    errors, _ = validated.validate()
+    for key, error in errors:
+        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}': {error}")
+    refuse_unknown_options(validated, source)
+    return validated
+
+
+def build_date(options: Mapping[str, Any], source: str = "mkdocs.yml") -> date | None:
+    """The date a site build judges freshness as of, when `build_date` fixes it."""
+    value = options.get("build_date")
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"{source}: '{PLUGIN_NAME}.build_date': {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+def refuse_unknown_options(options: Mapping[str, Any], source: str = "mkdocs.yml") -> None:
+    """`ConfigError` naming the options nobody reads (a typo would otherwise be ignored)."""
+    unknown = sorted(str(key) for key in set(options) - KNOWN_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown '{PLUGIN_NAME}' option(s): {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(KNOWN_OPTIONS))}"
+        )
 
 
 @dataclass(frozen=True)
@@ -74,15 +133,18 @@ class KnowledgeBaseConfig:
     def from_options(
         cls, options: Mapping[str, Any], source: str = "mkdocs.yml"
     ) -> KnowledgeBaseConfig:
-        """Build the configuration from the plugin's options; raise `ConfigError` when invalid."""
-        if not isinstance(options, Mapping):
-            raise ConfigError(f"{source}: the '{PLUGIN_NAME}' plugin options must be a mapping")
-        unknown = sorted(set(options) - _KNOWN_OPTIONS)
-        if unknown:
-            raise ConfigError(
-                f"{source}: unknown '{PLUGIN_NAME}' option(s): {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(_KNOWN_OPTIONS))}"
-            )
+        """Build the configuration from the plugin's options as written in `mkdocs.yml`; raise
+        `ConfigError` when invalid."""
+        return cls.from_plugin_options(validated_options(options, source), source)
+
+    @classmethod
+    def from_plugin_options(
+        cls, options: Mapping[str, Any], source: str = "mkdocs.yml"
+    ) -> KnowledgeBaseConfig:
+        """The rules, from options `PluginOptions` validated (by MkDocs for the plugin, by
+        `validated_options` for the CLI); `ConfigError` when a value is not a rule."""
+        refuse_unknown_options(options, source)
+        build_date(options, source)  # the plugin's: refused by `kb check` too when not a date
         section_names = dict(SECTION_ALIASES)
         for key, names in _mapping(options, "section_names", source).items():
             extra = tuple(str(name) for name in _list(names, f"section_names.{key}", source))
@@ -126,9 +188,7 @@ def mkdocs_settings(root: Path) -> dict[str, Any]:
         )
     _, data = read_yaml_file(root / "mkdocs.yml", _MkDocsLoader)
     data = data if isinstance(data, dict) else {}
-    index_dir = plugin_options(data).get("index_dir")
-    if index_dir is not None and not isinstance(index_dir, str):
-        raise ConfigError("mkdocs.yml: the 'supportkb' option index_dir must be a folder name")
+    index_dir = validated_options(plugin_options(data)).index_dir
     return {
         "site_url": data.get("site_url") if isinstance(data.get("site_url"), str) else "",
         "use_directory_urls": data.get("use_directory_urls", True) is not False,
