@@ -30,6 +30,7 @@ from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.urls import mailto_url
+from supportkb.site import reference
 from supportkb.site.rendering import code, esc, md, template_environment
 from supportkb.workspace.freshness import Freshness, FreshnessRule
 from supportkb.workspace.owners import OwnerRegistry
@@ -366,6 +367,7 @@ GENERATED_PAGES: list[tuple[str, PageWriter]] = [
     (CALENDAR_PAGE, hidden_from_search(review_calendar)),
     (REGISTER_PAGE, hidden_from_search(register_page)),
     (SEARCH_PAGE, hidden_from_search(search_results_page)),
+    *((path, site_free(write)) for path, write in reference.PAGES),  # the authors' reference
 ]
 
 
