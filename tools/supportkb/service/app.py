@@ -15,11 +15,12 @@ translated in one place, `_library_error` (a query that cannot be run: 400 with 
 message; any other `FatalError`, such as a missing index: 503); anything else is a bug, a
 JSON 500 without details. The filters `?type=` and `?status=` accept the vocabulary's names
 and aliases (`supportkb.documents.vocabulary`: `?type=plan`), and a result's model is built
-from the search layer's `SearchResult` (`_model_of`), so neither can drift from the library. Limits: the query is at most
-1,000 characters (the engine reads the first 256), at most 50 results a page, 100 pages;
-each query has a time limit in the engine. Every answer carries security headers; CORS is off
-unless origins are configured. The access log has the method, the path without its query
-string, the status and the time taken: no address, no search text.
+from the search layer's `SearchResult` (`_model_of`), so neither can drift from the library.
+
+Limits: the query is at most 1,000 characters (the engine reads the first 256), at most 50
+results a page, 100 pages; each query has a time limit in the engine. Every answer carries
+security headers; CORS is off unless origins are configured. The access log has the method,
+the path without its query string, the status and the time taken: no address, no search text.
 
 Hostile clients (the connection side is `supportkb.service.workers`):
 - expensive queries (wildcards, prefixes, ranges, long phrases, long queries: `expensive_query`)
@@ -281,7 +282,7 @@ _NEGATION = re.compile(r"\b(?:AND)?NOT\b")  # Whoosh's operators are upper case
 def expensive_query(text: str) -> bool:
     """Whether a query costs the engine many times a plain one (measured on 1,000 documents:
     5-10 ms plain, 30-60 ms for `*a*`, `?*`, `e* o* 0*`, many ORs of prefixes). From Whoosh's
-    default syntax, as `supportkb.search.backend.engine` parses it: `*` and `?` make wildcards and prefixes
+    default syntax, as `search.backend.engine` parses it: `*` and `?` make wildcards and prefixes
     (each expanded to up to 64 words), `[`/`{` ranges, quotes phrases (positions read for
     each word); `NOT` (and `ANDNOT`) ranks every document the rest does not exclude: `NOT zzzz`
     alone is every document (a red-team flood of those kept normal queries' p99 near 600 ms);
