@@ -75,6 +75,7 @@ from supportkb.errors import FatalError, SearchError
 from supportkb.reporting.search_log import SearchLog
 from supportkb.search import query
 from supportkb.search.query import SearchRequest, SearchResult, clean_query
+from supportkb.service.internals import UNREADABLE_BODY
 from supportkb.service.search_service import SearchService
 from supportkb.service.workers import OncePerInterval
 from supportkb.site.content_policy import SitePolicy, policy
@@ -488,13 +489,10 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": problems}, status_code=422)
 
 
-_UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400, e.g. for bad UTF-8
-
-
 async def _unreadable_body_is_invalid(request: Request, exc: Exception) -> Response:
     """A body FastAPI cannot decode (not UTF-8) is a malformed body like any other: 422."""
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+    if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
         problem = {"loc": ["body"], "msg": "the body is not JSON in UTF-8", "type": "json_invalid"}
         return JSONResponse({"detail": [problem]}, status_code=422)
     return await http_exception_handler(request, exc)

@@ -91,6 +91,7 @@ def serve_command(
     from supportkb.search.indexing.index import AUDIENCES, index_folder, open_engine
     from supportkb.service import workers as serve_workers
     from supportkb.service.app import SETTINGS_VARIABLE, ServeSettings
+    from supportkb.service.sockets import claim_port
     from supportkb.site.marker import read_marker
 
     if restricted:
@@ -126,7 +127,7 @@ def serve_command(
         as_of=as_of.isoformat() if as_of else None,
     )
     os.environ[SETTINGS_VARIABLE] = settings.dumps()
-    with serve_workers.claim_port(host, port, workers):
+    with claim_port(host, port, workers):
         if watch:
             _watch(root, folder, site, as_of, marker.audience)
         logging.getLogger("supportkb.access").setLevel(logging.INFO)
