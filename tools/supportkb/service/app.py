@@ -79,6 +79,7 @@ from supportkb.service.internals import UNREADABLE_BODY
 from supportkb.service.search_service import SearchService
 from supportkb.service.workers import OncePerInterval
 from supportkb.site.content_policy import SitePolicy, policy
+from supportkb.workspace.freshness import HELD
 
 SETTINGS_VARIABLE = "SUPPORTKB_SERVE_SETTINGS"
 MAX_QUERY = 1000
@@ -158,7 +159,7 @@ RESULT_FIELDS = {  # what each field of `SearchResult` means to a client
     "title": "the document's title",
     "type": f"the document's type: {', '.join(DocType)}",
     "status": f"the document's status: {', '.join(Status)}",
-    "stale": "past its review date (and held to one: published or in review)",
+    "stale": f"past its review date (documents held to one: {', '.join(HELD)})",
     "owner": "the team that owns the document",
     "path": "the document's file in the knowledge base",
     "url": "the document's page in the site",
