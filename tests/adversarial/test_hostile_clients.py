@@ -445,11 +445,11 @@ def test_an_unexpected_error_is_a_json_500_without_details(kb: KnowledgeBaseFact
 
 
 def test_the_uvicorn_members_the_guarded_protocol_relies_on_exist() -> None:
-    """`serve_workers.GuardedH11Protocol` overrides these members of uvicorn's h11 protocol
+    """`service.internals.GuardedH11Protocol` overrides these members of uvicorn's h11 protocol
     (0.54 when written): an upgrade that renames them fails here, not silently in production."""
     from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
-    from supportkb.service.workers import GuardedH11Protocol
+    from supportkb.service.internals import GuardedH11Protocol
 
     for name in ("connection_made", "connection_lost", "handle_events", "on_response_complete"):
         assert callable(getattr(H11Protocol, name))

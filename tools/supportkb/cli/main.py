@@ -1,18 +1,27 @@
 """The `kb` command line: a thin Click layer over the library.
 
-Each command parses its options, calls one library function and prints the result. Library
-errors (`FatalError`) become a message on stderr and an exit code here, in one place:
-1 for a user error, 2 for bad usage or an unreadable configuration.
+Each command parses its options, calls one library function and prints the result. What ends
+a command is translated here, in one place (`KbGroup.invoke`), as pre-commit's
+`error_handler` does:
+
+- a library error (`supportkb.errors.FatalError`) becomes its message on stderr and its
+  `exit_code` (1 a user error or findings, 2 bad usage or unreadable settings);
+- Ctrl-C ends quietly with 130, as a shell reports a command killed by SIGINT;
+- anything else is a bug: a short message and exit code 3, its traceback written to a log
+  file in the user's cache folder (never in the checkout) whose path is printed.
 
 A command's module is imported when the command runs (or its help is shown), not on every
-start: `kb search` does not pay for the site builder's imports (Click's "lazily loading
-subcommands" pattern).
+start: `kb --help` does not import Whoosh, `kb search` does not pay for the site builder's
+imports (Click's "lazily loading subcommands" pattern).
 """
 
 from __future__ import annotations
 
-import gc
+import os
+import platform
 import sys
+import traceback
+from datetime import UTC, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -21,22 +30,11 @@ import click
 from click.exceptions import NoSuchCommand
 
 from supportkb import __version__
-from supportkb.errors import ConfigError, FatalError, InvalidUsage
+from supportkb.errors import FatalError
 
-
-class ConfigException(click.ClickException):
-    """An unreadable `mkdocs.yml` or `owners.yml`: exit code 2, like bad usage."""
-
-    exit_code = 2
-
-
-def as_click_exception(exc: FatalError) -> click.ClickException:
-    if isinstance(exc, ConfigError):
-        return ConfigException(str(exc))
-    if isinstance(exc, InvalidUsage):
-        return click.UsageError(str(exc))
-    return click.ClickException(str(exc))
-
+BUG_EXIT_CODE = 3
+INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, what a shell reports after Ctrl-C
+LOG_NAME = "kb.log"
 
 # name -> (module under supportkb.cli.commands, the command's function); `kb --help` lists them
 # in this order (the order of the work: check and write, then build, index, search, serve)
@@ -54,38 +52,19 @@ COMMANDS = {
 }
 
 
-def _import_for_good(name: str) -> Any:
-    """Import a command's module with the garbage collector paused, the first time also
-    freezing what is loaded so far: modules live until the process ends, so scanning them
-    again and again (while importing NumPy and Whoosh, and at exit) only costs time, about
-    0.1 s of a cold `kb search`."""
-    global _frozen
-    if name in sys.modules:
-        return sys.modules[name]
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return import_module(name)
-    finally:
-        if not _frozen:
-            gc.freeze()
-            _frozen = True
-        if enabled:
-            gc.enable()
-
-
-_frozen = False
-
-
 class KbGroup(click.Group):
+    """The `kb` group: commands loaded on first use, every outcome translated in `invoke`.
+    Commands added with `add_command` come first (a test can add one to its own group)."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
+        added = super().get_command(ctx, cmd_name)
+        if added is not None or cmd_name not in COMMANDS:
+            return added
         module, name = COMMANDS[cmd_name]
-        command = getattr(_import_for_good(f"supportkb.cli.commands.{module}"), name)
+        command = getattr(import_module(f"supportkb.cli.commands.{module}"), name)
         assert isinstance(command, click.Command) and command.name == cmd_name
         return command
 
@@ -95,13 +74,65 @@ class KbGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except NoSuchCommand as exc:  # Click suggests from loaded commands: none are, yet
-            raise NoSuchCommand(exc.command_name, possibilities=COMMANDS, ctx=ctx) from None
+            known = self.list_commands(ctx)
+            raise NoSuchCommand(exc.command_name, possibilities=known, ctx=ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        """The one translation point (see the module's docstring)."""
         try:
             return super().invoke(ctx)
-        except FatalError as exc:
-            raise as_click_exception(exc) from None
+        except FatalError as exc:  # "Error: ..." as Click writes its own; none for findings
+            if str(exc):
+                click.echo(f"Error: {exc}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # Click's own: usage errors (exit 2) and explicit exits
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE) from None
+        except Exception:
+            click.echo(bug_report(), err=True)
+            raise click.exceptions.Exit(BUG_EXIT_CODE) from None
+
+
+def bug_report() -> str:
+    """Write the exception being handled to the log file; the short message for the user."""
+    error = sys.exception()
+    summary = f"{type(error).__name__}: {error}"[:300]
+    try:
+        path = write_bug_log(traceback.format_exc())
+    except OSError as exc:  # no cache folder: the traceback goes to stderr instead
+        return (
+            f"kb: an unexpected error ({summary}); the log could not be written "
+            f"({exc.strerror}), so here is its traceback:\n{traceback.format_exc()}"
+        )
+    return (
+        f"kb: an unexpected error, a bug in supportkb ({summary}).\n"
+        f"The details are in {path}: please attach that file when you report it."
+    )
+
+
+def write_bug_log(trace: str) -> Path:
+    """The log in the user's cache folder, replaced whole (a temporary file and a rename), so
+    two failing commands never interleave their lines: it holds the last bug's report."""
+    from supportkb.system.atomic import write_atomic
+    from supportkb.workspace.cache import cache_directory
+
+    path = cache_directory() / LOG_NAME
+    report = "\n".join(
+        [
+            "### supportkb bug report",
+            f"when:     {datetime.now(UTC).isoformat(timespec='seconds')}",
+            f"version:  supportkb {__version__}, Python {platform.python_version()}, "
+            f"{platform.platform()}",
+            f"command:  {' '.join(sys.argv)}",
+            f"folder:   {os.getcwd()}",
+            "",
+            trace,
+        ]
+    )
+    write_atomic(path, report.encode("utf-8", "backslashreplace"), durable=False)
+    return path
 
 
 @click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})

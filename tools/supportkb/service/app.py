@@ -10,11 +10,17 @@
 The service answers for one audience, the one its site was built for (`ServeSettings.audience`,
 from the site's marker): every route reads only that audience's index.
 
-The routes only parse, call the service and shape the answer. Limits: the query is at most
-1,000 characters (the engine reads the first 256), at most 50 results a page, 100 pages;
-each query has a time limit in the engine. Every answer carries security headers; CORS is off
-unless origins are configured. The access log has the method, the path without its query
-string, the status and the time taken: no address, no search text.
+The routes only parse, call the service and shape the answer. The library's errors are
+translated in one place, `_library_error` (a query that cannot be run: 400 with its one-line
+message; any other `FatalError`, such as a missing index: 503); anything else is a bug, a
+JSON 500 without details. The filters `?type=` and `?status=` accept the vocabulary's names
+and aliases (`supportkb.documents.vocabulary`: `?type=plan`), and a result's model is built
+from the search layer's `SearchResult` (`_model_of`), so neither can drift from the library.
+
+Limits: the query is at most 1,000 characters (the engine reads the first 256), at most 50
+results a page, 100 pages; each query has a time limit in the engine. Every answer carries
+security headers; CORS is off unless origins are configured. The access log has the method,
+the path without its query string, the status and the time taken: no address, no search text.
 
 Hostile clients (the connection side is `supportkb.service.workers`):
 - expensive queries (wildcards, prefixes, ranges, long phrases, long queries: `expensive_query`)
@@ -26,22 +32,24 @@ Hostile clients (the connection side is `supportkb.service.workers`):
   echoing it, and bodies over 16 KB with 413; recorded searches have the same kind of limit
   (beyond it they are answered, not recorded);
 - an unexpected error is a JSON 500 without details; its traceback goes to the log once a
-  minute at most (`serve_workers.OncePerInterval`).
+  minute at most (`supportkb.service.workers.OncePerInterval`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import re
 import threading
 import time
+import typing
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -49,18 +57,29 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supportkb import __version__
-from supportkb.errors import FatalError
+from supportkb.documents.vocabulary import (
+    DocType,
+    Status,
+    parse_status,
+    parse_type,
+    status_names,
+    type_names,
+)
+from supportkb.errors import FatalError, SearchError
 from supportkb.reporting.search_log import SearchLog
-from supportkb.search.query import SearchError, SearchRequest, clean_query
+from supportkb.search import query
+from supportkb.search.query import SearchRequest, SearchResult, clean_query
+from supportkb.service.internals import UNREADABLE_BODY
 from supportkb.service.search_service import SearchService
 from supportkb.service.workers import OncePerInterval
 from supportkb.site.content_policy import SitePolicy, policy
+from supportkb.workspace.freshness import HELD
 
 SETTINGS_VARIABLE = "SUPPORTKB_SERVE_SETTINGS"
 MAX_QUERY = 1000
@@ -127,21 +146,45 @@ class ServeSettings:
         return cls(**data)
 
 
-DocTypeName = Literal["article", "sop", "emergency-plan", "policy", "kb", "ep", "pol"]
-StatusName = Literal["published", "in-review", "draft", "deprecated", "archived"]
+# the names `?type=` and `?status=` accept: the vocabulary's, aliases included (`?type=plan`)
+if TYPE_CHECKING:
+    DocTypeName = str
+    StatusName = str
+else:
+    DocTypeName = Literal[tuple(str(name) for name in type_names())]
+    StatusName = Literal[tuple(str(name) for name in status_names())]
+
+RESULT_FIELDS = {  # what each field of `SearchResult` means to a client
+    "id": "the document's id, e.g. KB-0014",
+    "title": "the document's title",
+    "type": f"the document's type: {', '.join(DocType)}",
+    "status": f"the document's status: {', '.join(Status)}",
+    "stale": f"past its review date (documents held to one: {', '.join(HELD)})",
+    "owner": "the team that owns the document",
+    "path": "the document's file in the knowledge base",
+    "url": "the document's page in the site",
+    "score": "the ranking score: higher is better",
+    "snippet": "HTML: the document's text, escaped, matches in <mark>",
+    "review_due": "when the document is due for review (may be absent)",
+}
 
 
-class Result(BaseModel):
-    id: str
-    title: str
-    type: str
-    status: str
-    stale: bool
-    owner: str
-    path: str
-    url: str
-    score: float
-    snippet: str = Field(description="HTML: the document's text, escaped, matches in <mark>")
+def _model_of(record: type[Any], doc: str, descriptions: dict[str, str]) -> type[BaseModel]:
+    """A response model with the fields (names, types, defaults) of a library record, a
+    dataclass, so the API cannot drift from it; a field with a default may be absent."""
+    types = typing.get_type_hints(record)
+    fields: dict[str, Any] = {}
+    for item in dataclasses.fields(record):
+        default = ... if item.default is dataclasses.MISSING else item.default
+        fields[item.name] = (
+            types[item.name],
+            Field(default, description=descriptions.get(item.name)),
+        )
+    model: type[BaseModel] = create_model(record.__name__, __doc__=doc, **fields)
+    return model
+
+
+Result = _model_of(SearchResult, "A document found, as `kb search --json` lists it.", RESULT_FIELDS)
 
 
 class SearchPage(BaseModel):
@@ -149,7 +192,7 @@ class SearchPage(BaseModel):
     total: int
     took_ms: float
     suggestion: str | None
-    results: list[Result]
+    results: list[Result]  # type: ignore[valid-type]
     facets: dict[str, dict[str, int]] = Field(description="type, category, status: counts")
     page: int
     limit: int
@@ -241,7 +284,7 @@ _NEGATION = re.compile(r"\b(?:AND)?NOT\b")  # Whoosh's operators are upper case
 def expensive_query(text: str) -> bool:
     """Whether a query costs the engine many times a plain one (measured on 1,000 documents:
     5-10 ms plain, 30-60 ms for `*a*`, `?*`, `e* o* 0*`, many ORs of prefixes). From Whoosh's
-    default syntax, as `search_engine` parses it: `*` and `?` make wildcards and prefixes
+    default syntax, as `search.backend.engine` parses it: `*` and `?` make wildcards and prefixes
     (each expanded to up to 64 words), `[`/`{` ranges, quotes phrases (positions read for
     each word); `NOT` (and `ANDNOT`) ranks every document the rest does not exclude: `NOT zzzz`
     alone is every document (a red-team flood of those kept normal queries' p99 near 600 ms);
@@ -277,6 +320,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
         redoc_url=None,
     )
     _routes(app, service, settings)
+    for error in dict.fromkeys(kind for kind, _ in LIBRARY_ERROR_STATUS):
+        app.add_exception_handler(error, _library_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _unreadable_body_is_invalid)
     app.middleware("http")(_headers_and_access_log)
@@ -302,7 +347,7 @@ def _access_log_to_stderr() -> None:
 
 def _error_log_to_stderr() -> None:
     """Unexpected errors, once a minute at most (uvicorn's logging configuration, from
-    `serve_workers.log_config`, does the same when the app runs under `kb serve`)."""
+    `supportkb.service.workers.log_config`, does the same when the app runs under `kb serve`)."""
     if not _errors_log.handlers:
         handler = logging.StreamHandler()
         handler.addFilter(OncePerInterval())
@@ -320,7 +365,12 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
     rate, burst = settings.analytics_per_second, settings.analytics_per_second * 20
     searches_recorded, opened_recorded = TokenBucket(rate, burst), TokenBucket(rate, burst)
 
-    @app.get("/api/search", response_model=SearchPage, responses=_errors(400, 429, 503))
+    @app.get(
+        "/api/search",
+        response_model=SearchPage,
+        response_model_exclude_unset=True,  # a result's optional fields, when absent, stay so
+        responses=_errors(400, 429, 503),
+    )
     def search(
         q: Annotated[str, Query(max_length=MAX_QUERY, description="the query, as `kb search`")],
         type: Annotated[list[DocTypeName] | None, Query(max_length=20)] = None,
@@ -337,9 +387,9 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
         request = SearchRequest(
             q,
             service.today(),
-            types=_values(type),
+            types=tuple(parse_type(name).value for name in type or ()),
             tags=_values(tag),
-            statuses=_values(status),
+            statuses=tuple(parse_status(name).value for name in status or ()),
             categories=_values(category),
             limit=limit,
             offset=(page - 1) * limit,
@@ -356,8 +406,6 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
             unfiltered = not (type or tag or status or category)  # what was typed, not refined
             counted = record and unfiltered and page == 1 and searches_recorded.take()
             response = service.search(request, record=counted)
-        except (SearchError, FatalError) as exc:
-            raise HTTPException(status_code=_status(exc), detail=str(exc)) from None
         finally:
             if costly:
                 expensive.release()
@@ -366,10 +414,7 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
     @app.get("/api/documents/{doc_id}", response_model=DocumentInfo, responses=_errors(404, 503))
     def document(doc_id: str) -> dict[str, Any]:
         """A document's metadata and its five most related documents."""
-        try:
-            found = service.document(doc_id[:40])
-        except FatalError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from None
+        found = service.document(doc_id[:40])
         if found is None:
             raise HTTPException(status_code=404, detail=f"no document {doc_id[:40]!r}")
         return found
@@ -377,19 +422,12 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
     @app.get("/api/health", response_model=Health, responses=_errors(503))
     def health() -> dict[str, Any]:
         """Whether the index can be searched."""
-        try:
-            return service.health()
-        except FatalError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from None
+        return service.health()
 
     @app.post("/api/opened", status_code=204, responses=_errors(404, 429, 503))
     def opened(event: Opened) -> Response:
         """Record that a result was opened (for `kb report`; nothing identifies the reader)."""
-        try:
-            visible = service.visible(event.id)
-        except FatalError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from None
-        if not visible:  # only documents this site's audience may see are counted
+        if not service.visible(event.id):  # only documents this site's audience may see count
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         if not opened_recorded.take():
             raise HTTPException(
@@ -421,8 +459,20 @@ def _values(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(v[:60] for v in values or () if v.strip())
 
 
-def _status(exc: Exception) -> int:
-    return 503 if isinstance(exc, FatalError) else 400
+# the library's errors as HTTP statuses, the most specific class first: a query that cannot be
+# run is the client's to fix; any other (the index missing or damaged) is the service's state
+LIBRARY_ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (SearchError, 400),
+    (query.SearchError, 400),  # the same class once search/query.py raises errors.SearchError
+    (FatalError, 503),
+)
+
+
+async def _library_error(request: Request, exc: Exception) -> Response:
+    """The one translation of the library's errors (`supportkb.errors`) into answers: the
+    status of the error's class and its one-line message (written for people, no internals)."""
+    status = next(code for kind, code in LIBRARY_ERROR_STATUS if isinstance(exc, kind))
+    return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
@@ -440,13 +490,10 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": problems}, status_code=422)
 
 
-_UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400, e.g. for bad UTF-8
-
-
 async def _unreadable_body_is_invalid(request: Request, exc: Exception) -> Response:
     """A body FastAPI cannot decode (not UTF-8) is a malformed body like any other: 422."""
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+    if exc.status_code == 400 and exc.detail == UNREADABLE_BODY:
         problem = {"loc": ["body"], "msg": "the body is not JSON in UTF-8", "type": "json_invalid"}
         return JSONResponse({"detail": [problem]}, status_code=422)
     return await http_exception_handler(request, exc)

@@ -32,6 +32,7 @@ from supportkb.search.indexing.index import (
     read_related,
 )
 from supportkb.search.query import SearchRequest, SearchResponse, run_search
+from supportkb.workspace.freshness import is_overdue
 
 
 @dataclass
@@ -86,10 +87,8 @@ class SearchService:
             fields = opened.searcher.stored(doc_id)
         if fields is None or fields["visibility"] not in VISIBLE[self.audience]:
             return None  # the index holds only the audience's documents: checked all the same
-        due = fields.get("review_due")
-        today = as_of or self.today()
-        stale = (
-            fields.get("status") in ("published", "in-review") and due is not None and (due < today)
+        stale = is_overdue(
+            str(fields.get("status", "")), fields.get("review_due"), as_of or self.today()
         )
         return {**fields, "stale": stale, "related": opened.related.get(fields["id"], [])}
 

@@ -10,6 +10,7 @@ import click
 from supportkb.checking.check import check
 from supportkb.checking.formats import FORMATTERS
 from supportkb.cli.commands.options import PathList, as_of_option, root_option
+from supportkb.errors import FindingsReported
 
 
 @click.command("check")
@@ -55,4 +56,4 @@ def check_command(
     result = check(root, as_of or date.today(), paths, use_cache=not no_cache)
     click.echo(FORMATTERS[output_format](result))
     if result.failed(strict):
-        raise SystemExit(1)
+        raise FindingsReported()

@@ -10,19 +10,11 @@ from pathlib import Path
 
 import click
 
-# the engine (Whoosh, NumPy) comes with the command, imported while cli.py pauses the collector
-import supportkb.search.backend.engine  # noqa: F401
 from supportkb.cli.commands.options import as_of_option, index_dir_option, root_option
+from supportkb.documents.vocabulary import parse_status, parse_type, status_names, type_names
+from supportkb.errors import FindingsReported
 from supportkb.search.indexing.index import AUDIENCES, DEFAULT_AUDIENCE, index_folder, open_engine
-from supportkb.search.query import (
-    MAX_LIMIT,
-    STATUS_NAMES,
-    TYPE_NAMES,
-    SearchError,
-    SearchRequest,
-    SearchResponse,
-    run_search,
-)
+from supportkb.search.query import MAX_LIMIT, SearchRequest, SearchResponse, run_search
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -33,15 +25,17 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
     "--type",
     "types",
     multiple=True,
-    type=click.Choice(TYPE_NAMES),
-    help="Only this type; repeatable.",
+    type=click.Choice([str(name) for name in type_names()]),  # values, not enum members
+    callback=lambda ctx, param, names: tuple(parse_type(name).value for name in names),
+    help="Only this type (or an alias: kb, ep, plan, pol); repeatable.",
 )
 @click.option("--tag", "tags", multiple=True, help="Only documents with this tag; repeatable.")
 @click.option(
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(STATUS_NAMES),
+    type=click.Choice([str(name) for name in status_names()]),
+    callback=lambda ctx, param, names: tuple(parse_status(name).value for name in names),
     help="Only this status; repeatable.",
 )
 @click.option(
@@ -110,8 +104,6 @@ def search_command(
     searcher = open_engine(index_folder(root, index_dir), chosen).searcher()
     try:
         response = run_search(searcher, request)
-    except SearchError as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         searcher.close()
     if as_json:
@@ -119,7 +111,7 @@ def search_command(
     else:
         _print(response)
     if not response.total:
-        raise SystemExit(1)
+        raise FindingsReported()  # exit code 1: nothing found (said above)
 
 
 def _print(response: SearchResponse) -> None:

@@ -16,6 +16,8 @@ from supportkb.cli.commands.options import (
     index_dir_option,
     root_option,
 )
+from supportkb.documents.layout import ARTICLES_DIR, POLICIES_DIR, SOPS_DIR
+from supportkb.errors import FatalError
 
 
 @click.command("serve")
@@ -89,6 +91,7 @@ def serve_command(
     from supportkb.search.indexing.index import AUDIENCES, index_folder, open_engine
     from supportkb.service import workers as serve_workers
     from supportkb.service.app import SETTINGS_VARIABLE, ServeSettings
+    from supportkb.service.sockets import claim_port
     from supportkb.site.marker import read_marker
 
     if restricted:
@@ -100,12 +103,12 @@ def serve_command(
     site = site_dir if site_dir.is_absolute() else root / site_dir
     marker = read_marker(site)
     if not (site / "index.html").is_file() or marker is None:
-        raise click.ClickException(
+        raise FatalError(
             f"no site built by `kb build` in {site} (its audience is recorded there): "
             f"run `kb build --site-dir {site_dir}`"
         )
     if marker.audience not in AUDIENCES:
-        raise click.ClickException(
+        raise FatalError(
             f"the site in {site} names an unknown audience {marker.audience!r}: "
             f"run `kb build --site-dir {site_dir}` again"
         )
@@ -124,7 +127,7 @@ def serve_command(
         as_of=as_of.isoformat() if as_of else None,
     )
     os.environ[SETTINGS_VARIABLE] = settings.dumps()
-    with serve_workers.claim_port(host, port, workers):
+    with claim_port(host, port, workers):
         if watch:
             _watch(root, folder, site, as_of, marker.audience)
         logging.getLogger("supportkb.access").setLevel(logging.INFO)
@@ -154,14 +157,13 @@ def _watch(root: Path, folder: Path, site: Path, as_of: date | None, audience: s
     was built for (not the one mkdocs.yml names)."""
     from watchfiles import watch
 
-    from supportkb.errors import FatalError
     from supportkb.search.indexing.index import build_index
     from supportkb.site.build import build_site
 
-    watched = [p for p in ("kb", "sops", "docs", "mkdocs.yml", "owners.yml") if (root / p).exists()]
+    watched = watched_paths(root)
 
     def loop() -> None:
-        for changes in watch(*(root / p for p in watched)):
+        for changes in watch(*watched):
             names = sorted({Path(path).name for _, path in changes})
             click.echo(f"changed: {', '.join(names[:5])}; rebuilding", err=True)
             try:
@@ -172,3 +174,16 @@ def _watch(root: Path, folder: Path, site: Path, as_of: date | None, audience: s
                 click.echo(f"rebuild failed: {exc}", err=True)
 
     threading.Thread(target=loop, name="kb-watch", daemon=True).start()
+
+
+def watched_paths(root: Path) -> list[Path]:
+    """What `--watch` watches: the document folders (`documents.layout`), the site's pages
+    (MkDocs' `docs_dir`), mkdocs.yml and the owners registry; a folder inside another watched
+    one is watched through it."""
+    from supportkb.workspace.owners import REGISTRY_FILE
+    from supportkb.workspace.settings import mkdocs_settings
+
+    docs_dir = str(mkdocs_settings(root).get("docs_dir") or "docs")  # MkDocs' default
+    names = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR, docs_dir, "mkdocs.yml", REGISTRY_FILE)
+    found = [root / name for name in dict.fromkeys(names) if (root / name).exists()]
+    return [path for path in found if not any(other in path.parents for other in found)]
