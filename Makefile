@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench clean reference
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/serve_load.py
 	$(BIN)/python bench/serve_flood.py
+
+# the commands' reference page of the site, from the Click commands (tests/test_docs.py checks it)
+reference: $(STAMP)
+	$(BIN)/python -m supportkb.cli.reference .
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis

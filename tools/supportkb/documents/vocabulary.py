@@ -88,11 +88,13 @@ OVERDUE_LABEL = "逾期未複審"  # a document past its review date
 
 def type_names() -> tuple[str, ...]:
     """Every name of a type a reader may type: the values first, then the aliases."""
-    return tuple(DocType) + tuple(a for terms in TYPE_TERMS.values() for a in terms.aliases)
+    return tuple(t.value for t in DocType) + tuple(
+        a for terms in TYPE_TERMS.values() for a in terms.aliases
+    )
 
 
 def status_names() -> tuple[str, ...]:
-    return tuple(Status)
+    return tuple(s.value for s in Status)
 
 
 def id_prefixes() -> tuple[str, ...]:

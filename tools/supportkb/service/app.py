@@ -151,8 +151,8 @@ if TYPE_CHECKING:
     DocTypeName = str
     StatusName = str
 else:
-    DocTypeName = Literal[tuple(str(name) for name in type_names())]
-    StatusName = Literal[tuple(str(name) for name in status_names())]
+    DocTypeName = Literal[type_names()]
+    StatusName = Literal[status_names()]
 
 RESULT_FIELDS = {  # what each field of `SearchResult` means to a client
     "id": "the document's id, e.g. KB-0014",

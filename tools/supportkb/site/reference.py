@@ -9,11 +9,8 @@ with its path in the site, under the contributing section.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-
-import click
 
 from supportkb.documents.fields import ALL_TYPES, FIELDS, FieldSpec, Required
 from supportkb.documents.finding_codes import FINDING_CODES, FindingCode
@@ -28,7 +25,7 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -90,7 +87,7 @@ def front_matter_page() -> str:
             "(`tools/supportkb/documents/fields.py`); `kb schema` prints the same table as a "
             "JSON Schema. A field not listed is `field-unknown`; a field listed for other "
             "types only is `field-not-allowed`.",
-            _table(("field", "kind", "types", "required", "meaning"), rows),
+            markdown_table(("field", "kind", "types", "required", "meaning"), rows),
             "Kinds: `text` one line; `texts`, `ids` lists; `id` a document or person id; "
             "`date` `YYYY-MM-DD`; `duration` `90d`, `2w`, `6m`, `1y`; `version` a quoted "
             'string such as `"1.10"`; `choice` one of the listed values; `applies_to` a list '
@@ -120,7 +117,9 @@ def finding_codes_page() -> str:
             "Each finding of `kb check` names a file, a line, a severity and one of these "
             "codes, with a hint. Errors fail the check (exit 1); warnings fail it only with "
             "`--strict`. 錯誤會讓檢查失敗；警告只在加上 `--strict` 時才會。",
-            _table(("code", "severity", "meaning 意思", "fix 怎麼修"), map(_code_row, ordered)),
+            markdown_table(
+                ("code", "severity", "meaning 意思", "fix 怎麼修"), map(_code_row, ordered)
+            ),
         ]
     )
 
@@ -175,7 +174,7 @@ def search_syntax_page() -> str:
             "same syntax. Traditional and Simplified Chinese, English and mixed queries all "
             "work; a query in Simplified Chinese finds the Traditional document.",
             "## Words and phrases",
-            _table(
+            markdown_table(
                 ("write", "finds"),
                 [
                     (
@@ -200,11 +199,11 @@ def search_syntax_page() -> str:
             "Filters on one field are a choice (`type:sop type:ep`, `tag:vpn OR tag:wifi`); "
             "filters on different fields all hold. Brackets are flattened: "
             "`(type:sop OR tag:vpn) 停電` reads as both filters.",
-            _table(("field", "also", "matches", "example"), fields),
+            markdown_table(("field", "also", "matches", "example"), fields),
             "## Types and their aliases",
             "`type:` (and `kb search --type`, and the API's `?type=`) accepts a type's name "
             "or one of its aliases, in any case:",
-            _table(("type", "aliases"), _type_aliases()),
+            markdown_table(("type", "aliases"), _type_aliases()),
             f"`status:` accepts {statuses}. Archived documents are left out unless the query "
             "asks for them (`status:archived`, or `kb search --all`).",
             "## What matches",
@@ -227,84 +226,6 @@ def search_syntax_page() -> str:
     )
 
 
-# --- the commands -----------------------------------------------------------------------------
-
-
-def _root_command() -> click.Group:
-    from supportkb.cli.main import cli  # the top floor, imported only to document it
-
-    return cli
-
-
-def kb_commands() -> list[tuple[str, click.Command]]:
-    """Every `kb` subcommand, in `kb --help` order."""
-    group = _root_command()
-    context = click.Context(group, info_name="kb")
-    found = []
-    for name in group.list_commands(context):
-        command = group.get_command(context, name)
-        if command is not None:
-            found.append((name, command))
-    return found
-
-
-def documented_params(command: click.Command) -> list[click.Parameter]:
-    """The parameters a reader may type (Click's own `--help` is left out)."""
-    return [param for param in command.params if param.name != "help"]
-
-
-def param_names(param: click.Parameter) -> str:
-    if isinstance(param, click.Argument):
-        return param.human_readable_name.upper()
-    return ", ".join(f"`{name}`" for name in [*param.opts, *param.secondary_opts])
-
-
-def param_help(param: click.Parameter) -> str:
-    if isinstance(param, click.Option):
-        return param.help or ""
-    return ""
-
-
-def _param_row(param: click.Parameter) -> tuple[str, str]:
-    help_text = param_help(param)
-    if isinstance(param, click.Option) and isinstance(param.type, click.Choice):
-        help_text += " (" + ", ".join(str(choice) for choice in param.type.choices) + ")"
-    return (param_names(param), help_text or "(argument: see above)")
-
-
-def _command_section(name: str, command: click.Command) -> str:
-    context = click.Context(command, info_name=f"kb {name}")
-    usage = " ".join(command.collect_usage_pieces(context))
-    parts = [
-        f"## `kb {name}`",
-        f"`kb {name} {usage}`",
-        inspect.cleandoc(command.help or ""),
-        _table(("option", "meaning"), [_param_row(p) for p in documented_params(command)]),
-    ]
-    return "\n\n".join(part for part in parts if part)
-
-
-def commands_page() -> str:
-    group = _root_command()
-    overview = [
-        (f"[`kb {name}`](#kb-{name})", command.get_short_help_str(90))
-        for name, command in kb_commands()
-    ]
-    global_options = [_param_row(p) for p in documented_params(group)]
-    return "\n\n".join(
-        [
-            "# 指令 Commands",
-            "`kb` (or `python -m supportkb`) is installed by `make setup` as `.venv/bin/kb`. "
-            "Every command takes `-C PATH` to work on another checkout. Exit codes: 0 done, "
-            "1 findings or a failed command, 2 bad usage or an unreadable configuration.",
-            _table(("command", "what it does"), overview),
-            "Options of `kb` itself:",
-            _table(("option", "meaning"), global_options),
-            *(_command_section(name, command) for name, command in kb_commands()),
-        ]
-    )
-
-
 # --- the index of the reference -------------------------------------------------------------
 
 # the hand-written pages of the section (docs/contributing/reference/), beside the generated ones
@@ -312,12 +233,14 @@ WRITTEN_PAGES = (
     ("configuration.md", "設定 Configuration", "owners.yml and the rules in mkdocs.yml"),
     ("tools.md", "工具 The kb tools", "kb check output, writing and reviewing, search, CI"),
     ("site.md", "網站 The site", "what the build publishes, and to whom"),
+    # written by `make reference` from the Click commands (supportkb.cli.reference): the site
+    # must not import the command line, which stands above it
+    ("commands.md", "指令 Commands", "every kb command and option"),
 )
 GENERATED_PAGES = (
     ("front-matter.md", "前置資料欄位 Front-matter fields", "every field, when it is required"),
     ("finding-codes.md", "檢查代碼 Finding codes", "what kb check reports and how to fix it"),
     ("search-syntax.md", "搜尋語法 Search syntax", "words, phrases, fields, type aliases"),
-    ("commands.md", "指令 Commands", "every kb command and option"),
 )
 
 
@@ -326,10 +249,10 @@ def index_page() -> str:
     return "\n\n".join(
         [
             "# 參考資料 Reference",
-            "For authors and maintainers. The first four pages are generated from the code "
+            "For authors and maintainers. The first three pages are generated from the code "
             "each time the site is built, so they say what this version of `kb` does. The "
             "workflow step by step is in the [contributing guide](../../contributing.md).",
-            _table(("page", "what it holds"), rows),
+            markdown_table(("page", "what it holds"), rows),
         ]
     )
 
@@ -341,5 +264,4 @@ PAGES: tuple[tuple[str, Callable[[], str]], ...] = (
     (f"{REFERENCE_FOLDER}/front-matter.md", front_matter_page),
     (f"{REFERENCE_FOLDER}/finding-codes.md", finding_codes_page),
     (f"{REFERENCE_FOLDER}/search-syntax.md", search_syntax_page),
-    (f"{REFERENCE_FOLDER}/commands.md", commands_page),
 )

@@ -22,7 +22,13 @@ from supportkb.errors import FatalError
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="The port to listen on (with --host).",
+)
 @click.option(
     "--workers",
     type=click.IntRange(1, 16),
