@@ -73,7 +73,10 @@ DEFAULT_AUDIENCE = "internal"  # `kb search` on a contributor's machine
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 9  # bump when the schema or the analysis changes: forces a full rebuild
+# bump when the schema or the analysis changes: forces a full rebuild. 10: the schema's classes
+# moved to `search/backend/fields` (the table of contents stores them by module and name), and
+# the related documents' words are now the index's (stemmed, stop words out)
+FORMAT = 10
 
 INDEX_MARKER = ".supportkb-index.json"  # proof that supportkb made the folder (see claim_folder)
 INDEX_FOLDER = OutputFolder(

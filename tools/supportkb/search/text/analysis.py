@@ -11,7 +11,8 @@ Three steps, none of which knows about the search engine:
    word's position (like jieba's search mode), so 電源 finds 關閉電源 and phrases still work.
 3. Letters and digits run together (`Outlook2019`) also yield their parts.
 
-Lowercasing, stop words and stemming of English are the engine's filters (`search_engine`).
+Lowercasing, stop words and stemming of English follow (`words.indexed_word`), for the index
+(through the backend's tokenizer) and the related documents alike.
 """
 
 from __future__ import annotations
