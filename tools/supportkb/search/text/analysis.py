@@ -292,10 +292,9 @@ class Segmenter:
 
     def _whole(self) -> Any:
         if self._jieba is None:
-            import rjieba
+            from supportkb.search.text.jieba_library import whole_jieba
 
-            # rjieba's module functions use the dictionary it loads on import; a second
-            # `rjieba.Jieba()` would load it again
+            rjieba = whole_jieba()
             for word, frequency, tag in domain_terms():
                 rjieba.add_word(self._normaliser.simplified(word), frequency, tag)
             self._jieba, self._table = rjieba, None
