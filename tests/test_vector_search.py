@@ -104,7 +104,8 @@ def _same(text: str, got: EngineResults, expected: EngineResults) -> None:
     assert got.total == expected.total, text
     assert [h.id for h in got.hits] == [h.id for h in expected.hits], text
     assert [h.score for h in got.hits] == pytest.approx([h.score for h in expected.hits]), text
-    assert [h.snippet for h in got.hits] == [h.snippet for h in expected.hits], text
+    assert [h.body for h in got.hits] == [h.body for h in expected.hits], text
+    assert [h.marked for h in got.hits] == [h.marked for h in expected.hits], text
     assert got.facets == expected.facets, text
     assert got.suggestion == expected.suggestion, text
 

@@ -10,7 +10,12 @@ The answer is a `SearchResponse`; its `as_json()` is the stable, documented obje
 `snippet` is HTML: the document's own text, escaped, with the matched words in <mark>.
 Archived documents are left out unless asked for (`include_archived`, or a filter that names
 them). Whom a search is for is not a request's option: it is the index searched, which holds
-only the documents of one audience (`search_index`), so no filter can widen it.
+only the documents of one audience (`indexing.index`), so no filter can widen it.
+
+A request makes one pass: `run_search` validates it (names from `documents.vocabulary`),
+asks the engine once (`EngineSearcher.run`, one `EngineQuery` in, ranked hits out) and makes
+the response: snippets (`snippets`), stale flags (`freshness.is_overdue`, the one rule).
+Errors are the library's (`supportkb.errors.SearchError`, `QuerySyntaxError`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from supportkb.documents.vocabulary import Status, status_names, type_names
 from supportkb.errors import QuerySyntaxError, SearchError
 from supportkb.search.backend.records import FACETS, EngineHit, EngineQuery
+from supportkb.search.snippets import snippet
 from supportkb.workspace.freshness import is_overdue
 
 if TYPE_CHECKING:  # the engine (Whoosh) is imported when a search runs, not with the CLI
@@ -191,7 +197,7 @@ def _result(hit: EngineHit, as_of: date) -> SearchResult:
         path=hit.path,
         url=hit.url,
         score=hit.score,
-        snippet=hit.snippet,
+        snippet=snippet(hit.body, hit.marked),
         review_due=hit.review_due,
     )
 

@@ -93,7 +93,7 @@ class SupportTokenizer(Tokenizer):  # type: ignore[misc]
 
 class IndexedText(TEXT):  # type: ignore[misc]
     """Whoosh's TEXT field (positions, for phrases) whose postings for a document are made
-    straight from `text_analysis`' terms: the same words, frequencies and encoded positions
+    straight from the analyzer's terms: the same words, frequencies and encoded positions
     as Whoosh's `Positions.word_values` over the tokenizer, without a Token object and a
     generator step per word (half the cost of indexing a body after the analysis itself)."""
 

@@ -1,7 +1,8 @@
 """What goes into the engine's search and what comes out: plain records, no Whoosh.
 
 `search.query` builds one `EngineQuery` from a request and gets one `EngineResults` back: the
-ranked hits with their snippets, the total, the suggestion and the facet counts.
+ranked hits (with their text and the words to mark in it), the total, the suggestion and the
+facet counts; it makes the response (snippets, stale flags) from them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class EngineHit:
     url: str
     review_due: date | None
     score: float
-    snippet: str  # HTML: the original text, escaped, matched words in <mark>
+    body: str  # the document's text, for the snippet `search.query` makes of it
+    marked: frozenset[str]  # the query's words as the index holds them: the snippet marks them
 
 
 @dataclass(frozen=True, slots=True)

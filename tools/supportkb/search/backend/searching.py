@@ -3,10 +3,10 @@
 The flow of a search, in one pass: parse the text (`parsing`), restrict to the filters, ask
 first for the documents with every word and, when too few have them, for any word (both
 expanded with synonyms and sub-words), score with BM25F times the ranking factors
-(`ranking.rules`) over arrays (`arrays`, `ranking.vector_search`), take the page, make the
-snippets, count the facets and, when little was found, suggest a correction (`suggestions`).
-`vectorised=False` runs Whoosh's own matching and scoring instead (`collecting`), for
-comparison.
+(`ranking.rules`) over arrays (`arrays`, `ranking.vector_search`), take the page (each hit
+with its text and the index words to mark in it, for `search.query`'s snippet), count the
+facets and, when little was found, suggest a correction (`suggestions`). `vectorised=False`
+runs Whoosh's own matching and scoring instead (`collecting`), for comparison.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import numpy as np
 from whoosh import query
 
 from supportkb.errors import QuerySyntaxError
-from supportkb.search import snippets
 from supportkb.search.backend.arrays import CACHE_BYTES, IndexArrays, PlainQuery
 from supportkb.search.backend.collecting import RankedBM25F, WhooshRun, facet_counts
 from supportkb.search.backend.fields import UNDATED
@@ -175,5 +174,6 @@ def _hit(fields: Mapping[str, Any], score: float | None, words: set[str]) -> Eng
         url=fields.get("url", ""),
         review_due=date.fromordinal(due) if due != UNDATED else None,
         score=round(float(score or 0.0), 4),
-        snippet=snippets.snippet(fields.get("body", ""), words),
+        body=fields.get("body", ""),
+        marked=frozenset(words),
     )
