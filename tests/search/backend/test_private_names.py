@@ -38,7 +38,7 @@ def test_every_private_name_the_backend_uses_is_listed() -> None:
 
     import supportkb.search.backend as backend
 
-    listed = {n.path.rsplit(".", 1)[1] for n in PRIVATE_NAMES}
+    listed = {n.path.rsplit(".", 1)[-1] for n in PRIVATE_NAMES}
     folder = Path(backend.__file__).parent
     used: set[str] = set()
     own: set[str] = set()
@@ -49,3 +49,23 @@ def test_every_private_name_the_backend_uses_is_listed() -> None:
         own |= set(re.findall(r"def (_[a-z]\w*)", text))
         own |= set(re.findall(r"\"(_[a-z]\w*)\"", text))
     assert sorted(used - own - listed) == []
+
+
+INTERNAL_MODULES = re.compile(
+    r"from (whoosh\.(?:codec|filedb|util|system|matching|columns)[\w.]*) import ([\w, ]+)"
+)
+
+
+def test_every_name_taken_from_an_internal_module_is_listed() -> None:
+    from pathlib import Path
+
+    import supportkb.search.backend as backend
+
+    listed = {(n.module, n.path) for n in PRIVATE_NAMES}
+    taken: set[tuple[str, str]] = set()
+    for module in Path(backend.__file__).parent.glob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        for source, names in INTERNAL_MODULES.findall(text):
+            taken |= {(source, name.strip()) for name in names.split(",")}
+        taken |= {("whoosh.columns", path) for path in re.findall(r"columns\.(\w+\.\w+)", text)}
+    assert sorted(taken - listed) == []

@@ -4,7 +4,8 @@ whoosh-reloaded is pinned (2.7.5); `tests/search/backend/test_private_names.py` 
 each name below exists on the installed version, so an upgrade that moves one fails there
 first, by name, rather than somewhere in a search. The modules listed are Whoosh's internal
 ones (its codec, columns, matchers, structfile); a name is either an attribute of the class
-(`ATTRIBUTE`) or one its instances are given in the class's code (`INSTANCE`, `self.x = ...`).
+(`ATTRIBUTE`), one its instances are given in the class's code (`INSTANCE`, `self.x = ...`),
+or a public name of an internal module (`INTERNAL`: Whoosh documents none of them).
 Only code in `search/backend` and its tests may use these names.
 """
 
@@ -15,19 +16,19 @@ from typing import Literal
 
 ATTRIBUTE: Literal["attribute"] = "attribute"
 INSTANCE: Literal["instance"] = "instance"
+INTERNAL: Literal["internal"] = "internal"
+Kind = Literal["attribute", "instance", "internal"]
 
 
 @dataclass(frozen=True)
 class PrivateName:
     module: str
     path: str  # dotted, from the module: `BufferFile.__init__`, `W3LeafMatcher._data`
-    kind: Literal["attribute", "instance"]
+    kind: Kind
     why: str
 
 
-def _names(
-    module: str, kind: Literal["attribute", "instance"], *entries: tuple[str, str]
-) -> tuple[PrivateName, ...]:
+def _names(module: str, kind: Kind, *entries: tuple[str, str]) -> tuple[PrivateName, ...]:
     return tuple(PrivateName(module, path, kind, why) for path, why in entries)
 
 
@@ -37,6 +38,53 @@ _COLUMNS = "whoosh.columns"
 _TERMS = "whoosh.query.terms"
 
 PRIVATE_NAMES: tuple[PrivateName, ...] = (
+    # internal modules: the codec, columns, matchers and numbers the backend builds on
+    *_names(
+        _W3,
+        INTERNAL,
+        ("W3Codec", "subclassed by `codec.Codec` (the index's codec)"),
+        ("W3FieldWriter", "subclassed by `codec.FieldWriter` (postings into blocks directly)"),
+        ("W3PerDocReader", "subclassed by `codec.PerDocReader` (lengths read at once)"),
+        ("W3PostingsWriter", "the block writer `codec.FieldWriter` fills"),
+        ("W3LeafMatcher", "a segment's posting list, read a block at a time by `arrays`"),
+        ("LENGTHS_COLUMN", "the column type of a field's lengths (a byte per document)"),
+    ),
+    *_names(
+        "whoosh.codec.base",
+        INTERNAL,
+        ("OutOfOrderError", "raised by `codec.FieldWriter` as W3's writer does"),
+    ),
+    *_names(
+        _COLUMNS,
+        INTERNAL,
+        ("VarBytesColumn.Reader", "a text column (status, type, category), read at once"),
+        ("NumericColumn.Reader", "a numeric column (dates, lengths), read at once"),
+        ("FixedBytesColumn.Reader", "the numeric reader's base, which holds its file"),
+    ),
+    *_names(
+        "whoosh.matching",
+        INTERNAL,
+        (
+            "FilterMatcher",
+            "a posting list with deleted documents filtered out: `arrays` reads "
+            "its child (deleted ones too; the live flags take them out)",
+        ),
+    ),
+    *_names("whoosh.matching", INSTANCE, ("FilterMatcher.child", "the unfiltered posting list")),
+    *_names(
+        "whoosh.query",
+        ATTRIBUTE,
+        ("Or.DEFAULT_MATCHER", "a lazy union (`parsing.union`), never preloaded"),
+        ("Or.matcher_type", "set on that union's class"),
+    ),
+    *_names("whoosh.system", INTERNAL, ("pack_uint", "a keyword posting's encoded count")),
+    *_names(
+        "whoosh.util.numeric",
+        INTERNAL,
+        ("byte_to_length", "a length byte as the length it stands for"),
+    ),
+    *_names("whoosh.filedb", INTERNAL, ("structfile", "Whoosh's file structures (`patches`)")),
+    *_names(_STRUCTFILE, INTERNAL, ("BufferFile", "a segment part over the mapped file")),
     # patches: a segment's parts read from the mapped file without a copy
     *_names(
         _STRUCTFILE,
