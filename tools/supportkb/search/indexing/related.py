@@ -28,6 +28,7 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
+from supportkb.documents.vocabulary import Status, Visibility
 from supportkb.errors import FatalError
 from supportkb.search.indexing.entry import IndexEntry
 from supportkb.search.text.analysis import text_analyzer
@@ -142,7 +143,7 @@ def _described_anew(db: sqlite3.Connection, entries: list[IndexEntry]) -> bool:
 def _shown(entry: IndexEntry) -> bool:
     """Restricted and archived documents are in no related list, and have none: the lists are
     published with the site, which leaves them out."""
-    return entry.visibility != "restricted" and entry.status != "archived"
+    return entry.visibility != Visibility.RESTRICTED and entry.status != Status.ARCHIVED
 
 
 def describe(entry: IndexEntry) -> dict[str, int]:
