@@ -360,7 +360,8 @@ def test_snippet_marks_land_on_the_matched_words() -> None:
 def test_every_synonym_is_cut_as_a_query_would_be() -> None:
     """The synonym list is cut as documents are (no OpenCC `s2tw` in a cold search): the
     same words as the query cut, for every word of the list."""
-    from supportkb.search.backend.engine import SupportTokenizer, synonym_words
+    from supportkb.search.backend.fields import SupportTokenizer
+    from supportkb.search.backend.parsing import synonym_words
     from supportkb.search.text.analysis import synonym_groups
 
     words = [word for group in synonym_groups() for word in group]

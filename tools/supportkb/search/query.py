@@ -10,7 +10,12 @@ The answer is a `SearchResponse`; its `as_json()` is the stable, documented obje
 `snippet` is HTML: the document's own text, escaped, with the matched words in <mark>.
 Archived documents are left out unless asked for (`include_archived`, or a filter that names
 them). Whom a search is for is not a request's option: it is the index searched, which holds
-only the documents of one audience (`search_index`), so no filter can widen it.
+only the documents of one audience (`indexing.index`), so no filter can widen it.
+
+A request makes one pass: `run_search` validates it (names from `documents.vocabulary`),
+asks the engine once (`EngineSearcher.run`, one `EngineQuery` in, ranked hits out) and makes
+the response: snippets (`snippets`), stale flags (`freshness.is_overdue`, the one rule).
+Errors are the library's (`supportkb.errors.SearchError`, `QuerySyntaxError`).
 """
 
 from __future__ import annotations
@@ -23,18 +28,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from supportkb.documents.vocabulary import Status, status_names, type_names
+from supportkb.errors import QuerySyntaxError, SearchError
+from supportkb.search.backend.records import FACETS, EngineHit, EngineQuery
+from supportkb.search.snippets import snippet
+from supportkb.workspace.freshness import is_overdue
+
 if TYPE_CHECKING:  # the engine (Whoosh) is imported when a search runs, not with the CLI
-    from supportkb.search.backend.engine import EngineHit, EngineSearcher
+    from supportkb.search.backend.searching import EngineSearcher
+
+__all__ = ["QuerySyntaxError", "SearchError", "SearchRequest", "SearchResponse", "run_search"]
 
 MAX_QUERY_CHARS = 256
-TYPE_NAMES = ("article", "sop", "emergency-plan", "policy", "kb", "ep", "pol")
-STATUS_NAMES = ("published", "in-review", "draft", "deprecated", "archived")
+# the names a request may use, from the vocabulary (a type's aliases too: `plan`, `kb`, ...)
+TYPE_NAMES = tuple(str(name) for name in type_names())
+STATUS_NAMES = tuple(str(name) for name in status_names())
 MAX_LIMIT = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-class SearchError(ValueError):
-    """A query that cannot be run (a one-line message for the user)."""
 
 
 @dataclass(frozen=True)
@@ -111,38 +121,23 @@ def clean_query(text: str) -> tuple[str, list[str]]:
 
 
 def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchResponse:
-    from supportkb.search.backend.engine import QuerySyntaxError
-
+    """Validate the request, ask the engine once, and make its hits the response."""
     started = time.perf_counter()
     text, notes = clean_query(request.text)
-    if not 1 <= request.limit <= MAX_LIMIT:
-        raise SearchError(f"the limit must be between 1 and {MAX_LIMIT}")
-    if request.offset < 0:
-        raise SearchError("the offset cannot be negative")
-    for name, values, known in (
-        ("type", request.types, TYPE_NAMES),
-        ("status", request.statuses, STATUS_NAMES),
-    ):
-        unknown = [v for v in values if v.lower() not in known]
-        if unknown:
-            raise SearchError(f"unknown {name} {unknown[0]!r}; use one of: {', '.join(known)}")
+    _validate(request)
     if not text:
-        empty: dict[str, dict[str, int]] = (
-            {name: {} for name in ("type", "category", "status")} if request.facets else {}
-        )
+        empty: dict[str, dict[str, int]] = {name: {} for name in FACETS} if request.facets else {}
         return SearchResponse(request.text, 0, _ms(started), None, (), tuple(notes), empty)
-    try:
-        found = searcher.search(
-            text,
-            as_of=request.as_of,
-            filters=_filters(request),
-            exclude=_exclusions(request, text),
-            limit=request.limit,
-            offset=request.offset,
-            facets=request.facets,
-        )
-    except QuerySyntaxError as exc:
-        raise SearchError(str(exc)) from None
+    asked = EngineQuery(
+        text,
+        request.as_of,
+        filters=_filters(request),
+        exclude=_exclusions(request, text),
+        limit=request.limit,
+        offset=request.offset,
+        facets=request.facets,
+    )
+    found = searcher.run(asked)  # a QuerySyntaxError is a SearchError: it goes up as it is
     if found.timed_out:
         notes.append("the search took too long and was stopped: results may be incomplete")
     results = tuple(_result(hit, request.as_of) for hit in found.hits)
@@ -155,6 +150,20 @@ def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchRespon
         tuple(notes),
         found.facets,
     )
+
+
+def _validate(request: SearchRequest) -> None:
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise SearchError(f"the limit must be between 1 and {MAX_LIMIT}")
+    if request.offset < 0:
+        raise SearchError("the offset cannot be negative")
+    for name, values, known in (
+        ("type", request.types, TYPE_NAMES),
+        ("status", request.statuses, STATUS_NAMES),
+    ):
+        unknown = [v for v in values if v.lower() not in known]
+        if unknown:
+            raise SearchError(f"unknown {name} {unknown[0]!r}; use one of: {', '.join(known)}")
 
 
 def _filters(request: SearchRequest) -> dict[str, Sequence[str]]:
@@ -170,29 +179,25 @@ def _filters(request: SearchRequest) -> dict[str, Sequence[str]]:
 def _exclusions(request: SearchRequest, text: str) -> dict[str, Sequence[str]]:
     lowered = text.lower()
     excluded: dict[str, list[str]] = {}
-    asked_archived = "archived" in request.statuses or "status:archived" in lowered
+    archived = Status.ARCHIVED.value
+    asked_archived = archived in request.statuses or f"status:{archived}" in lowered
     if not (request.include_archived or asked_archived):
-        excluded["status"] = ["archived"]
+        excluded["status"] = [archived]
     return dict(excluded)
 
 
 def _result(hit: EngineHit, as_of: date) -> SearchResult:
-    stale = (
-        hit.status in ("published", "in-review")
-        and hit.review_due is not None
-        and hit.review_due < as_of
-    )
     return SearchResult(
         id=hit.id,
         title=hit.title,
         type=hit.type,
         status=hit.status,
-        stale=stale,
+        stale=is_overdue(hit.status, hit.review_due, as_of),
         owner=hit.owner,
         path=hit.path,
         url=hit.url,
         score=hit.score,
-        snippet=hit.snippet,
+        snippet=snippet(hit.body, hit.marked),
         review_due=hit.review_due,
     )
 

@@ -1,5 +1,5 @@
 """`IndexEntry`: a document as the search index stores it, the record shared by the index
-builder (`search_index`), the engine (`search_engine`) and the related lists (`related`). In a
+builder (`indexing.index`), the engine (`backend`) and the related lists (`related`). In a
 module of its own so that `kb index` with nothing to do does not import the engine (Whoosh,
 NumPy)."""
 

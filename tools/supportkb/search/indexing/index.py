@@ -48,6 +48,7 @@ from supportkb.documents.fields import Location, build_document
 from supportkb.documents.layout import document_stamps
 from supportkb.documents.model import Document
 from supportkb.documents.source import read_source
+from supportkb.documents.vocabulary import Visibility
 from supportkb.errors import FatalError
 from supportkb.search.indexing.entry import IndexEntry
 from supportkb.search.text.analysis import use_word_table
@@ -63,17 +64,19 @@ if TYPE_CHECKING:
     from supportkb.search.backend.engine import Engine
 
 DEFAULT_FOLDER = ".kb-index"
-AUDIENCES = ("public", "internal", "restricted")  # smallest first
+# an index per audience, smallest first; an audience sees its visibility and the smaller ones
+AUDIENCES = tuple(str(v) for v in (Visibility.PUBLIC, Visibility.INTERNAL, Visibility.RESTRICTED))
 VISIBLE: dict[str, frozenset[str]] = {
-    "public": frozenset({"public"}),
-    "internal": frozenset({"public", "internal"}),
-    "restricted": frozenset({"public", "internal", "restricted"}),
+    audience: frozenset(AUDIENCES[: n + 1]) for n, audience in enumerate(AUDIENCES)
 }
-DEFAULT_AUDIENCE = "internal"  # `kb search` on a contributor's machine
+DEFAULT_AUDIENCE = str(Visibility.INTERNAL)  # `kb search` on a contributor's machine
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 RELATED = "related.json"
-FORMAT = 9  # bump when the schema or the analysis changes: forces a full rebuild
+# bump when the schema or the analysis changes: forces a full rebuild. 10: the schema's classes
+# moved to `search/backend/fields` (the table of contents stores them by module and name), and
+# the related documents' words are now the index's (stemmed, stop words out)
+FORMAT = 10
 
 INDEX_MARKER = ".supportkb-index.json"  # proof that supportkb made the folder (see claim_folder)
 INDEX_FOLDER = OutputFolder(

@@ -1,7 +1,8 @@
 """The five documents most like each document, for the site's "read next" list.
 
 Each document is described by the words of its title (twice), tags, category, headings and the
-opening of its body, cut by `text_analysis` as the index cuts them, weighted by TF-IDF; two
+opening of its body, cut as the index cuts them (`search.text`: the analyzer, then
+`indexed_word`: lowercased, stop words out, English stemmed), weighted by TF-IDF; two
 documents are as related as the cosine of their vectors (Whoosh's more-like-this idea; running
 10,000 more-like-this searches through Whoosh would take minutes). Words found in more than
 5 % of the documents say nothing about relatedness and are left out.
@@ -27,9 +28,11 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
+from supportkb.documents.vocabulary import Status, Visibility
 from supportkb.errors import FatalError
 from supportkb.search.indexing.entry import IndexEntry
 from supportkb.search.text.analysis import text_analyzer
+from supportkb.search.text.words import indexed_word
 from supportkb.system.atomic import write_atomic
 
 RELATED = "related.json"
@@ -140,7 +143,7 @@ def _described_anew(db: sqlite3.Connection, entries: list[IndexEntry]) -> bool:
 def _shown(entry: IndexEntry) -> bool:
     """Restricted and archived documents are in no related list, and have none: the lists are
     published with the site, which leaves them out."""
-    return entry.visibility != "restricted" and entry.status != "archived"
+    return entry.visibility != Visibility.RESTRICTED and entry.status != Status.ARCHIVED
 
 
 def describe(entry: IndexEntry) -> dict[str, int]:
@@ -148,7 +151,7 @@ def describe(entry: IndexEntry) -> dict[str, int]:
         [entry.title, entry.title, " ".join(entry.tags), entry.headings, entry.body[:OPENING]]
     )
     words = text_analyzer().positions(text, with_subwords=False)
-    counts = Counter(word.lower() for word, _ in words)
+    counts = Counter(filter(None, (indexed_word(word) for word, _ in words)))
     if entry.category:
         counts["category:" + entry.category] += 2
     return dict(counts)

@@ -9,7 +9,7 @@ the tree is combined with array arithmetic. The scores are those of Whoosh's BM2
 the same sums for AND and OR), so the ranking does not change; `tests/test_vector_search.py`
 compares the two on the query set.
 
-This module knows nothing of Whoosh: the engine (`search_engine`) turns its parsed query into
+This module knows nothing of Whoosh: the backend (`backend.arrays`) turns its parsed query into
 these nodes and gives a `Corpus`, the index seen as arrays.
 """
 

@@ -11,7 +11,8 @@ Three steps, none of which knows about the search engine:
    word's position (like jieba's search mode), so 電源 finds 關閉電源 and phrases still work.
 3. Letters and digits run together (`Outlook2019`) also yield their parts.
 
-Lowercasing, stop words and stemming of English are the engine's filters (`search_engine`).
+Lowercasing, stop words and stemming of English follow (`words.indexed_word`), for the index
+(through the backend's tokenizer) and the related documents alike.
 """
 
 from __future__ import annotations
@@ -291,10 +292,9 @@ class Segmenter:
 
     def _whole(self) -> Any:
         if self._jieba is None:
-            import rjieba
+            from supportkb.search.text.jieba_library import whole_jieba
 
-            # rjieba's module functions use the dictionary it loads on import; a second
-            # `rjieba.Jieba()` would load it again
+            rjieba = whole_jieba()
             for word, frequency, tag in domain_terms():
                 rjieba.add_word(self._normaliser.simplified(word), frequency, tag)
             self._jieba, self._table = rjieba, None

@@ -14,7 +14,6 @@ table is only written after the same comparison on a sample passes.
 from __future__ import annotations
 
 import hashlib
-import importlib.machinery
 import importlib.util
 import os
 import re
@@ -23,6 +22,8 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from supportkb.search.text.jieba_library import jieba_class
 
 FORMAT = 2
 SHORT = 4  # words up to this long are looked for everywhere (97 % of the dictionary)
@@ -36,24 +37,6 @@ SAMPLE = (
     "请先确认防火墙是否封锁了连接端口，再以系统管理员身份执行 ipconfig /flushdns。"
     "我们中出了一个叛徒。南京市长江大桥。结婚的和尚未结婚的。"
 )
-
-
-def rjieba_class() -> Any:
-    """rjieba's `Jieba` class, without running `rjieba/__init__.py` (which loads the whole
-    dictionary into a default instance)."""
-    spec = importlib.util.find_spec("rjieba")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("rjieba is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    library = next(
-        p for p in folder.iterdir() if p.name.startswith("rjieba.") and p.suffix == ".so"
-    )
-    loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(library))
-    module_spec = importlib.util.spec_from_file_location("rjieba.rjieba", library, loader=loader)
-    assert module_spec is not None
-    module = importlib.util.module_from_spec(module_spec)
-    loader.exec_module(module)
-    return module.Jieba
 
 
 def jieba_dictionary() -> Path:
@@ -215,7 +198,7 @@ def open_table(folder: Path, key: str) -> WordTable | None:
     if not key or not path.is_file():
         return None
     try:
-        return WordTable(path, rjieba_class())
+        return WordTable(path, jieba_class())
     except (sqlite3.Error, ImportError, OSError, KeyError, ValueError, StopIteration):
         return None
 
