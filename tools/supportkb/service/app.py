@@ -73,7 +73,6 @@ from supportkb.documents.vocabulary import (
 )
 from supportkb.errors import FatalError, SearchError
 from supportkb.reporting.search_log import SearchLog
-from supportkb.search import query
 from supportkb.search.query import SearchRequest, SearchResult, clean_query
 from supportkb.service.internals import UNREADABLE_BODY
 from supportkb.service.search_service import SearchService
@@ -463,7 +462,6 @@ def _values(values: Sequence[str] | None) -> tuple[str, ...]:
 # run is the client's to fix; any other (the index missing or damaged) is the service's state
 LIBRARY_ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (SearchError, 400),
-    (query.SearchError, 400),  # the same class once search/query.py raises errors.SearchError
     (FatalError, 503),
 )
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from supportkb.reporting.search_log import SearchLog
-from supportkb.search.backend.engine import Engine, EngineSearcher
+from supportkb.search.backend.engine import Engine
+from supportkb.search.backend.searching import EngineSearcher
 from supportkb.search.indexing.index import (
     CURRENT,
     VISIBLE,

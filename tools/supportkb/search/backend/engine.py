@@ -139,11 +139,3 @@ def _delete_paths(writer: Any, paths: list[str]) -> None:
     finally:
         reader.close()
 
-
-def __getattr__(name: str) -> Any:
-    """`EngineSearcher` by its old address, imported when asked (see `Engine.searcher`)."""
-    if name == "EngineSearcher":
-        from supportkb.search.backend.searching import EngineSearcher
-
-        return EngineSearcher
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
