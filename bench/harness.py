@@ -695,3 +695,31 @@ def stop_server(server: subprocess.Popen[bytes], timeout: float = 10) -> tuple[i
         os.killpg(server.pid, signal.SIGKILL)  # its own session, started by this script
         server.wait()
     return code, time.perf_counter() - started
+
+
+# -- the scripts, for run_all.py and compare_checkouts.py ------------------------------------------
+
+# every benchmark, with the options of a short run (`make bench`: does each run to the end?)
+SHORT = {
+    "check_speed": "--docs 200 --rounds 1",
+    "site_speed": "--docs 50 --rounds 1",
+    "search_quality": "",
+    "search_speed": "--docs 200 --rounds 1 --repeats 1 --searches 1 --changes 1",
+    "serve_load": "--docs 100 --connections 2 4 --seconds 2 --soak-seconds 5 --burst-seconds 2",
+    "serve_flood": "--docs 100 --idle 50 --flooders 2 --seconds 2",
+}
+SCRIPTS = tuple(SHORT)
+
+
+def script_path(name: str, bench: Path = BENCH) -> Path:
+    path = bench / f"{name.removesuffix('.py')}.py"
+    if not path.is_file():
+        sys.exit(f"no benchmark {path} (choose from {', '.join(SCRIPTS)})")
+    return path
+
+
+def read_figures(path: Path) -> list[Figure]:
+    """The figures a script wrote (BENCH_FIGURES), none when it did not reach its report."""
+    if not path.is_file():
+        return []
+    return [Figure(**each) for each in json.loads(path.read_text(encoding="utf-8"))]
