@@ -12,8 +12,10 @@ search_quality) come from the checkout under test. The runs are interleaved, bas
 candidate, --rounds times (A B A B ...): both share the machine's drift and noise.
 
 Prints, for every figure the scripts report, the median over the rounds of each side, the ratio
-candidate / baseline, and a verdict where a side is better: "worse" when the candidate is more
-than --tolerance (10 %) worse, "better" when more than that better. Figures that do not measure
+candidate / baseline, the noise (the larger spread of a side's runs, (max - min) / median: a
+ratio within it says little) and a verdict where a side is better: "WORSE" when the candidate
+is more than --tolerance (10 %) worse, "better" when more than that better; for a count of
+errors, "WORSE" when the candidate has more. Figures that do not measure
 supportkb (plain Material, the bare parse, the BM25 baseline, python -c pass) are shown without
 a verdict. Each run's output is kept in --logs (a new temporary folder by default).
 
@@ -92,11 +94,27 @@ def run_once(python: Path, script: Path, options: list[str], log: Path) -> list[
     return figures
 
 
-def verdict(figure: harness.Figure, ratio: float | None, tolerance: float) -> str:
-    if ratio is None or not figure.better:
+def verdict(figure: harness.Figure, base: float, cand: float, tolerance: float) -> str:
+    if not figure.better:
         return ""
+    if figure.unit == "n":  # a count of errors: any more is worse
+        return "WORSE" if cand > base else "ok"
+    if not base:
+        return ""
+    ratio = cand / base
     worse = ratio - 1 if figure.better == "lower" else 1 - ratio
     return "WORSE" if worse > tolerance else "better" if worse < -tolerance else "ok"
+
+
+def noise(by_side: dict[str, list[float]]) -> str:
+    """The larger spread of the two sides' runs, (max - min) / median: a ratio nearer 1 than
+    this says little."""
+    spreads = [
+        (max(runs) - min(runs)) / harness.median(runs)
+        for runs in by_side.values()
+        if len(runs) > 1 and harness.median(runs)
+    ]
+    return f"{max(spreads):.0%}" if spreads else "-"
 
 
 def report(
@@ -111,17 +129,22 @@ def report(
                 values[figure.name][side].append(figure.value)
                 kinds.setdefault(figure.name, figure)
     print(f"\n{script} ({len(runs['baseline'])} runs each)")
-    print(f"  {'figure':<44}{'unit':>5}{'baseline':>11}{'candidate':>11}{'ratio':>8}  verdict")
+    print(
+        f"  {'figure':<44}{'unit':>5}{'baseline':>11}{'candidate':>11}{'ratio':>8}{'noise':>7}"
+        "  verdict"
+    )
     worse = []
     for name, by_side in values.items():
         if not all(by_side.get(side) for side in SIDES):
             print(f"  {name:<44} only in {', '.join(by_side)}")
             continue
         base, cand = (harness.median(by_side[side]) for side in SIDES)
-        ratio = cand / base if base else None
-        shown = f"{ratio:.3f}" if ratio is not None else "-"
-        said = verdict(kinds[name], ratio, tolerance)
-        print(f"  {name:<44}{kinds[name].unit:>5}{base:>11.3f}{cand:>11.3f}{shown:>8}  {said}")
+        shown = f"{cand / base:.3f}" if base else "-"
+        said = verdict(kinds[name], base, cand, tolerance)
+        print(
+            f"  {name:<44}{kinds[name].unit:>5}{base:>11.3f}{cand:>11.3f}{shown:>8}"
+            f"{noise(by_side):>7}  {said}"
+        )
         if said == "WORSE":
             worse.append(f"{script}: {name} {shown}")
     return worse

@@ -199,7 +199,8 @@ def ratio_table(medians: dict[str, float], base: str, first: str = "run") -> Non
 
 @dataclass(frozen=True)
 class Figure:
-    """One printed figure: `better` is "lower", "higher" or "" (informational)."""
+    """One printed figure: `better` is "lower", "higher" or "" (informational); the unit "n"
+    is a count (of errors), compared as more or not more rather than as a ratio."""
 
     name: str
     value: float

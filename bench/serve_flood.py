@@ -230,7 +230,7 @@ def run(options: argparse.Namespace, work: Path) -> None:
             harness.figure(f"{label} p50 ms", percentile(normal.latencies, 0.5), "ms")
             harness.figure(f"{label} p99 ms", percentile(normal.latencies, 0.99), "ms")
         harness.figure(f"{label} queries", len(normal.latencies), better="higher")
-        harness.figure(f"{label} errors", sum(normal.errors.values()))
+        harness.figure(f"{label} errors", sum(normal.errors.values()), "n")
     met = p99 <= 300 and errors == 0
     verdict = "met" if met else "MISSED"
     print(f"target    normal p99 <= 300 ms and no error during the flood: {verdict}")
