@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 BENCH = Path(__file__).resolve().parent
 AS_OF = date(2026, 11, 24)
@@ -632,6 +633,11 @@ def prepare_served_kb(work: Path, docs: int, env: dict[str, str]) -> ServedKb:
     kb = [*kb_command(), "-C", str(kb_root)]
     subprocess.run([*kb, "index", "--index-dir", str(index_dir)], env=env, check=True)
     return ServedKb(kb, index_dir, site)
+
+
+def search_path(query: str, extra: dict[str, str] | None = None) -> str:
+    """/api/search for `query`, ten results, and the API's other parameters in `extra`."""
+    return "/api/search?" + urlencode({"q": query, "limit": "10", **(extra or {})})
 
 
 def free_port() -> int:

@@ -34,10 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import harness
-from harness import QUERIES, percentile
+from harness import QUERIES, percentile, search_path
 
 NORMAL = [q for kind, q in QUERIES if kind not in ("prefix", "phrase")]
 HOSTILE = [
@@ -50,10 +49,6 @@ HOSTILE = [
     " OR ".join(f"{w}*" for w in "abcdeost印錯" * 15),
     ("印表機離線錯誤代碼" * 112)[:1000],
 ]
-
-
-def search_path(query: str) -> str:
-    return "/api/search?" + urlencode({"q": query, "limit": "10"})
 
 
 @dataclass

@@ -41,12 +41,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx2
 
 import harness
-from harness import QUERIES, percentile
+from harness import QUERIES, percentile, search_path
 
 EXTRA = [  # API filters and paging on top of the query syntax
     *[("印表機", {"category": "printing"}), ("VPN 連線", {"tag": "vpn", "type": "article"})],
@@ -61,10 +60,6 @@ PATHOLOGICAL = [
     " OR ".join(f"{w}*" for w in "abcdeost印錯" * 15),  # 150 terms, under 1,000 characters
     '"' + " ".join(["錯誤"] * 300) + '"',
 ]
-
-
-def search_path(query: str, extra: dict[str, str] | None = None) -> str:
-    return "/api/search?" + urlencode({"q": query, "limit": "10", **(extra or {})})
 
 
 NORMAL_PATHS = [search_path(q) for _, q in QUERIES] + [search_path(q, e) for q, e in EXTRA]
