@@ -1,15 +1,19 @@
 """Benchmarks of two checkouts side by side: per-figure medians and the ratio candidate/baseline.
 
     python bench/compare_checkouts.py BASELINE_DIR CANDIDATE_DIR [SCRIPT ...]
-                                      [--rounds 3] [--profile compare|short|full]
+                                      [--rounds 4] [--order abba|abab]
+                                      [--profile compare|short|full]
                                       [--set SCRIPT='OPTIONS'] [--logs DIR]
 
 Each checkout runs with its own interpreter (`DIR/.venv/bin/python`, as `make setup` makes it),
 so each measures its own supportkb; both run the CANDIDATE's bench scripts, so the method is
 identical (bench/harness.py finds the library's functions where either layout has them). The
 data the scripts take from a checkout (mkdocs.yml, owners.yml, docs/, the query set of
-search_quality) come from the checkout under test. The runs are interleaved, baseline then
-candidate, --rounds times (A B A B ...): both share the machine's drift and noise.
+search_quality) come from the checkout under test. The runs are interleaved, --rounds times:
+both sides share the machine's drift and noise. With --order abba (the default) the side that
+goes first alternates (A B, B A, A B, ...: an even --rounds gives each side the first place as
+often; whichever runs first after another script pays for cold caches), with --order abab the
+baseline always goes first.
 
 Prints, for every figure the scripts report, the median over the rounds of each side, the ratio
 candidate / baseline, the noise (the larger spread of a side's runs, (max - min) / median: a
@@ -155,7 +159,8 @@ def main() -> None:
     parser.add_argument("baseline", type=Path)
     parser.add_argument("candidate", type=Path)
     parser.add_argument("scripts", nargs="*", default=list(harness.SCRIPTS))
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each script per side")
+    parser.add_argument("--rounds", type=int, default=4, help="runs of each script per side")
+    parser.add_argument("--order", choices=("abba", "abab"), default="abba")
     parser.add_argument("--profile", choices=PROFILES, default="compare")
     parser.add_argument(
         "--set", action="append", default=[], metavar="SCRIPT='OPTIONS'", help="override"
@@ -173,7 +178,10 @@ def main() -> None:
     logs = options.logs or Path(tempfile.mkdtemp(prefix="kb-compare-"))
     logs.mkdir(parents=True, exist_ok=True)
     print(f"baseline  {checkouts['baseline']}\ncandidate {checkouts['candidate']}")
-    print(f"scripts of {bench}, profile {options.profile}, {options.rounds} rounds; logs in {logs}")
+    print(
+        f"scripts of {bench}, profile {options.profile}, {options.rounds} rounds "
+        f"({options.order}); logs in {logs}"
+    )
 
     worse: list[str] = []
     started = time.monotonic()
@@ -182,7 +190,8 @@ def main() -> None:
         extra = chosen.get(script.stem, "").split()
         runs: dict[str, list[list[harness.Figure]]] = {side: [] for side in SIDES}
         for round_number in range(options.rounds):
-            for side in SIDES:  # A B A B: both sides share the machine's drift
+            swap = options.order == "abba" and round_number % 2 == 1
+            for side in SIDES[::-1] if swap else SIDES:
                 log = logs / f"{script.stem}-{round_number + 1}-{side}.log"
                 took = time.monotonic()
                 runs[side].append(run_once(pythons[side], script, extra, log))
