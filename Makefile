@@ -28,13 +28,11 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
+# every benchmark under bench/, short, and a check that each runs to the end (2-3 min); the full
+# figures: `python bench/<name>.py` (each prints its targets), before/after a change:
+# `python bench/compare_checkouts.py BEFORE_DIR AFTER_DIR`
 bench: $(STAMP)
-	$(BIN)/python bench/check_speed.py
-	$(BIN)/python bench/site_speed.py
-	$(BIN)/python bench/search_quality.py
-	$(BIN)/python bench/search_speed.py
-	$(BIN)/python bench/serve_load.py
-	$(BIN)/python bench/serve_flood.py
+	$(BIN)/python bench/run_all.py --short
 
 # the commands' reference page of the site, from the Click commands (tests/test_docs.py checks it)
 reference: $(STAMP)

@@ -12,27 +12,21 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
-import tempfile
-from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+import harness
 
-from supportkb.search.indexing.index import build_index, open_engine, plain_text  # noqa: E402
-from supportkb.search.quality import Quality, converted, evaluate, load_query_set  # noqa: E402
-from supportkb.search.query import SearchRequest, run_search  # noqa: E402
-
-AS_OF = date(2026, 11, 24)
+quality = harness.library("search_quality")
+Quality = quality.Quality
 
 
 def kb_ranker(root: Path, folder: Path):  # type: ignore[no-untyped-def]
-    build_index(root, folder, rebuild=True)
-    searcher = open_engine(folder, "restricted").searcher()  # every document
+    harness.library("build_index")(root, folder, rebuild=True)
+    searcher = harness.library("open_engine")(folder, "restricted").searcher()  # every document
+    search_request, run_search = harness.library("SearchRequest"), harness.library("run_search")
 
     def rank(text: str) -> list[str]:
-        request = SearchRequest(text, AS_OF, limit=10, include_archived=True)
+        request = search_request(text, harness.AS_OF, limit=10, include_archived=True)
         return [r.id for r in run_search(searcher, request).results]
 
     return rank
@@ -42,8 +36,8 @@ def baseline_ranker(root: Path):  # type: ignore[no-untyped-def]
     import jieba
     from rank_bm25 import BM25Okapi
 
-    from supportkb.documents.source import read_source
-    from supportkb.workspace.knowledge_base import load_knowledge_base
+    read_source, plain_text = harness.library("read_source"), harness.library("plain_text")
+    load_knowledge_base = harness.library("load_knowledge_base")
 
     jieba.setLogLevel(60)
     ids, corpus = [], []
@@ -68,25 +62,33 @@ def _cut(jieba, text: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--queries", type=Path, default=ROOT / "tests/data/search_queries.yml")
-    parser.add_argument("--root", type=Path, default=ROOT)
+    checkout = harness.checkout()  # the code under test, its knowledge base and query set
+    parser.add_argument(
+        "--queries", type=Path, default=checkout / "tests/data/search_queries.yml"
+    )
+    parser.add_argument("--root", type=Path, default=checkout)
     parser.add_argument("--misses", action="store_true", help="list the queries kb search misses")
     options = parser.parse_args()
 
-    judgements = load_query_set(options.queries)
-    other = converted(judgements)
-    with tempfile.TemporaryDirectory() as work:
+    judgements = quality.load_query_set(options.queries)
+    other = quality.converted(judgements)
+    with harness.work_folder("kb-quality-") as work:
         engines = {
-            "kb search": kb_ranker(options.root, Path(work) / "index"),
+            "kb search": kb_ranker(options.root, work / "index"),
             "baseline (jieba + BM25)": baseline_ranker(options.root),
         }
         rows: dict[str, tuple[Quality, Quality]] = {
-            name: (evaluate(rank, judgements), evaluate(rank, other))
+            name: (quality.evaluate(rank, judgements), quality.evaluate(rank, other))
             for name, rank in engines.items()
         }
     print(f"{len(judgements)} queries ({len(other)} converted to the other script)\n")
     print(f"{'engine':<26}{'MRR@10':>8}{'R@5':>8}{'MRR@10 conv.':>14}{'R@5 conv.':>11}")
     for name, (original, switched) in rows.items():
+        better = "higher" if name == "kb search" else ""  # the BM25 baseline is not supportkb
+        harness.figure(f"{name} MRR@10", original.mrr_at_10, better=better)
+        harness.figure(f"{name} R@5", original.recall_at_5, better=better)
+        harness.figure(f"{name} MRR@10 conv.", switched.mrr_at_10, better=better)
+        harness.figure(f"{name} R@5 conv.", switched.recall_at_5, better=better)
         print(
             f"{name:<26}{original.mrr_at_10:>8.3f}{original.recall_at_5:>8.3f}"
             f"{switched.mrr_at_10:>14.3f}{switched.recall_at_5:>11.3f}"
@@ -97,9 +99,9 @@ def main() -> None:
     print(f"over baseline: {ours.mrr_at_10 - base.mrr_at_10:+.3f} (target >= +0.10)")
     print(f"converted queries: {gap:.3f} from the originals (target <= 0.02)")
     if options.misses:
-        for quality, label in ((ours, "original"), (rows["kb search"][1], "converted")):
+        for found, label in ((ours, "original"), (rows["kb search"][1], "converted")):
             print(f"\nmissed ({label}):")
-            for text, top in quality.misses:
+            for text, top in found.misses:
                 print(f"  {text!r:40} top: {', '.join(top)}")
 
 

@@ -1,6 +1,6 @@
 """Benchmark: `kb serve` under hostile clients, measured from a normal client's side.
 
-Generates a knowledge base of N documents (default 1,000; `search_speed.generate`), builds its
+Generates a knowledge base of N documents (default 1,000; `harness.realistic_corpus`), builds its
 index, starts `kb serve --workers 2` on a free port of 127.0.0.1 with an open-file limit of
 1,024 (a common default: `ulimit -n 1024`) and, in one run:
 
@@ -23,33 +23,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import multiprocessing
 import os
 import queue
 import resource
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+import harness
+from harness import QUERIES, percentile, search_path
 
-from search_speed import QUERIES, generate, kb_command, percentile  # noqa: E402
-from supportkb.site.marker import SiteMarker, write_marker  # noqa: E402
-
-AS_OF = "2026-11-24"
 NORMAL = [q for kind, q in QUERIES if kind not in ("prefix", "phrase")]
 HOSTILE = [
     "*a*",
@@ -61,10 +49,6 @@ HOSTILE = [
     " OR ".join(f"{w}*" for w in "abcdeost印錯" * 15),
     ("印表機離線錯誤代碼" * 112)[:1000],
 ]
-
-
-def search_path(query: str) -> str:
-    return "/api/search?" + urlencode({"q": query, "limit": "10"})
 
 
 @dataclass
@@ -202,26 +186,6 @@ def flood_phase(
     return normal, counts, grown, took
 
 
-def wait_healthy(port: int, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"kb serve exited early ({server.returncode})")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2),
-        ):
-            return
-        time.sleep(0.3)
-    sys.exit("kb serve did not answer /api/health in time")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def file_limit(limit: int) -> Callable[[], None]:
     def apply() -> None:  # in the server's process, before it runs: `ulimit -n`
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
@@ -231,49 +195,21 @@ def file_limit(limit: int) -> Callable[[], None]:
 
 def run(options: argparse.Namespace, work: Path) -> None:
     env = {**os.environ, "SUPPORTKB_CACHE_DIR": str(work / "cache")}
-    kb_root, index_dir, site = work / "kb", work / "index", work / "site"
-    kb_root.mkdir()
-    site.mkdir()
-    (site / "index.html").write_text("<!doctype html><title>kb</title>\n", encoding="utf-8")
-    write_marker(site, SiteMarker("internal", AS_OF))  # as `kb build` does: kb serve reads it
-    print(f"generating {options.docs} documents in {kb_root} ...", flush=True)
-    generate(kb_root, options.docs)
-    kb = [*kb_command(), "-C", str(kb_root)]
-    subprocess.run([*kb, "index", "--index-dir", str(index_dir)], env=env, check=True)
-    port = free_port()
-    serve = [*kb, "serve", "--port", str(port), "--workers", "2", "--site-dir", str(site)]
-    serve += ["--index-dir", str(index_dir), "--no-analytics", "--as-of", AS_OF]
+    served = harness.prepare_served_kb(work, options.docs, env)
+    port = harness.free_port()
     log_path = work / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            serve,
-            env=env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            preexec_fn=file_limit(options.nofile),
-        )
+    server = harness.start_server(served, port, env, log_path, file_limit(options.nofile))
     try:
-        wait_healthy(port, server)
+        harness.wait_healthy(port, server)
         print(f"serving on port {port} (pid {server.pid}), open files {options.nofile}", flush=True)
         baseline = Normal()
         asyncio.run(normal_clients(port, options.clients, 2, Normal()))  # warm-up
         asyncio.run(normal_clients(port, options.clients, options.seconds, baseline))
         during, counts, grown, took = flood_phase(options, port, log_path)
         alive = server.poll() is None
-        healthy = False
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5),
-        ):
-            healthy = True
+        healthy = harness.health(port, 5) == 200
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)  # its own session, started by this script
-            server.wait()
+        harness.stop_server(server, timeout=15)
     print()
     print(baseline.line("baseline"))
     print(during.line("flood"))
@@ -284,6 +220,12 @@ def run(options: argparse.Namespace, work: Path) -> None:
     )
     p99 = percentile(during.latencies, 0.99) if during.latencies else float("inf")
     errors = sum(during.errors.values())
+    for label, normal in (("baseline", baseline), ("flood", during)):
+        if normal.latencies:
+            harness.figure(f"{label} p50 ms", percentile(normal.latencies, 0.5), "ms")
+            harness.figure(f"{label} p99 ms", percentile(normal.latencies, 0.99), "ms")
+        harness.figure(f"{label} queries", len(normal.latencies), better="higher")
+        harness.figure(f"{label} errors", sum(normal.errors.values()), "n")
     met = p99 <= 300 and errors == 0
     verdict = "met" if met else "MISSED"
     print(f"target    normal p99 <= 300 ms and no error during the flood: {verdict}")
@@ -305,11 +247,8 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, max(soft, options.idle + options.flooders + options.clients + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    work = Path(tempfile.mkdtemp(prefix="kb-serve-flood-"))
-    try:
+    with harness.work_folder("kb-serve-flood-") as work:
         run(options, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

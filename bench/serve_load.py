@@ -3,8 +3,8 @@
 Generates a knowledge base of N documents (default 1,000), builds its index, starts
 `kb serve --workers 2` on a free port of 127.0.0.1 and loads `/api/search` with a mixed query
 set (Traditional, Simplified, English, mixed, error codes, field filters, prefixes, paging),
-with `wrk` when it is installed (`apt-get install wrk`), otherwise with an asyncio `httpx`
-generator holding a fixed number of connections:
+with `wrk` when it is installed (`apt-get install wrk`), otherwise with an asyncio generator
+holding a fixed number of connections (httpx2, the HTTP client of the test extras):
 
   sweep        5 s at each --connections (4 8 16 32); the fewest that reach the most
                throughput (within 5 %) are used: more only add queueing to every answer
@@ -33,27 +33,20 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
-import httpx
+import httpx2
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
+import harness
+from harness import QUERIES, percentile, search_path
 
-from search_speed import QUERIES, generate, kb_command, percentile  # noqa: E402
-
-AS_OF = "2026-11-24"
 EXTRA = [  # API filters and paging on top of the query syntax
     *[("印表機", {"category": "printing"}), ("VPN 連線", {"tag": "vpn", "type": "article"})],
     *[("Outlook", {"page": "2"}), ("錯誤", {"page": "5", "limit": "20"})],
@@ -67,10 +60,6 @@ PATHOLOGICAL = [
     " OR ".join(f"{w}*" for w in "abcdeost印錯" * 15),  # 150 terms, under 1,000 characters
     '"' + " ".join(["錯誤"] * 300) + '"',
 ]
-
-
-def search_path(query: str, extra: dict[str, str] | None = None) -> str:
-    return "/api/search?" + urlencode({"q": query, "limit": "10", **(extra or {})})
 
 
 NORMAL_PATHS = [search_path(q) for _, q in QUERIES] + [search_path(q, e) for q, e in EXTRA]
@@ -169,7 +158,7 @@ def wrk_load(base: str, jobs: Sequence[Job], work: Path) -> list[Result]:
     return results
 
 
-async def python_job(client: httpx.AsyncClient, job: Job, offset: int) -> Result:
+async def python_job(client: httpx2.AsyncClient, job: Job, offset: int) -> Result:
     result, latencies, counter = Result(job.connections), [], offset
     started = time.perf_counter()
     deadline = started + job.seconds
@@ -182,7 +171,7 @@ async def python_job(client: httpx.AsyncClient, job: Job, offset: int) -> Result
             sent = time.perf_counter()
             try:
                 answer = await client.get(path)
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 result.socket_errors += 1
                 continue
             latencies.append((time.perf_counter() - sent) * 1000)
@@ -199,20 +188,14 @@ async def python_job(client: httpx.AsyncClient, job: Job, offset: int) -> Result
 
 def python_load(base: str, jobs: Sequence[Job]) -> list[Result]:
     async def run() -> list[Result]:
-        limits = httpx.Limits(max_connections=sum(job.connections for job in jobs))
-        async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+        limits = httpx2.Limits(max_connections=sum(job.connections for job in jobs))
+        async with httpx2.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
             return await asyncio.gather(*(python_job(client, j, 7 * n) for n, j in enumerate(jobs)))
 
     return asyncio.run(run())
 
 
-# -- the server -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# -- the server's processes -----------------------------------------------------------------
 
 
 def processes(pid: int) -> list[int]:
@@ -244,31 +227,6 @@ def resident_mb(pid: int) -> float:
     return sum(mb for mb, _ in usage(pid).values())
 
 
-def wait_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"kb serve exited early ({server.returncode})")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    sys.exit("kb serve did not answer /api/health in time")
-
-
-def stop(server: subprocess.Popen[bytes]) -> tuple[int | None, float]:
-    """SIGTERM; (exit code or None when still running after 10 s, seconds taken)."""
-    started = time.perf_counter()
-    server.send_signal(signal.SIGTERM)
-    try:
-        code: int | None = server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        code = None
-        os.killpg(server.pid, signal.SIGKILL)  # its own session, started by this script
-        server.wait()
-    return code, time.perf_counter() - started
-
-
 # -- the phases -------------------------------------------------------------------------------
 
 
@@ -284,22 +242,6 @@ def soak(load: Load, job: Job, pid: int) -> tuple[Result, list[tuple[float, floa
                 return future.result(timeout=10 - (time.monotonic() - started) % 10)[0], samples
             except TimeoutError:
                 continue
-
-
-def prepare(work: Path, docs: int, env: dict[str, str]) -> tuple[list[str], Path, Path]:
-    """The generated knowledge base, its index and a one-page site: (kb -C ..., index, site)."""
-    kb_root, index_dir, site = work / "kb", work / "index", work / "site"
-    kb_root.mkdir()
-    site.mkdir()
-    (site / "index.html").write_text("<!doctype html><title>kb</title>\n", encoding="utf-8")
-    from supportkb.site.marker import SiteMarker, write_marker  # search_speed put it on the path
-
-    write_marker(site, SiteMarker("internal", AS_OF))  # as `kb build` does: kb serve reads it
-    print(f"generating {docs} documents in {kb_root} ...", flush=True)
-    generate(kb_root, docs)
-    kb = [*kb_command(), "-C", str(kb_root)]
-    subprocess.run([*kb, "index", "--index-dir", str(index_dir)], env=env, check=True)
-    return kb, index_dir, site
 
 
 def phases(load: Load, options: argparse.Namespace, base: str, pid: int) -> Figures:
@@ -326,7 +268,7 @@ def phases(load: Load, options: argparse.Namespace, base: str, pid: int) -> Figu
     normal = Job(NORMAL_PATHS, conns, options.burst_seconds)
     bad = Job(PATHOLOGICAL_PATHS, options.burst_connections, options.burst_seconds)
     figures.rows += zip(("burst: normal", "burst: pathological"), load([normal, bad]), strict=True)
-    figures.health = httpx.get(f"{base}/api/health", timeout=10).status_code
+    figures.health = harness.health(int(base.rsplit(":", 1)[1]), 10)
     return figures
 
 
@@ -344,12 +286,20 @@ def report(figures: Figures, stopped: tuple[int | None, float], log: Path, gener
         f"{'p99 ms':>9}{'non-200':>8}{'5xx':>6}{'socket':>8}"
     )
     for label, r in figures.rows:
+        harness.figure(f"{label} req/s", r.rate, "q/s", better="higher")
+        harness.figure(f"{label} p50 ms", r.p50, "ms")
+        harness.figure(f"{label} p99 ms", r.p99, "ms")
+        # the pathological queries' non-200 answers are refusals, as meant: not errors
+        wanted = "" if label == "burst: pathological" else "lower"
+        harness.figure(f"{label} errors", r.errors, "n", wanted)
         print(
             f"{label:<20}{r.connections:>6}{r.seconds:>7.0f}{r.requests:>9}{r.rate:>9.1f}"
             f"{r.p50:>9.1f}{r.p99:>9.1f}{r.non200:>8}{r.server_errors:>6}{r.socket_errors:>8}"
         )
     samples = [mb for _, mb in figures.samples]
     after_minute = next((mb for t, mb in figures.samples if t >= 60), samples[0])
+    harness.figure("server memory idle MB", figures.idle_mb, "MB")
+    harness.figure("server memory soak max MB", max(samples), "MB")
     print(
         f"\nserver memory (RSS, all its processes): idle {figures.idle_mb:.0f} MB; soak start "
         f"{samples[0]:.0f}, after 1 min {after_minute:.0f}, end {samples[-1]:.0f}, "
@@ -389,25 +339,23 @@ def report(figures: Figures, stopped: tuple[int | None, float], log: Path, gener
 
 def run(options: argparse.Namespace, work: Path) -> None:
     env = {**os.environ, "SUPPORTKB_CACHE_DIR": str(work / "cache")}
-    kb, index_dir, site = prepare(work, options.docs, env)
-    base = f"http://127.0.0.1:{free_port()}"
+    served = harness.prepare_served_kb(work, options.docs, env)
+    port = harness.free_port()
+    base = f"http://127.0.0.1:{port}"
     use_wrk = shutil.which("wrk") is not None and not options.python
-    generator = "wrk" if use_wrk else "python httpx (asyncio)"
+    generator = "wrk" if use_wrk else "python httpx2 (asyncio)"
 
     def load(jobs: Sequence[Job]) -> list[Result]:
         return wrk_load(base, jobs, work) if use_wrk else python_load(base, jobs)
 
-    serve = [*kb, "serve", "--port", base.rsplit(":", 1)[1], "--workers", "2", "--site-dir"]
-    serve += [str(site), "--index-dir", str(index_dir), "--no-analytics", "--as-of", AS_OF]
     log_path = work / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(serve, env=env, stdout=log, stderr=log, start_new_session=True)
+    server = harness.start_server(served, port, env, log_path)
     try:
-        wait_healthy(base, server)
+        harness.wait_healthy(port, server)
         print(f"serving on {base} (pid {server.pid}); load: {generator}", flush=True)
         figures = phases(load, options, base, server.pid)
     finally:
-        stopped = stop(server)
+        stopped = harness.stop_server(server)
     report(figures, stopped, log_path, generator)
 
 
@@ -421,14 +369,11 @@ def main() -> None:
     parser.add_argument("--soak-seconds", type=float, default=300)
     parser.add_argument("--burst-seconds", type=float, default=20)
     parser.add_argument("--burst-connections", type=int, default=2, help="pathological")
-    parser.add_argument("--python", action="store_true", help="the httpx generator, not wrk")
+    parser.add_argument("--python", action="store_true", help="the httpx2 generator, not wrk")
     options = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="kb-serve-bench-"))
-    try:
+    with harness.work_folder("kb-serve-bench-") as work:
         run(options, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: `mkdocs build` with the supportkb plugin against plain Material, side by side.
 
-Generates a knowledge base of N documents (default 1,000) with `generate()` from
-check_speed.py, then times, in alternating rounds, each build as a fresh process
+Generates a knowledge base of N documents (default 1,000) with `harness.simple_corpus`
+(check_speed's), then times, in alternating rounds, each build as a fresh process
 (`python -m mkdocs build`, non-strict, interpreter start-up included):
 
   plain    the same Markdown (docs/index.md, docs/contributing.md, docs/policies/ and every
@@ -27,10 +27,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +36,8 @@ from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
-from check_speed import generate
+import harness
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET = 1.15
 LABELS = ("plain", "plugin")
 
@@ -119,8 +115,8 @@ def prepare(work: Path, count: int, full_nav: bool) -> tuple[Path, Path]:
     """The plain-MkDocs folder and the generated knowledge base (for the plugin build)."""
     plugin_root = work / "plugin"
     plugin_root.mkdir(parents=True, exist_ok=True)
-    generate(plugin_root, count)
-    shutil.copytree(ROOT / "docs", plugin_root / "docs", dirs_exist_ok=True)
+    harness.simple_corpus(plugin_root, count)
+    shutil.copytree(harness.checkout() / "docs", plugin_root / "docs", dirs_exist_ok=True)
 
     plain_root = work / "plain"
     shutil.copytree(plugin_root / "docs", plain_root / "docs", dirs_exist_ok=True)
@@ -180,21 +176,15 @@ def main() -> None:
     )
     options = parser.parse_args()
 
-    work = options.keep or Path(tempfile.mkdtemp(prefix="kb-site-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with harness.work_folder("kb-site-bench-", options.keep) as work:
         run_benchmark(work, options.docs, options.rounds, options.plain_nav == "full")
-    finally:
-        if not options.keep:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def run_benchmark(work: Path, count: int, rounds: int, full_nav: bool) -> None:
     nav = "none (MkDocs lists every page)" if full_nav else "compact"
     print(f"generating {count} documents in {work} (plain build's nav: {nav}) ...", flush=True)
     roots = dict(zip(LABELS, prepare(work, count, full_nav), strict=True))
-    size = sum(p.stat().st_size for p in (roots["plugin"] / "kb").rglob("*.md"))
-    print(f"  {size / 1e6:.1f} MB of Markdown, {size / count / 1024:.1f} KB per document")
+    print(harness.markdown_size(roots["plugin"] / "kb", count))
 
     temp = work / "tmp"  # jieba keeps its prefix-dictionary cache in the temporary folder
     temp.mkdir(exist_ok=True)
@@ -224,8 +214,13 @@ def run_benchmark(work: Path, count: int, rounds: int, full_nav: bool) -> None:
             flush=True,
         )
 
-    median = {label: statistics.median(r.seconds for r in runs[label]) for label in LABELS}
+    median = {label: harness.median([r.seconds for r in runs[label]]) for label in LABELS}
     ratio = median["plugin"] / median["plain"]
+    for label in LABELS:  # plain Material is the baseline, not supportkb's
+        better = "" if label == "plain" else "lower"
+        harness.figure(f"{label} s", median[label], "s", better)
+        harness.figure(f"{label} first build s", first[label].seconds, "s", better)
+    harness.figure("plugin / plain", ratio)
     print(
         f"\n{'build':<8}{'median s':>10}{'ratio':>8}{'site MB':>10}{'files':>8}"
         f"{'search MB':>11}{'peak MB':>9}{'warnings':>10}"
@@ -234,6 +229,9 @@ def run_benchmark(work: Path, count: int, rounds: int, full_nav: bool) -> None:
         total, files, index = site_size(sites[label])
         peak = max(r.max_rss_kb for r in runs[label]) / 1024
         warnings = runs[label][-1].warnings
+        better = "" if label == "plain" else "lower"
+        harness.figure(f"{label} site MB", total / 1e6, "MB", better)
+        harness.figure(f"{label} peak MB", peak, "MB", better)
         print(
             f"{label:<8}{median[label]:>10.2f}{median[label] / median['plain']:>8.2f}"
             f"{total / 1e6:>10.1f}{files:>8}{index / 1e6:>11.1f}{peak:>9.0f}{warnings:>10}"
