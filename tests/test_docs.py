@@ -241,7 +241,7 @@ def test_every_reference_page_is_a_titled_markdown_page() -> None:
 
 def test_the_reference_index_links_every_page_of_the_section() -> None:
     """The generated pages and the hand-written ones (docs/contributing/reference/)."""
-    index = dict(reference.PAGES)[f"{reference.REFERENCE_FOLDER}/index.md"]()
+    index = reference.index_page()
     generated = {path.rsplit("/", 1)[1] for path, _ in reference.PAGES} - {"index.md"}
     assert generated == {name for name, _, _ in reference.GENERATED_PAGES}
     docs = Path(__file__).resolve().parents[1] / "docs" / reference.REFERENCE_FOLDER

@@ -19,7 +19,8 @@ def test_every_page_of_the_list_is_published(kb: KnowledgeBaseFactory, tmp_path:
     site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
     assert [path for path, _ in GENERATED_PAGES]
     for path, _ in GENERATED_PAGES:
-        assert (site / path.removesuffix(".md") / "index.html").is_file(), path
+        folder = path.removesuffix("index.md") if path.endswith("/index.md") else path[:-3]
+        assert (site / folder / "index.html").is_file(), path
 
 
 def test_a_page_that_does_not_need_the_site_is_one_function() -> None:

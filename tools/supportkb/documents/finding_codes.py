@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from supportkb.documents.findings import Severity
+from supportkb.documents.layout import ARTICLES_DIR
 
 
 @dataclass(frozen=True)
@@ -220,9 +221,9 @@ _CODES: tuple[FindingCode, ...] = (
     FindingCode(
         "category-mismatch",
         _E,
-        "An article's `category` differs from its folder under `kb/`.",
+        f"An article's `category` differs from its folder under `{ARTICLES_DIR}/`.",
         "Remove `category` (the folder is the category), or move the file.",
-        "文章的 `category` 與它在 `kb/` 下的目錄不符。",
+        f"文章的 `category` 與它在 `{ARTICLES_DIR}/` 下的目錄不符。",
         "刪除 `category`（目錄就是類別），或搬移檔案。",
     ),
     FindingCode(

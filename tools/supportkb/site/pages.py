@@ -72,6 +72,8 @@ class SiteModel:
     site_path: Callable[[str], str]  # repository path -> site source path
     url_of: Callable[[str], str] = lambda site_path: site_path  # site source path -> site URL
     templates: jinja2.Environment = field(default_factory=template_environment)
+    # does the site's own docs folder hold this page? (the reference links only what exists)
+    has_page: Callable[[str], bool] = lambda site_path: False
 
     def render(self, template: str, **variables: Any) -> str:
         """A template of `supportkb.site.rendering`'s environment, given this site too."""
@@ -368,6 +370,7 @@ GENERATED_PAGES: list[tuple[str, PageWriter]] = [
     (REGISTER_PAGE, hidden_from_search(register_page)),
     (SEARCH_PAGE, hidden_from_search(search_results_page)),
     *((path, site_free(write)) for path, write in reference.PAGES),  # the authors' reference
+    (reference.INDEX_PAGE, lambda site: reference.index_page(site.has_page)),
 ]
 
 

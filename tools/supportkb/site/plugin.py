@@ -119,6 +119,7 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
             self.sources.site_path,
             url_of,
             template_environment(config.theme.custom_dir),  # the site's overrides first
+            has_page=lambda site_path: files.get_file_from_path(site_path) is not None,
         )
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:

@@ -18,6 +18,8 @@ from supportkb.documents.findings import Severity
 from supportkb.documents.vocabulary import TYPE_TERMS, DocType, Status
 
 REFERENCE_FOLDER = "contributing/reference"
+INDEX_PAGE = f"{REFERENCE_FOLDER}/index.md"
+CONTRIBUTING_GUIDE = "contributing.md"
 
 
 def _cell(text: str) -> str:
@@ -244,14 +246,21 @@ GENERATED_PAGES = (
 )
 
 
-def index_page() -> str:
-    rows = [(f"[{title}]({name})", what) for name, title, what in GENERATED_PAGES + WRITTEN_PAGES]
+def index_page(has_page: Callable[[str], bool] = lambda site_path: True) -> str:
+    """The section's index: the generated pages, and the written ones the site holds (a
+    knowledge base of its own may have none of them: a link to nothing fails the build)."""
+    written = tuple(row for row in WRITTEN_PAGES if has_page(f"{REFERENCE_FOLDER}/{row[0]}"))
+    rows = [(f"[{title}]({name})", what) for name, title, what in GENERATED_PAGES + written]
+    guide = (
+        " The workflow step by step is in the [contributing guide](../../contributing.md)."
+        if has_page(CONTRIBUTING_GUIDE)
+        else ""
+    )
     return "\n\n".join(
         [
             "# 參考資料 Reference",
             "For authors and maintainers. The first three pages are generated from the code "
-            "each time the site is built, so they say what this version of `kb` does. The "
-            "workflow step by step is in the [contributing guide](../../contributing.md).",
+            "each time the site is built, so they say what this version of `kb` does." + guide,
             markdown_table(("page", "what it holds"), rows),
         ]
     )
@@ -260,7 +269,6 @@ def index_page() -> str:
 # --- the pages --------------------------------------------------------------------------------
 
 PAGES: tuple[tuple[str, Callable[[], str]], ...] = (
-    (f"{REFERENCE_FOLDER}/index.md", index_page),
     (f"{REFERENCE_FOLDER}/front-matter.md", front_matter_page),
     (f"{REFERENCE_FOLDER}/finding-codes.md", finding_codes_page),
     (f"{REFERENCE_FOLDER}/search-syntax.md", search_syntax_page),
