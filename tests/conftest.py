@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 AS_OF = date(2026, 11, 24)
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its mkdocs.yml, docs/, tools/
 
 MKDOCS_YML = """\
 site_name: Test KB

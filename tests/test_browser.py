@@ -20,7 +20,9 @@ import pytest
 
 from supportkb.site.build import build_site
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO_ROOT
+
+ROOT = REPO_ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("SUPPORTKB_ARTIFACTS", ROOT / "test-artifacts"))
 FLAGS = [

@@ -10,7 +10,7 @@ Each is kept for correctness or for what a user sees, none for milliseconds alon
     answer with a stale index (correctness);
   - a socket per worker (`supportkb.service.sockets`): with uvicorn's one shared socket, one
     worker takes every kept-open connection (half the throughput, one core idle; tested by
-    `tests/test_serve.py::test_connections_are_spread_over_both_workers`);
+    `tests/service/test_serve.py::test_connections_are_spread_over_both_workers`);
   - a worker that cannot listen exits with uvicorn's `STARTUP_FAILURE`, so the supervisor
     stops instead of restarting it in a loop (`Multiprocess.processes`, `Process.exitcode`).
 - `GuardedH11Protocol`, uvicorn's h11 protocol (`uvicorn.protocols.http.h11_impl.H11Protocol`)

@@ -4,17 +4,15 @@ with the baseline, is `python bench/search_quality.py`."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from supportkb.search.indexing.index import build_index, open_engine
 from supportkb.search.quality import converted, evaluate, load_query_set
 from supportkb.search.query import SearchRequest, run_search
 
-from conftest import AS_OF
+from conftest import AS_OF, REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
 
 

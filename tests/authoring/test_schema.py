@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -17,7 +16,9 @@ from supportkb.documents.layout import discover
 from supportkb.documents.model import DocType
 from supportkb.documents.source import read_source
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO_ROOT
+
+ROOT = REPO_ROOT
 VALIDATOR = jsonschema.Draft202012Validator(front_matter_schema())
 
 

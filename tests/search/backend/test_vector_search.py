@@ -6,7 +6,6 @@ query of the quality set, in both scripts, and the query syntax."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +17,9 @@ from supportkb.search.indexing.index import build_index, open_engine
 from supportkb.search.quality import converted, load_query_set
 from supportkb.search.ranking import vector_search as vs
 
-from conftest import AS_OF
+from conftest import AS_OF, REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 SYNTAX = [
     "*",

@@ -11,6 +11,8 @@ from supportkb.documents.model import DocType
 from supportkb.errors import ConfigError
 from supportkb.workspace.settings import KnowledgeBaseConfig, load_config
 
+from conftest import REPO_ROOT
+
 
 def write(tmp_path: Path, text: str) -> Path:
     (tmp_path / "mkdocs.yml").write_text(text, encoding="utf-8")
@@ -48,7 +50,7 @@ plugins:
 
 
 def test_shipped_mkdocs_yml_is_read(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = REPO_ROOT
     config = load_config(root)
     assert "ERP" in config.products
 

@@ -12,7 +12,9 @@ from supportkb.search.quality import converted, load_query_set
 from supportkb.search.text import word_table
 from supportkb.search.text.analysis import _data, text_analyzer
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from click.testing import CliRunner
 
 from supportkb.checking.check import check
 from supportkb.cli.main import cli
 from supportkb.workspace.codeowners import BEGIN, END
 
-from conftest import AS_OF, KnowledgeBaseFactory, codes
+from conftest import AS_OF, REPO_ROOT, KnowledgeBaseFactory, codes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 
 
 def run(kb: KnowledgeBaseFactory) -> str:

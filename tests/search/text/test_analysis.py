@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from supportkb.search.text.analysis import text_analyzer
 
+from conftest import REPO_ROOT
+
 
 def words(text: str, subwords: bool = False) -> list[str]:
     return [t.text for t in text_analyzer().terms(text, with_subwords=subwords) if not t.sub]
@@ -133,10 +135,9 @@ def test_offsets_mapped_lazily_equal_the_whole_map(text: str) -> None:
 
 
 def test_positions_are_the_terms_without_their_spans() -> None:
-    from pathlib import Path
 
     analyzer = text_analyzer()
-    root = Path(__file__).resolve().parents[1]
+    root = REPO_ROOT
     texts = [p.read_text(encoding="utf-8") for p in sorted((root / "kb").rglob("*.md"))]
     texts.append("同仁回報快閃記憶體損毀，網際網路很慢；隨身碟 corp_vpn.xml Outlook2019")
     for text in texts:
