@@ -6,8 +6,8 @@ tree of plain nodes (`Word`, `AllOf`, `AnyOf`, ...) evaluated over dense arrays 
 document): a word's posting list is read once (and kept), scored in one vector operation, and
 the tree is combined with array arithmetic. The scores are those of Whoosh's BM25F
 (`whoosh.scoring.BM25F`: the same idf, quantised field lengths, per-field B and boosts, and
-the same sums for AND and OR), so the ranking does not change; `tests/search/backend/test_vector_search.py`
-compares the two on the query set.
+the same sums for AND and OR), so the ranking does not change;
+`tests/search/backend/test_vector_search.py` compares the two on the query set.
 
 This module knows nothing of Whoosh: the backend (`backend.arrays`) turns its parsed query into
 these nodes and gives a `Corpus`, the index seen as arrays.

@@ -7,8 +7,8 @@ So a table of the words (jieba's `dict.txt`, the dictionary jieba-rs embeds, wit
 terms added as `Segmenter` adds them) is kept beside the index; to cut a short text, the
 words that occur in it are looked up there and put in an empty rjieba with one filler word
 that brings the total to the whole dictionary's. The cut is then the same, word for word:
-`tests/search/text/test_word_table.py` compares them over the starter content and the query set, and a
-table is only written after the same comparison on a sample passes.
+`tests/search/text/test_word_table.py` compares them over the starter content and the query
+set, and a table is only written after the same comparison on a sample passes.
 """
 
 from __future__ import annotations
