@@ -60,8 +60,9 @@ def test_an_unknown_option_is_refused_by_both_alike(kb: KnowledgeBaseFactory) ->
 def test_the_plugin_declares_its_options_with_the_one_table() -> None:
     from supportkb.site.plugin import SupportKBPlugin
 
-    scheme = SupportKBPlugin.config_scheme
-    assert [name for name, _ in scheme] == [option.name for option in PLUGIN_OPTIONS]
+    names = [option.name for option in PLUGIN_OPTIONS]
+    assert [name for name, _ in SupportKBPlugin.config_scheme] == names
+    assert [name for name, _ in SupportKBPlugin.config_class._schema] == names
     assert set(KNOWN_OPTIONS) == {option.name for option in PLUGIN_OPTIONS}
 
 
@@ -95,6 +96,7 @@ def test_the_plugin_and_the_cli_take_the_same_defaults() -> None:
     errors, _ = plugin.load_config({})
     assert errors == []
     assert dict(plugin.config) == dict(validated_options({}))
+    assert plugin.config.audience == validated_options({}).audience == "internal"
 
 
 def test_kb_check_does_not_import_mkdocs_config() -> None:

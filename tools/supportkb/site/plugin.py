@@ -23,10 +23,10 @@ import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
-from mkdocs.config.base import BaseConfigOption, LegacyConfig, PlainConfigSchema, ValidationError
+from mkdocs.config.base import BaseConfigOption, Config, ValidationError
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
@@ -91,16 +91,24 @@ class TableOption(BaseConfigOption[Any]):
             raise ValidationError(str(exc)) from None
 
 
-def scheme_from_table() -> PlainConfigSchema:
-    """The plugin's `config_scheme`: the table of options, in its order."""
-    return tuple((option.name, TableOption(option)) for option in PLUGIN_OPTIONS)
+class PluginConfig(Config):
+    """The plugin's options as MkDocs holds them, read as `config.audience` (as `kb build`
+    sets them) or `config["audience"]`; `config_from_table` adds one `TableOption` per row."""
 
 
-class SupportKBPlugin(BasePlugin[LegacyConfig]):
-    """The hooks; the options are declared in `supportkb.workspace.settings.PLUGIN_OPTIONS`
-    (read as `self.config["name"]`)."""
+def config_from_table() -> type[PluginConfig]:
+    """The plugin's config class, derived from the table of options, in its order."""
+    options = {option.name: TableOption(option) for option in PLUGIN_OPTIONS}
+    attributes: dict[str, object] = {"__module__": __name__, "__doc__": PluginConfig.__doc__}
+    return cast(
+        "type[PluginConfig]", type("SupportKBConfig", (PluginConfig,), attributes | options)
+    )
 
-    config_scheme = scheme_from_table()
+
+class SupportKBPlugin(BasePlugin[PluginConfig]):
+    """The hooks; the options are declared in `supportkb.workspace.settings.PLUGIN_OPTIONS`."""
+
+    config_class = config_from_table()
 
     kb_config: KnowledgeBaseConfig | None = None
     sources: SiteSources | None = None
