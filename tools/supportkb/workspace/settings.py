@@ -3,7 +3,7 @@
 The plugin's options are declared once, in `PLUGIN_OPTIONS`: a plain table (name, Python type,
 default, choices, description) that `option_value` validates with the rules and the messages of
 MkDocs' own config options (`Type`, `Choice`, `Optional`). The CLI validates the plugin's entry
-of `mkdocs.yml` with it (`validated_options`); the MkDocs plugin derives its `config_scheme` from
+of `mkdocs.yml` with it (`validated_options`); the MkDocs plugin derives its config class from
 the same table, each option calling `option_value` (`supportkb.site.plugin`), so both accept the
 same options with the same defaults and refuse the same mistakes with the same messages. The
 table is plain Python on purpose: importing `mkdocs.config` costs about 100 ms (it brings in the
