@@ -9,7 +9,12 @@ import pytest
 from supportkb.documents.durations import Duration
 from supportkb.documents.model import DocType
 from supportkb.errors import ConfigError
-from supportkb.workspace.settings import KnowledgeBaseConfig, load_config
+from supportkb.workspace.settings import (
+    PLUGIN_OPTIONS,
+    KnowledgeBaseConfig,
+    load_config,
+    option_value,
+)
 
 from conftest import REPO_ROOT
 
@@ -99,3 +104,9 @@ def test_duration_arithmetic_follows_the_calendar() -> None:
     for bad in ("0d", "6 months", "-1m", "", None, True):
         with pytest.raises(ValueError):
             Duration.parse(bad)
+
+
+def test_every_plugin_option_is_described_and_its_default_is_valid() -> None:
+    for option in PLUGIN_OPTIONS:
+        assert option.description, option.name
+        assert option_value(option, None) == option.default

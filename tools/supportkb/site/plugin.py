@@ -1,13 +1,15 @@
 """The `supportkb` MkDocs plugin.
 
-Its options are `supportkb.workspace.settings.PluginOptions` (the class `kb` validates
-mkdocs.yml with, too). It derives the knowledge base's rules from them, brings the
-documents kept outside `docs/` (kb/, sops/) into the site, leaves out what the build's audience
-must not see, puts a metadata panel and banners on every document page, adds the generated
-pages (catalogs, categories, tags, review calendar, register) and makes links written between
-repository files work between site pages; it writes the labels the browser's scripts show
-(`labels.js`, from `supportkb.documents.vocabulary`). The work is done by plain classes and
-functions (`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`, the templates of
+Its options are declared in `supportkb.workspace.settings.PLUGIN_OPTIONS` (the table `kb`
+validates mkdocs.yml with, too); its `config_scheme` is derived from that table here, each
+option validated by the same function, so MkDocs and `kb` give the same messages. It derives
+the knowledge base's rules from them, brings the documents kept outside `docs/` (kb/, sops/)
+into the site, leaves out what the build's audience must not see, puts a metadata panel and
+banners on every document page, adds the generated pages (catalogs, categories, tags, review
+calendar, register) and makes links written between repository files work between site pages;
+it writes the labels the browser's scripts show (`labels.js`, from
+`supportkb.documents.vocabulary`). The work is done by plain classes and functions
+(`KnowledgeBaseConfig`, `SiteSources`, `supportkb.site.pages`, the templates of
 `supportkb.site.rendering`); the hooks stay short.
 """
 
@@ -21,9 +23,10 @@ import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
+from mkdocs.config.base import BaseConfigOption, Config, ValidationError
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
@@ -49,7 +52,14 @@ from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
 from supportkb.system.safe_read import is_regular_inside, read_regular
 from supportkb.workspace.knowledge_base import load_knowledge_base
-from supportkb.workspace.settings import KnowledgeBaseConfig, PluginOptions, build_date
+from supportkb.workspace.settings import (
+    PLUGIN_OPTIONS,
+    InvalidOptionValue,
+    KnowledgeBaseConfig,
+    PluginOption,
+    build_date,
+    option_value,
+)
 
 ASSETS = (
     "assets/supportkb/supportkb.css",
@@ -64,8 +74,41 @@ _MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"
 _REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
 
 
-class SupportKBPlugin(BasePlugin[PluginOptions]):
-    """The hooks; the options are declared in `supportkb.workspace.settings.PluginOptions`."""
+class TableOption(BaseConfigOption[Any]):
+    """One option of the plugin's table (`PLUGIN_OPTIONS`) as MkDocs validates a plugin's
+    option: by `option_value`, the function `kb` validates with, so the rules and the
+    messages are the same for both."""
+
+    def __init__(self, option: PluginOption) -> None:
+        super().__init__()
+        self.option = option
+        self.default = option.default
+
+    def validate(self, value: object, /) -> Any:
+        try:
+            return option_value(self.option, value)
+        except InvalidOptionValue as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class PluginConfig(Config):
+    """The plugin's options as MkDocs holds them, read as `config.audience` (as `kb build`
+    sets them) or `config["audience"]`; `config_from_table` adds one `TableOption` per row."""
+
+
+def config_from_table() -> type[PluginConfig]:
+    """The plugin's config class, derived from the table of options, in its order."""
+    options = {option.name: TableOption(option) for option in PLUGIN_OPTIONS}
+    attributes: dict[str, object] = {"__module__": __name__, "__doc__": PluginConfig.__doc__}
+    return cast(
+        "type[PluginConfig]", type("SupportKBConfig", (PluginConfig,), attributes | options)
+    )
+
+
+class SupportKBPlugin(BasePlugin[PluginConfig]):
+    """The hooks; the options are declared in `supportkb.workspace.settings.PLUGIN_OPTIONS`."""
+
+    config_class = config_from_table()
 
     kb_config: KnowledgeBaseConfig | None = None
     sources: SiteSources | None = None
@@ -75,7 +118,7 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
 
     @event_priority(100)  # before the search plugin reads its jieba settings
     def on_config(self, config: Any) -> Any:
-        if not self.config.enabled:
+        if not self.config["enabled"]:
             return config
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
@@ -92,7 +135,7 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:
-        if not self.config.enabled or self.kb_config is None:
+        if not self.config["enabled"] or self.kb_config is None:
             return files
         root = Path(config.config_file_path).parent
         try:
@@ -101,7 +144,8 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
             raise PluginError(f"supportkb: {exc}") from exc
         docs_dir = Path(config.docs_dir).resolve().relative_to(root.resolve()).as_posix()
         unreadable = tuple(path for path, result in kb.files.items() if result.document is None)
-        self.sources = SiteSources(root, docs_dir, kb.documents, self.config.audience, unreadable)
+        audience = self.config["audience"]
+        self.sources = SiteSources(root, docs_dir, kb.documents, audience, unreadable)
         hidden = self.sources.excluded()
         published = self.sources.published()
 
@@ -162,27 +206,27 @@ class SupportKBPlugin(BasePlugin[PluginOptions]):
 
     def on_pre_build(self, config: Any) -> None:
         self.script_hashes = set()  # every page's, for the site's policy file (kb serve)
-        if self.config.enabled:
+        if self.config["enabled"]:
             _claim_site_folder(config)
 
     @event_priority(-100)  # last: the hashes must be those of the page as written
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
-        if not self.config.enabled:
+        if not self.config["enabled"]:
             return output
         return self._secured(output, str(page.url), page.content or "")
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, template_name: str, config: Any) -> str:
-        if not self.config.enabled or not template_name.endswith(".html"):
+        if not self.config["enabled"] or not template_name.endswith(".html"):
             return output_content  # 404.html; not sitemap.xml
         return self._secured(output_content, template_name, "")
 
     def on_post_build(self, config: Any) -> None:
-        if not self.config.enabled:
+        if not self.config["enabled"]:
             return
         site = Path(config.site_dir)
         if read_marker(site) is None:  # `mkdocs build` too marks its site: see on_pre_build
-            write_marker(site, SiteMarker(str(self.config.audience), self.as_of.isoformat()))
+            write_marker(site, SiteMarker(str(self.config["audience"]), self.as_of.isoformat()))
         vendored = resources.files("supportkb").joinpath("assets", "vendor", "mermaid")
         (site / MERMAID).parent.mkdir(parents=True, exist_ok=True)
         for name in ("mermaid.min.js", "LICENSE"):  # its README.md is for developers

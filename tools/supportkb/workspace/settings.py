@@ -1,28 +1,31 @@
 """The knowledge base's rules, read from the `supportkb` plugin entry in `mkdocs.yml`.
 
-The plugin's options are declared once, as MkDocs declares a plugin's options: `PluginOptions`
-(a `mkdocs.config.base.Config`). MkDocs validates them for the plugin; the CLI validates the
-same entry of `mkdocs.yml` with the same class (`validated_options`), so both accept the same
-options with the same defaults and refuse the same mistakes with the same messages. The rules
-the code reads (`KnowledgeBaseConfig`: durations, versions, sections) are derived from the
-validated options by `KnowledgeBaseConfig.from_plugin_options`, for the CLI and the plugin alike.
+The plugin's options are declared once, in `PLUGIN_OPTIONS`: a plain table (name, Python type,
+default, choices, description) that `option_value` validates with the rules and the messages of
+MkDocs' own config options (`Type`, `Choice`, `Optional`). The CLI validates the plugin's entry
+of `mkdocs.yml` with it (`validated_options`); the MkDocs plugin derives its config class from
+the same table, each option calling `option_value` (`supportkb.site.plugin`), so both accept the
+same options with the same defaults and refuse the same mistakes with the same messages. The
+table is plain Python on purpose: importing `mkdocs.config` costs about 100 ms (it brings in the
+theme, Jinja and Markdown), which every `kb` command would pay. The rules the code reads
+(`KnowledgeBaseConfig`: durations, versions, sections) are derived from the validated options by
+`KnowledgeBaseConfig.from_plugin_options`, for the CLI and the plugin alike.
 `mkdocs.yml` may hold tags such as `!!python/name:` (Material uses them) or `!ENV`; they are
 read as plain text here, never executed.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
-from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
 from packaging.version import InvalidVersion, Version
 
 from supportkb.documents.durations import Duration
@@ -54,41 +57,105 @@ _SECTION_TARGETS = {t.value for t in DocType} | {f"article/{kind}" for kind in A
 AUDIENCES = tuple(v.value for v in Visibility)  # a site's audience: who may read it
 
 
-class PluginOptions(Config):  # type: ignore[no-untyped-call]  # MkDocs: untyped hook
-    """The `supportkb` plugin's options in `mkdocs.yml`: their one declaration (the plugin's
-    `config_scheme`, and what the CLI validates `mkdocs.yml` with). Durations, versions and
-    sections are checked further when `KnowledgeBaseConfig` is derived from them."""
+@dataclass(frozen=True)
+class PluginOption:
+    """One option of the `supportkb` plugin: what `mkdocs.yml` may write under it. An option
+    that is not `optional` takes its `default` when left out or empty (as MkDocs does)."""
 
-    enabled = c.Type(bool, default=True)
-    audience = c.Choice(AUDIENCES, default=Visibility.INTERNAL.value)  # the site build's
-    build_date = c.Optional(c.Type(str))  # judge freshness as of this date (tests, rebuilds)
-    review_every = c.Type(dict, default={})
-    drill_every = c.Type(str, default="12m")
-    due_soon_days = c.Type(int, default=30)
-    products = c.Type(dict, default={})
-    required_sections = c.Type(dict, default={})
-    section_names = c.Type(dict, default={})
-    index_dir = c.Optional(c.Type(str))  # read by `kb index` and `kb search`
+    name: str
+    kind: type  # the Python type its value must be (as MkDocs' `config_options.Type`)
+    default: object = None
+    choices: tuple[str, ...] | None = None  # the only values allowed (`config_options.Choice`)
+    optional: bool = False  # may stay unset (`config_options.Optional`): None then
+    description: str = ""
 
 
-KNOWN_OPTIONS = frozenset(PluginOptions())  # a Config holds every option, with its default
+PLUGIN_OPTIONS: tuple[PluginOption, ...] = (
+    PluginOption("enabled", bool, True, description="build the knowledge base's pages"),
+    PluginOption(
+        "audience",
+        str,
+        Visibility.INTERNAL.value,
+        choices=AUDIENCES,
+        description="who may read the site: documents for others are left out",
+    ),
+    PluginOption("build_date", str, optional=True, description="judge freshness as of this date"),
+    PluginOption("review_every", dict, {}, description="review interval per document type"),
+    PluginOption("drill_every", str, "12m", description="drill interval of emergency plans"),
+    PluginOption("due_soon_days", int, 30, description="days before a review is due soon"),
+    PluginOption("products", dict, {}, description="current version of each product"),
+    PluginOption("required_sections", dict, {}, description="sections each kind must have"),
+    PluginOption("section_names", dict, {}, description="more headings naming a section"),
+    PluginOption(
+        "index_dir", str, optional=True, description="the search index's folder (kb index)"
+    ),
+)
+KNOWN_OPTIONS = frozenset(option.name for option in PLUGIN_OPTIONS)
+
+
+class InvalidOptionValue(ValueError):
+    """A value an option refuses; its message is the one MkDocs' config options give."""
+
+
+def option_value(option: PluginOption, value: object) -> Any:
+    """The value the option takes for `value` as written (its default when empty), checked
+    as MkDocs checks a class-based config's option; `InvalidOptionValue` when refused. The
+    CLI and the plugin both call this, so their rules and messages cannot drift."""
+    if value is None:
+        if option.optional:
+            return None
+        if option.default is None:
+            raise InvalidOptionValue("Required configuration not provided.")
+        value = copy.copy(option.default)  # a fresh dict each time, as MkDocs copies defaults
+    if option.choices is not None and value not in option.choices:
+        raise InvalidOptionValue(f"Expected one of: {option.choices} but received: {value!r}")
+    if not isinstance(value, option.kind):
+        raise InvalidOptionValue(f"Expected type: {option.kind} but received: {type(value)}")
+    return value
+
+
+@dataclass(frozen=True)
+class PluginOptions(Mapping[str, Any]):
+    """The plugin's options once validated: every known option with its value, read by name
+    (`options.audience`) or as a mapping (as MkDocs' `Config` is read)."""
+
+    by_name: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.by_name[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "by_name":  # not an option (copy, pickle, init)
+            raise AttributeError(name)
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def validated_options(options: object, source: str = "mkdocs.yml") -> PluginOptions:
-    """The plugin's options validated as MkDocs validates them for the plugin; `ConfigError`
-    for an option MkDocs refuses, or one it does not know (MkDocs only warns of those: the
-    plugin refuses them too, see `refuse_unknown_options`)."""
+    """The plugin's options validated as the plugin validates them (`option_value`, in the
+    table's order, the first mistake reported); `ConfigError` for an option refused, or one
+    nobody knows (MkDocs only warns of those: the plugin refuses them too, see
+    `refuse_unknown_options`)."""
     if options is None:
         options = {}
     if not isinstance(options, Mapping):
         raise ConfigError(f"{source}: the '{PLUGIN_NAME}' plugin options must be a mapping")
-    validated = PluginOptions(config_file_path=None)
-    validated.load_dict(dict(options))
-    errors, _ = validated.validate()
-    for key, error in errors:
-        raise ConfigError(f"{source}: '{PLUGIN_NAME}.{key}': {error}")
-    refuse_unknown_options(validated, source)
-    return validated
+    values: dict[str, Any] = {}
+    for option in PLUGIN_OPTIONS:
+        try:
+            values[option.name] = option_value(option, options.get(option.name))
+        except InvalidOptionValue as exc:
+            raise ConfigError(f"{source}: '{PLUGIN_NAME}.{option.name}': {exc}") from None
+    refuse_unknown_options(options, source)
+    return PluginOptions(values)
 
 
 def build_date(options: Mapping[str, Any], source: str = "mkdocs.yml") -> date | None:
@@ -141,8 +208,8 @@ class KnowledgeBaseConfig:
     def from_plugin_options(
         cls, options: Mapping[str, Any], source: str = "mkdocs.yml"
     ) -> KnowledgeBaseConfig:
-        """The rules, from options `PluginOptions` validated (by MkDocs for the plugin, by
-        `validated_options` for the CLI); `ConfigError` when a value is not a rule."""
+        """The rules, from options validated by `option_value` (through MkDocs for the plugin,
+        by `validated_options` for the CLI); `ConfigError` when a value is not a rule."""
         refuse_unknown_options(options, source)
         build_date(options, source)  # the plugin's: refused by `kb check` too when not a date
         section_names = dict(SECTION_ALIASES)
