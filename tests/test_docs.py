@@ -21,6 +21,8 @@ from supportkb.documents.finding_codes import FINDING_CODES
 from supportkb.documents.vocabulary import TYPE_TERMS, Status
 from supportkb.site import reference
 
+from conftest import REPO_ROOT
+
 PACKAGE = Path(__file__).resolve().parents[1] / "tools" / "supportkb"
 CODE = re.compile(r"^[a-z]+(-[a-z]+)*$")
 # the functions that make a finding, and the position of the code among their arguments
@@ -259,3 +261,11 @@ def test_the_commands_page_says_what_the_commands_do() -> None:
     assert page.read_text(encoding="utf-8") == commands_reference.commands_page() + "\n", (
         "the commands changed: run `make reference` and commit docs/contributing/reference/"
     )
+
+
+def test_every_plugin_option_is_in_the_configuration_reference() -> None:
+    from supportkb.workspace.settings import PLUGIN_OPTIONS
+
+    page = (REPO_ROOT / "docs/contributing/reference/configuration.md").read_text("utf-8")
+    for option in PLUGIN_OPTIONS:
+        assert f"| `{option.name}` |" in page, f"document {option.name} in configuration.md"

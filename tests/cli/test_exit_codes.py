@@ -117,3 +117,20 @@ def test_kb_help_does_not_import_whoosh() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert "search" in done.stdout and "serve" in done.stdout
+
+
+def test_a_reader_that_went_away_ends_kb_quietly(tmp_path: Path) -> None:
+    """`kb schema | head -1`: the pipe closes before kb writes; no bug report, no traceback."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)}
+    done = subprocess.Popen(
+        [sys.executable, "-m", "supportkb", "schema"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert done.stdout is not None and done.stderr is not None
+    done.stdout.close()  # the reader leaves before kb has started
+    errors = done.stderr.read().decode()
+    assert done.wait(timeout=60) == 141, errors
+    assert errors == ""
+    assert not (tmp_path / "supportkb" / LOG_NAME).exists()

@@ -65,3 +65,12 @@ def click_context() -> object:
     import click
 
     return click.Context(cli)
+
+
+def test_type_and_status_flags_take_any_case() -> None:
+    """`--type PLAN` as `type:PLAN` in the query: the names are the vocabulary's, any case."""
+    from supportkb.cli.commands.search import search_command
+
+    for flag, value in (("--type", "PLAN"), ("--type", "Ep"), ("--status", "Published")):
+        param = next(p for p in search_command.params if flag in getattr(p, "opts", ()))
+        assert param.type.convert(value, None, None) == value.lower()

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from supportkb.errors import FatalError
 from supportkb.site.build import build_site
 from supportkb.site.rendering import template_environment
 
@@ -58,3 +61,25 @@ def test_values_are_escaped_as_the_rest_of_supportkb_escapes_them(tmp_path: Path
     (tmp_path / "supportkb/x.html").write_text("{{ value }}|{{ value | md }}", encoding="utf-8")
     rendered = template_environment(tmp_path).get_template("x.html").render(value="<'\"*>")
     assert rendered == "&lt;&#x27;&quot;*&gt;|&lt;&\\#x27;&quot;\\*&gt;"  # html.escape, as esc()
+
+
+@pytest.mark.parametrize(
+    "override, why",
+    [
+        ("{{ document.no_such_field.x }}\n", "no attribute 'no_such_field'"),
+        ("<div>\n{% if %}\n", "Expected an expression"),
+    ],
+)
+def test_a_broken_override_is_the_user_s_error_with_its_file_and_line(
+    kb: KnowledgeBaseFactory, tmp_path: Path, override: str, why: str
+) -> None:
+    """A mistake in a theme's template is not a bug in supportkb: one line naming the file."""
+    kb.article("kb/vpn/error-809.md")
+    overrides = with_custom_dir(kb)
+    (overrides / "supportkb").mkdir()
+    (overrides / "supportkb/header.html").write_text(override, encoding="utf-8")
+    with pytest.raises(FatalError) as raised:
+        build_site(kb.root, date(2026, 11, 24), tmp_path / "site")
+    line = override.splitlines().index(next(x for x in override.splitlines() if "{" in x)) + 1
+    assert f"overrides/supportkb/header.html:{line}" in str(raised.value)
+    assert why in str(raised.value)

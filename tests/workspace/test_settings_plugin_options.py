@@ -36,9 +36,12 @@ def kb_check(root: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_build_date_is_accepted_by_kb_check_and_by_the_plugin(kb: KnowledgeBaseFactory) -> None:
+@pytest.mark.parametrize("written", ["'2026-11-24'", "2026-11-24"])  # YAML: text, then a date
+def test_build_date_is_accepted_by_kb_check_and_by_the_plugin(
+    kb: KnowledgeBaseFactory, written: str
+) -> None:
     kb.article("kb/vpn/error-809.md")
-    path = with_option(kb, "build_date: '2026-11-24'")
+    path = with_option(kb, f"build_date: {written}")
     code, output = kb_check(kb.root)
     assert code == 0, output
     config = load_mkdocs_config(str(path))
@@ -111,7 +114,7 @@ def test_kb_check_does_not_import_mkdocs_config() -> None:
 def test_a_value_mkdocs_refuses_is_a_config_error_for_the_cli() -> None:
     from supportkb.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"'supportkb.due_soon_days': Expected type"):
+    with pytest.raises(ConfigError, match=r"'supportkb.due_soon_days': expected a whole number"):
         validated_options({"due_soon_days": "soon"})
     assert validated_options({}).audience == "internal"
 

@@ -7,6 +7,7 @@ a command is translated here, in one place (`KbGroup.invoke`), as pre-commit's
 - a library error (`supportkb.errors.FatalError`) becomes its message on stderr and its
   `exit_code` (1 a user error or findings, 2 bad usage or unreadable settings);
 - Ctrl-C ends quietly with 130, as a shell reports a command killed by SIGINT;
+- a reader that went away (`kb search VPN | head -1`) ends it quietly with 141 (SIGPIPE's);
 - anything else is a bug: a short message and exit code 3, its traceback written to a log
   file in the user's cache folder (never in the checkout) whose path is printed.
 
@@ -34,6 +35,7 @@ from supportkb.errors import FatalError
 
 BUG_EXIT_CODE = 3
 INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, what a shell reports after Ctrl-C
+READER_GONE_EXIT_CODE = 141  # 128 + SIGPIPE, what a shell reports when the pipe's reader left
 LOG_NAME = "kb.log"
 
 # name -> (module under supportkb.cli.commands, the command's function); `kb --help` lists them
@@ -90,6 +92,10 @@ class KbGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted", err=True)
             raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE) from None
+        except BrokenPipeError:
+            # nobody reads what is left: send it nowhere, or Python's last flush fails again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(READER_GONE_EXIT_CODE) from None
         except Exception:
             click.echo(bug_report(), err=True)
             raise click.exceptions.Exit(BUG_EXIT_CODE) from None

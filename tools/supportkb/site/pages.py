@@ -17,6 +17,7 @@ import functools
 import html
 import io
 import posixpath
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.urls import mailto_url
+from supportkb.errors import FatalError
 from supportkb.site import reference
 from supportkb.site.rendering import code, esc, md, template_environment
 from supportkb.workspace.freshness import Freshness, FreshnessRule
@@ -50,6 +52,18 @@ REGISTER_PAGE = "register.md"
 REGISTER_CSV = "register.csv"
 SEARCH_PAGE = "search-results.md"
 __all__ = ["code", "esc", "md"]  # the escapes, for the modules that render with this one
+
+
+def template_problem(template: str, exc: jinja2.TemplateError) -> str:
+    """Where a template failed (the file and line when Jinja knows them) and why."""
+    where = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if where is None:  # an error while rendering: the template's frame in the traceback
+        frames = traceback.extract_tb(exc.__traceback__)
+        frame = next((f for f in reversed(frames) if f.filename.endswith(template)), None)
+        where, line = (frame.filename, frame.lineno) if frame else (template, None)
+    at = f"{where}:{line}" if line else where
+    return f"the site template {at} cannot be rendered: {exc.message or type(exc).__name__}"
 
 
 def relative_url(target: str, base: str) -> str:
@@ -77,7 +91,11 @@ class SiteModel:
 
     def render(self, template: str, **variables: Any) -> str:
         """A template of `supportkb.site.rendering`'s environment, given this site too."""
-        return self.templates.get_template(template).render(site=self, **variables)
+        try:  # a failure is most likely in a theme's override: the user's file
+            loaded = self.templates.get_template(template)
+            return loaded.render(site=self, **variables)
+        except jinja2.TemplateError as exc:
+            raise FatalError(template_problem(template, exc)) from None
 
     def catalog(self, doc_type: DocType) -> str:
         """The site path of a type's catalog: the index page of its folder."""

@@ -204,7 +204,7 @@ def search_syntax_page() -> str:
             markdown_table(("field", "also", "matches", "example"), fields),
             "## Types and their aliases",
             "`type:` (and `kb search --type`, and the API's `?type=`) accepts a type's name "
-            "or one of its aliases, in any case:",
+            "or one of its aliases (in any case, but in lower case in the API):",
             markdown_table(("type", "aliases"), _type_aliases()),
             f"`status:` accepts {statuses}. Archived documents are left out unless the query "
             "asks for them (`status:archived`, or `kb search --all`).",

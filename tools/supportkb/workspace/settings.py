@@ -29,6 +29,7 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from supportkb.documents.durations import Duration
+from supportkb.documents.layout import DOCS_DIR
 from supportkb.documents.model import ARTICLE_KINDS, DocType
 from supportkb.documents.sections import SECTION_ALIASES
 from supportkb.documents.source import flow_depth
@@ -63,7 +64,7 @@ class PluginOption:
     that is not `optional` takes its `default` when left out or empty (as MkDocs does)."""
 
     name: str
-    kind: type  # the Python type its value must be (as MkDocs' `config_options.Type`)
+    kind: type | tuple[type, ...]  # the Python type(s) its value may be, as YAML reads it
     default: object = None
     choices: tuple[str, ...] | None = None  # the only values allowed (`config_options.Choice`)
     optional: bool = False  # may stay unset (`config_options.Optional`): None then
@@ -79,7 +80,9 @@ PLUGIN_OPTIONS: tuple[PluginOption, ...] = (
         choices=AUDIENCES,
         description="who may read the site: documents for others are left out",
     ),
-    PluginOption("build_date", str, optional=True, description="judge freshness as of this date"),
+    PluginOption(  # YAML reads 2026-11-24 as a date, "2026-11-24" as text: both are fine
+        "build_date", (str, date), optional=True, description="judge freshness as of this date"
+    ),
     PluginOption("review_every", dict, {}, description="review interval per document type"),
     PluginOption("drill_every", str, "12m", description="drill interval of emergency plans"),
     PluginOption("due_soon_days", int, 30, description="days before a review is due soon"),
@@ -108,10 +111,18 @@ def option_value(option: PluginOption, value: object) -> Any:
             raise InvalidOptionValue("Required configuration not provided.")
         value = copy.copy(option.default)  # a fresh dict each time, as MkDocs copies defaults
     if option.choices is not None and value not in option.choices:
-        raise InvalidOptionValue(f"Expected one of: {option.choices} but received: {value!r}")
+        raise InvalidOptionValue(f"expected one of {', '.join(option.choices)}, not {value!r}")
     if not isinstance(value, option.kind):
-        raise InvalidOptionValue(f"Expected type: {option.kind} but received: {type(value)}")
+        raise InvalidOptionValue(f"expected {_in_words(option.kind)}, not {value!r}")
     return value
+
+
+_KIND_IN_WORDS = {bool: "true or false", str: "a text", int: "a whole number", dict: "a mapping"}
+
+
+def _in_words(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(_KIND_IN_WORDS.get(k, k.__name__) for k in kinds)
 
 
 @dataclass(frozen=True)
@@ -247,7 +258,8 @@ def load_config(root: Path) -> KnowledgeBaseConfig:
 
 
 def mkdocs_settings(root: Path) -> dict[str, Any]:
-    """The few site settings other commands need: site_url, use_directory_urls, index_dir."""
+    """The few site settings other commands need: site_url, use_directory_urls, docs_dir,
+    index_dir."""
     if not (root / "mkdocs.yml").is_file():
         raise ConfigError(
             f"no mkdocs.yml in {root}: is this a supportkb knowledge base? "
@@ -259,6 +271,7 @@ def mkdocs_settings(root: Path) -> dict[str, Any]:
     return {
         "site_url": data.get("site_url") if isinstance(data.get("site_url"), str) else "",
         "use_directory_urls": data.get("use_directory_urls", True) is not False,
+        "docs_dir": data.get("docs_dir") if isinstance(data.get("docs_dir"), str) else DOCS_DIR,
         "index_dir": index_dir,
     }
 

@@ -25,7 +25,7 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
     "--type",
     "types",
     multiple=True,
-    type=click.Choice(type_names()),
+    type=click.Choice(type_names(), case_sensitive=False),
     callback=lambda ctx, param, names: tuple(parse_type(name).value for name in names),
     help="Only this type (or an alias: kb, ep, plan, pol); repeatable.",
 )
@@ -34,7 +34,7 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(status_names()),
+    type=click.Choice(status_names(), case_sensitive=False),
     callback=lambda ctx, param, names: tuple(parse_status(name).value for name in names),
     help="Only this status; repeatable.",
 )

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from supportkb.documents.body import read_body
 from supportkb.documents.fields import Location, build_document
-from supportkb.documents.layout import document_stamps
+from supportkb.documents.layout import DOCS_DIR, document_stamps, site_path
 from supportkb.documents.model import Document
 from supportkb.documents.source import read_source
 from supportkb.documents.vocabulary import Visibility
@@ -283,6 +283,7 @@ class _Context:
     registry: OwnerRegistry
     site_url: str
     use_directory_urls: bool
+    docs_dir: str  # MkDocs' docs_dir, relative to the root: its files lose that prefix
 
 
 def build_index(
@@ -588,6 +589,7 @@ def _context(root: Path) -> _Context:
         registry,
         str(settings.get("site_url") or ""),
         bool(settings.get("use_directory_urls", True)),
+        str(settings.get("docs_dir") or DOCS_DIR),
     )
 
 
@@ -599,6 +601,7 @@ def _manifest_key(context: _Context) -> str:
         "review_every": {str(k): str(v) for k, v in context.config.review_every.items()},
         "site_url": context.site_url,
         "directory_urls": context.use_directory_urls,
+        "docs_dir": context.docs_dir,
         "owners": hashlib.sha256(owners.read_bytes()).hexdigest() if owners.is_file() else "",
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
@@ -671,14 +674,18 @@ def _index_entry(
         version=document.version or "",
         last_reviewed=document.last_reviewed,
         review_due=rule.review_due(document) if rule.is_held(document) else None,
-        url=page_url(context.site_url, document.path, context.use_directory_urls),
+        url=page_url(
+            context.site_url, document.path, context.use_directory_urls, context.docs_dir
+        ),
         digest=digest,
     )
 
 
-def page_url(site_url: str, repo_path: str, directory_urls: bool = True) -> str:
-    """The published page of a document (documents under docs/ lose that prefix)."""
-    path = repo_path[len("docs/") :] if repo_path.startswith("docs/") else repo_path
+def page_url(
+    site_url: str, repo_path: str, directory_urls: bool = True, docs_dir: str = DOCS_DIR
+) -> str:
+    """The published page of a document (documents in MkDocs' docs_dir lose that prefix)."""
+    path = site_path(repo_path, docs_dir)
     stem = path[: -len(".md")]
     if directory_urls:
         page = (
