@@ -17,6 +17,7 @@ import pytest
 
 from supportkb.search.indexing.index import build_index
 from supportkb.site.build import build_site
+
 from test_browser import ROOT, browser, page, site_url  # noqa: F401  (fixtures, by name)
 
 AS_OF = date(2026, 11, 24)

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from supportkb.site.build import build_site
-from test_browser import _QuietHandler, browser  # noqa: F401  (fixtures, by name)
-from test_browser_live_search import search, served  # noqa: F401
 
 from conftest import KnowledgeBaseFactory
+from test_browser import _QuietHandler, browser  # noqa: F401  (fixtures, by name)
+from test_browser_live_search import search, served  # noqa: F401
 
 PAGES = ["", "kb/vpn/vpn-error-809/", "sops/emergency/major-system-outage/"]
 # Material draws a diagram in a closed shadow root; opened for the test only, so that the

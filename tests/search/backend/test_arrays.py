@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from supportkb.search.backend.engine import Engine
 from supportkb.search.backend.searching import EngineSearcher
-from test_vector_search import _same, engine, searchers  # noqa: F401 (fixtures)
 
 from conftest import AS_OF
+from test_vector_search import _same, engine, searchers  # noqa: F401 (fixtures)
 
 
 def test_the_index_has_deleted_documents_and_several_segments(
