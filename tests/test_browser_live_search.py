@@ -18,7 +18,7 @@ import pytest
 from supportkb.search.indexing.index import build_index
 from supportkb.site.build import build_site
 
-from test_browser import ROOT, browser, page, site_url  # noqa: F401  (fixtures, by name)
+from test_browser import ARTIFACTS, ROOT, browser, page, site_url  # noqa: F401  (fixtures)
 
 AS_OF = date(2026, 11, 24)
 
@@ -143,3 +143,71 @@ def test_without_the_api_the_site_search_still_works(page: Any, site_url: str) -
     assert not page.evaluate("document.body.classList.contains('kb-live-search')")
     assert page.query_selector(".kb-live") is None
     assert errors == []
+
+
+COLOURS = """(selector) => {
+  const node = document.querySelector(selector);
+  let element = node, background = "rgba(0, 0, 0, 0)";
+  while (element && /rgba\\(0, 0, 0, 0\\)|transparent/.test(background)) {
+    background = getComputedStyle(element).backgroundColor;
+    element = element.parentElement;
+  }
+  return [getComputedStyle(node).color, background];
+}"""
+
+
+def _rgba(css: str) -> tuple[float, float, float, float]:
+    parts = [float(x) for x in css[css.index("(") + 1 : -1].split(",")]
+    return (parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0)
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(v) for v in rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio, the text's alpha composited over its background."""
+    fr, fg, fb, alpha = _rgba(foreground)
+    br, bg, bb, _ = _rgba(background)
+    shown = tuple(alpha * f + (1 - alpha) * b for f, b in ((fr, br), (fg, bg), (fb, bb)))
+    lighter, darker = sorted((_luminance(shown), _luminance((br, bg, bb))), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_live_results_can_be_read_in_both_palettes(
+    browser: Any, served: tuple[str, Path, Any], scheme: str, width: int, height: int
+) -> None:
+    """What an agent sees in the dropdown: title, snippet and status badge at 4.5:1 or more
+    (they were white on white in the light palette), the first result in view."""
+    url, _, _ = served
+    context = browser.new_context(
+        locale="zh-TW", viewport={"width": width, "height": height}, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body.kb-live-search")
+    if width < 960:  # on a phone the search box opens from the header's icon
+        page.click("label[for=__search]")
+    page.click(".md-search__input")
+    page.type(".md-search__input", "VPN", delay=20)
+    page.wait_for_selector(".kb-live .kb-result__title", timeout=10_000)
+    page.wait_for_timeout(400)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"live-results-{scheme}-{width}.png"))
+    for part in (".kb-result__title", ".kb-result__snippet", ".kb-badge"):
+        colours = page.evaluate(COLOURS, f".kb-live .kb-result {part}")
+        assert contrast(*colours) >= 4.5, (part, colours)
+    box = page.locator(".kb-live .kb-result").first.bounding_box()
+    assert box is not None and box["y"] + 40 < height  # the first result's title in view
+    bar = page.locator(".kb-live .kb-facets").bounding_box()
+    chip = page.locator(".kb-live .kb-chip").first.bounding_box()
+    assert bar is not None and chip is not None and bar["height"] < 2 * chip["height"]  # one row
+    assert "published" not in page.inner_text(".kb-live .kb-facets")  # statuses by their label
+    context.close()

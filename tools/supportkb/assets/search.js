@@ -99,6 +99,12 @@
     }
   }
 
+  function facetLabel(facet, value) {
+    if (facet === "type") return LABELS.types[value] || value;
+    if (facet === "status") return (LABELS.statuses[value] || [value])[0];
+    return value;
+  }
+
   function facetBar(data, rerun) {
     var bar = el("div", "kb-facets");
     [["type", "類型"], ["category", "分類"], ["status", "狀態"]].forEach(function (pair) {
@@ -108,7 +114,7 @@
         var chip = el("button", "kb-chip" + (chosen ? " kb-chip--on" : ""));
         chip.type = "button";
         chip.setAttribute("data-kb-facet", pair[0] + ":" + value);
-        chip.textContent = pair[1] + "：" + (LABELS.types[value] || value) + " (" + counts[value] + ")";
+        chip.textContent = pair[1] + "：" + facetLabel(pair[0], value) + " (" + counts[value] + ")";
         chip.addEventListener("click", function (event) {
           event.preventDefault();
           var list = filters[pair[0]];
