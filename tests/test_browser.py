@@ -159,3 +159,15 @@ def test_print_hides_navigation_and_keeps_the_panel(page: Any, site_url: str) ->
     assert page.locator(".kb-meta").is_visible()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(ARTIFACTS / "sop-print.pdf"), format="A4")
+
+
+def test_no_repository_links_when_no_repository_is_configured(page: Any, site_url: str) -> None:
+    """The starter configuration names no repository: no repository widget (which asked
+    GitHub's API on every page) and no "edit this page" link to a placeholder."""
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url else None)
+    for path in ("", "kb/vpn/vpn-error-809/"):
+        page.goto(site_url + path)
+        assert page.locator(".md-source").count() == 0
+        assert page.locator("a.md-content__button").count() == 0
+    assert [url for url in outside if not url.startswith("data:")] == []
