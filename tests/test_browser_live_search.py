@@ -127,10 +127,21 @@ def test_enter_opens_the_full_results_page(page: Any, served: tuple[str, Path, A
     page.focus(".md-search__input")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "/search-results/" in page.url
+    assert "/search-results/" in page.url and "query=VPN" in page.url  # the query is kept
     page.wait_for_selector("#kb-search-page .kb-result")
     assert page.query_selector_all("#kb-search-page .kb-chip")
     assert "份文件" in page.inner_text("#kb-search-page .kb-page__meta")
+    # the page is not under Material's search overlay: the first click opens the result
+    # (the overlay, opened by a `?q=` address, swallowed it), and Back returns to the results
+    assert not page.is_checked("#__search")
+    first = page.locator("#kb-search-page .kb-result__link").first
+    target = first.get_attribute("href")
+    with page.expect_navigation():
+        first.click(timeout=5_000)
+    assert page.url == target
+    page.go_back()
+    assert "query=VPN" in page.url
+    page.wait_for_selector("#kb-search-page .kb-result")
 
 
 def test_without_the_api_the_site_search_still_works(page: Any, site_url: str) -> None:

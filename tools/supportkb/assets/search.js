@@ -168,8 +168,13 @@
     }
   }
 
+  /* The results page keeps its query in `?query=`, not `?q=`: Material opens its search
+   * overlay over any page whose address has `?q=` (its shared-search links), which covered the
+   * results, swallowed the first click and dropped the query from the address. */
+  var PAGE_QUERY = "query";
+
   function resultsPage(text) {
-    return pageUrl("search-results/") + "?q=" + encodeURIComponent(text);
+    return pageUrl("search-results/") + "?" + PAGE_QUERY + "=" + encodeURIComponent(text);
   }
 
   function run(text) {
@@ -240,13 +245,13 @@
 
   function resultsPageView(container) {
     var params = new URLSearchParams(location.search);
-    var text = params.get("q") || "";
+    var text = params.get(PAGE_QUERY) || "";
     var page = Math.max(1, Number(params.get("page")) || 1);
     ["type", "category", "status"].forEach(function (name) { filters[name] = params.getAll(name); });
     container.textContent = "";
     var form = el("form", "kb-page__form");
     var input = el("input", "kb-page__input");
-    input.name = "q";
+    input.name = PAGE_QUERY;
     input.value = text;
     input.setAttribute("aria-label", "搜尋");
     form.appendChild(input);
@@ -254,7 +259,8 @@
     container.appendChild(form);
     if (!text.trim()) return;
     function rerun() {
-      var next = new URLSearchParams({ q: text });
+      var next = new URLSearchParams();
+      next.set(PAGE_QUERY, text);
       ["type", "category", "status"].forEach(function (name) {
         filters[name].forEach(function (value) { next.append(name, value); });
       });
@@ -267,7 +273,7 @@
         container.appendChild(meta);
         if (data.suggestion) {
           var hint = el("a", "kb-live__suggestion", "您是不是要找：" + data.suggestion);
-          hint.href = "?q=" + encodeURIComponent(data.suggestion);
+          hint.href = "?" + PAGE_QUERY + "=" + encodeURIComponent(data.suggestion);
           container.appendChild(hint);
         }
         container.appendChild(facetBar(data, rerun));
