@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from supportkb.documents.vocabulary import Status, status_names, type_names
+from supportkb.documents.vocabulary import Status, id_prefixes, status_names, type_names
 from supportkb.errors import QuerySyntaxError, SearchError
 from supportkb.search.backend.records import FACETS, EngineHit, EngineQuery
 from supportkb.search.snippets import snippet
@@ -45,6 +45,11 @@ TYPE_NAMES = tuple(str(name) for name in type_names())
 STATUS_NAMES = tuple(str(name) for name in status_names())
 MAX_LIMIT = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# an id as agents type it: any case, with or without the hyphen (kb0014, KB-0014, sop 2 no)
+_TYPED_ID = re.compile(
+    r"(?<![A-Za-z0-9-])(" + "|".join(id_prefixes()) + r")-?([0-9]{1,6})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -120,10 +125,16 @@ def clean_query(text: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+def canonical_ids(text: str) -> str:
+    """`kb0014` and `KB0014` as the id is written (`KB-0014`), so that it finds its document."""
+    return _TYPED_ID.sub(lambda m: f"{m.group(1).upper()}-{m.group(2)}", text)
+
+
 def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchResponse:
     """Validate the request, ask the engine once, and make its hits the response."""
     started = time.perf_counter()
     text, notes = clean_query(request.text)
+    text = canonical_ids(text)
     _validate(request)
     if not text:
         empty: dict[str, dict[str, int]] = {name: {} for name in FACETS} if request.facets else {}

@@ -208,6 +208,8 @@ def search_syntax_page() -> str:
             markdown_table(("type", "aliases"), _type_aliases()),
             f"`status:` accepts {statuses}. Archived documents are left out unless the query "
             "asks for them (`status:archived`, or `kb search --all`).",
+            "An id finds its document first however it is typed: `KB-0014`, `kb-0014`, "
+            "`KB0014` and `kb0014` are the same query.",
             "## What matches",
             "Text and queries are compared in one script: a query in Simplified Chinese "
             "(`印表机`) finds the Traditional document (`印表機`), and mainland usage finds "
