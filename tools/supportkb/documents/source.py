@@ -276,15 +276,7 @@ class _NodeReader:
             return [self.value(item, depth + 1) for item in node.value]
         elif isinstance(node, yaml.MappingNode) and node.tag == _MAP:
             return self.mapping(node, depth)
-        raise _StructureProblem(
-            error(
-                "",
-                _at(node),
-                "yaml-syntax",
-                f"the front-matter uses the unsupported tag {node.tag}",
-                "write plain values: text, numbers, dates, lists and mappings",
-            )
-        )
+        raise _unsupported_tag(node)
 
     def scalar(self, node: yaml.ScalarNode, constructor: Any) -> Any:
         """A scalar's value. A value that does not fit the type YAML gave it implicitly
@@ -309,15 +301,7 @@ class _NodeReader:
                 )
             ) from None
         if isinstance(value, bytes):  # !!binary: no field holds bytes
-            raise _StructureProblem(
-                error(
-                    "",
-                    _at(node),
-                    "yaml-syntax",
-                    f"the front-matter uses the unsupported tag {node.tag}",
-                    "write plain values: text, numbers, dates, lists and mappings",
-                )
-            )
+            raise _unsupported_tag(node)
         return value
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
@@ -346,3 +330,16 @@ def _yaml_kind(data: object) -> str:
     if isinstance(data, str):
         return "string"
     return type(data).__name__
+
+
+def _unsupported_tag(node: yaml.Node) -> _StructureProblem:
+    """A tag no field can hold (`!!python/object`, `!!binary`, a custom one)."""
+    return _StructureProblem(
+        error(
+            "",
+            _at(node),
+            "yaml-syntax",
+            f"the front-matter uses the unsupported tag {node.tag}",
+            "write plain values: text, numbers, dates, lists and mappings",
+        )
+    )
