@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -61,3 +62,17 @@ def test_registry_and_configuration_are_valid() -> None:
     config = load_config(ROOT)
     assert config.due_soon_days == 30
     assert date(2026, 11, 24) < config.review_every[DocType.SOP].after(date(2026, 11, 24))
+
+
+def test_the_home_page_s_p1_steps_link_every_sop_and_plan_they_name() -> None:
+    """During a P1 call the agent clicks, not searches: each id the steps name is a link to
+    the document that holds it (they were plain text)."""
+    home = (ROOT / "docs/index.md").read_text(encoding="utf-8")
+    steps = home.split("## 接到 P1", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"\b(?:SOP|EP)-\d{4}\b", steps))
+    assert named
+    for doc_id in named:
+        link = re.search(rf"\[{doc_id}[^\]]*\]\(([^)]+)\)", steps)
+        assert link is not None, f"{doc_id} is not a link"
+        target = (ROOT / "docs" / link.group(1)).resolve()
+        assert f"\nid: {doc_id}\n" in target.read_text(encoding="utf-8"), (doc_id, target)
