@@ -58,6 +58,13 @@ TROUBLESHOOTING_BODY = """\
 """
 
 
+# a published emergency plan (sops/emergency/power.md), for tests that filter by type or alias
+POWER_PLAN = (
+    "---\nid: EP-0001\ntitle: 機房停電應變\nstatus: published\nowner: alice\nversion: '1'\n"
+    "last_reviewed: 2026-10-01\nvisibility: internal\n---\n# 機房停電應變\n\n機房停電時依序關機。\n"
+)
+
+
 class KnowledgeBaseFactory:
     """Writes a tiny knowledge base in a temporary folder, one file at a time."""
 

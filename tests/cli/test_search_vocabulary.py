@@ -13,18 +13,13 @@ from supportkb.cli.main import cli
 from supportkb.documents.vocabulary import status_names, type_names
 from supportkb.search.indexing.index import build_index
 
-from conftest import AS_OF, KnowledgeBaseFactory
-
-PLAN = (
-    "---\nid: EP-0001\ntitle: 機房停電應變\nstatus: published\nowner: alice\nversion: '1'\n"
-    "last_reviewed: 2026-10-01\nvisibility: internal\n---\n# 機房停電應變\n\n停電時依序關機。\n"
-)
+from conftest import AS_OF, POWER_PLAN, KnowledgeBaseFactory
 
 
 @pytest.fixture
 def indexed(kb: KnowledgeBaseFactory) -> Path:
     kb.article(title="機房網路中斷")
-    kb.write("sops/emergency/power.md", PLAN)
+    kb.write("sops/emergency/power.md", POWER_PLAN)
     build_index(kb.root)
     return kb.root
 

@@ -18,18 +18,13 @@ from supportkb.search.query import SearchRequest, SearchResult, run_search
 from supportkb.service import app as app_module
 from supportkb.service.app import ServeSettings, create_app
 
-from conftest import AS_OF, KnowledgeBaseFactory
-
-PLAN = (
-    "---\nid: EP-0001\ntitle: 機房停電應變\nstatus: published\nowner: alice\nversion: '1'\n"
-    "last_reviewed: 2026-10-01\nvisibility: internal\n---\n# 機房停電應變\n\n機房停電時依序關機。\n"
-)
+from conftest import AS_OF, POWER_PLAN, KnowledgeBaseFactory
 
 
 @pytest.fixture
 def root(kb: KnowledgeBaseFactory) -> Path:
     kb.article(title="機房網路中斷")
-    kb.write("sops/emergency/power.md", PLAN)
+    kb.write("sops/emergency/power.md", POWER_PLAN)
     (kb.root / "site").mkdir()
     (kb.root / "site" / "index.html").write_text("<h1>KB</h1>", encoding="utf-8")
     build_index(kb.root)

@@ -189,7 +189,7 @@ def watched_paths(root: Path) -> list[Path]:
     from supportkb.workspace.owners import REGISTRY_FILE
     from supportkb.workspace.settings import mkdocs_settings
 
-    docs_dir = str(mkdocs_settings(root).get("docs_dir") or "docs")  # MkDocs' default
+    docs_dir = str(mkdocs_settings(root)["docs_dir"])  # MkDocs' default filled in there
     names = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR, docs_dir, "mkdocs.yml", REGISTRY_FILE)
     found = [root / name for name in dict.fromkeys(names) if (root / name).exists()]
     return [path for path in found if not any(other in path.parents for other in found)]

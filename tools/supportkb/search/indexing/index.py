@@ -589,7 +589,7 @@ def _context(root: Path) -> _Context:
         registry,
         str(settings.get("site_url") or ""),
         bool(settings.get("use_directory_urls", True)),
-        str(settings.get("docs_dir") or DOCS_DIR),
+        str(settings["docs_dir"]),  # DOCS_DIR unless mkdocs.yml says otherwise
     )
 
 
