@@ -4,7 +4,7 @@ What the header says is decided here (which banners, from `supportkb.workspace.f
 how it looks is the templates `header.html` and `banner.html` (see `supportkb.site.rendering`:
 a site may override them). It is one raw HTML block (Markdown passes it through without
 parsing it, which keeps the build fast); every front-matter value is escaped. The review and
-drill banners carry their due dates, so that `assets/supportkb/supportkb.js` can re-judge them
+drill banners carry their due dates, so that `assets/supportkb/freshness.js` can re-judge them
 on the day the page is read.
 """
 

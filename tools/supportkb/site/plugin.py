@@ -61,12 +61,19 @@ from supportkb.workspace.settings import (
     option_value,
 )
 
-ASSETS = (
-    "assets/supportkb/supportkb.css",
-    "assets/supportkb/supportkb.js",
-    "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
+# one stylesheet per part of the screen, one script per behaviour (all in `assets/`)
+STYLESHEETS = tuple(
+    f"assets/supportkb/{name}.css"
+    for name in ("document", "search", "tables", "home", "feedback", "print")
 )
-LABELS = "assets/supportkb/labels.js"  # written at each build, read by search.js
+LABELS = "assets/supportkb/labels.js"  # written at each build, read by the scripts after it
+SCRIPTS = (
+    "assets/supportkb/freshness.js",  # re-judges due dates on the day the page is read
+    LABELS,
+    "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
+    "assets/supportkb/feedback.js",
+)
+ASSETS = STYLESHEETS + tuple(script for script in SCRIPTS if script != LABELS)
 log = logging.getLogger("mkdocs.plugins.supportkb")
 MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
@@ -130,8 +137,8 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         for extension in _EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
-        config.extra_css.append(ASSETS[0])
-        config.extra_javascript.extend([ASSETS[1], LABELS, ASSETS[2]])  # labels before search
+        config.extra_css.extend(STYLESHEETS)
+        config.extra_javascript.extend(SCRIPTS)
         return config
 
     def on_files(self, files: Files, config: Any) -> Files:

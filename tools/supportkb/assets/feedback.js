@@ -1,0 +1,1 @@
+/* supportkb: the feedback block at the end of a document. */
