@@ -244,7 +244,7 @@ def catalog_page(site: SiteModel, doc_type: DocType) -> str:
         "catalog.md",
         page=page,
         doc_type=doc_type,
-        type_label=doc_type.label,
+        type_label=in_chinese(doc_type.label),
         documents=documents,
         categories=[
             (
