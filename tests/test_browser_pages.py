@@ -220,8 +220,14 @@ def test_the_trust_line_badge_turns_overdue_after_its_date(open_page: Any, site_
     assert "kb-badge--overdue" in (shown.get_attribute("class") or "")
 
 
+def _served(page: Any) -> None:
+    """The site as under `kb serve`: search.js finds the API (routed) and marks the page."""
+    page.route("**/api/health", lambda route: route.fulfill(json={"status": "ok"}))
+
+
 def test_most_opened_is_filled_from_the_api(open_page: Any, site_url: str) -> None:  # noqa: F811
     page = open_page(DESKTOP)
+    _served(page)
     page.route(
         "**/api/popular?limit=5",
         lambda route: route.fulfill(json=POPULAR),
@@ -250,6 +256,12 @@ def test_most_opened_stays_hidden_without_the_api(open_page: Any, site_url: str)
 
     page.route("**/api/popular?limit=5", not_found)
     page.goto(site_url)
+    page.wait_for_load_state("networkidle")
+    assert not asked  # static hosting: no API, no request that would fail
+    assert page.locator("#kb-most-opened").is_hidden()
+    _served(page)
+    page.reload()
+    page.wait_for_function("document.body.classList.contains('kb-live-search')")
     page.wait_for_load_state("networkidle")
     assert asked and page.locator("#kb-most-opened").is_hidden()
 
@@ -284,7 +296,7 @@ def test_the_home_search_box_opens_the_full_results_under_kb_serve(
     site_url: str,  # noqa: F811
 ) -> None:
     page = open_page(DESKTOP)
-    page.route("**/api/health", lambda route: route.fulfill(json={"status": "ok"}))
+    _served(page)
     page.route(
         "**/api/search?*",
         lambda route: route.fulfill(
@@ -304,6 +316,7 @@ def test_the_home_search_box_opens_the_full_results_under_kb_serve(
 def test_screenshots(open_page: Any, site_url: str, scheme: str, size: str) -> None:  # noqa: F811
     """Kept for a person to look at; asserts the palette is the one asked for."""
     page = open_page(DESKTOP if size == "desktop" else PHONE, scheme)
+    _served(page)
     page.route("**/api/popular?limit=5", lambda route: route.fulfill(json=POPULAR))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     palette = "slate" if scheme == "dark" else "default"

@@ -195,10 +195,27 @@
     return /(^|\/)(index|README)$/.test(page) ? page.replace(/(index|README)$/, "") : page + "/";
   }
 
+  /* asked only once search.js has found `kb serve` (the class kb-live-search on <body>): on
+   * static hosting there is no API, and no request that would fail */
+  function whenServed(then) {
+    var body = document.body;
+    if (body.classList.contains("kb-live-search")) return then();
+    var watch = new MutationObserver(function () {
+      if (!body.classList.contains("kb-live-search")) return;
+      watch.disconnect();
+      then();
+    });
+    watch.observe(body, { attributes: true, attributeFilter: ["class"] });
+  }
+
   function mostOpened() {
     var box = document.getElementById("kb-most-opened");
     if (!box || box.getAttribute("data-kb-asked")) return;
     box.setAttribute("data-kb-asked", "1");
+    whenServed(function () { askPopular(box); });
+  }
+
+  function askPopular(box) {
     fetch("/api/popular?limit=5", { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
