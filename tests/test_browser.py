@@ -83,9 +83,9 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 def test_home_lists_counts_per_type(page: Any, site_url: str) -> None:
     page.goto(site_url)
-    table = page.locator("table", has_text="份數 Documents")
-    assert table.locator("tr", has_text="知識庫文章 KB article").inner_text().split()[-1] == "30"
-    assert "逾期未複審 Overdue for review" in page.content()
+    table = page.locator("table", has_text="份數")
+    assert table.locator("tr", has_text="知識庫文章").inner_text().split()[1] == "30"
+    assert "逾期未複審" in page.content()
 
 
 def test_sop_page_shows_its_metadata_panel(page: Any, site_url: str) -> None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from supportkb.errors import ConfigError
 from supportkb.site.build import build_site
 from supportkb.site.pages import GENERATED_PAGES, SiteModel, site_free
 from supportkb.workspace.owners import OwnerRegistry
-from supportkb.workspace.settings import KnowledgeBaseConfig
+from supportkb.workspace.settings import KnowledgeBaseConfig, load_config
 
-from conftest import KnowledgeBaseFactory
+from conftest import POWER_PLAN, KnowledgeBaseFactory
 
 
 def test_every_page_of_the_list_is_published(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
@@ -27,4 +33,143 @@ def test_a_page_that_does_not_need_the_site_is_one_function() -> None:
     site = SiteModel((), OwnerRegistry({}, {}), KnowledgeBaseConfig(), date(2026, 11, 24), str)
     assert site_free(lambda: "# Reference\n")(site) == "# Reference\n"
     tags = dict(GENERATED_PAGES)["tags.md"](site)
-    assert tags.startswith("---\nsearch:\n  exclude: true\n---\n\n# 標籤 Tags")
+    assert tags.startswith("---\nsearch:\n  exclude: true\n---\n\n# 標籤")
+
+
+# --- what the agent reads on the generated pages ----------------------------------------------
+
+CATEGORY_NAMES = "      categories:\n        vpn: 虛擬私人網路\n"
+
+
+def _with_plugin_options(kb: KnowledgeBaseFactory, options: str) -> None:
+    config = kb.root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("      due_soon_days: 30\n", options), encoding="utf-8")
+
+
+def _html(site: Path, page: str) -> str:
+    return (site / page / "index.html").read_text(encoding="utf-8")
+
+
+def _article(site: Path, page: str) -> str:
+    """The page's content (without the navigation and the table of contents)."""
+    return _html(site, page).split("<article", 1)[1].split("</article>", 1)[0]
+
+
+def _small_kb(kb: KnowledgeBaseFactory) -> None:
+    kb.write(
+        "docs/index.md",
+        "# 首頁\n\n## 接到 P1 來電時\n\n1. 開單\n\n<!-- supportkb:home -->\n\n## 關於\n",
+    )
+    kb.article("kb/vpn/error-809.md", last_reviewed="2025-11-01")  # due 2026-11-01: overdue
+    kb.article("kb/wifi/join.md", id="KB-0002", title="連線 Wi-Fi", last_reviewed="2026-10-01")
+
+
+def test_a_category_is_shown_by_its_configured_name(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    _with_plugin_options(kb, "      due_soon_days: 30\n" + CATEGORY_NAMES)
+    _small_kb(kb)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    catalog = _html(site, "kb")
+    assert "虛擬私人網路" in catalog and ">wifi<" in catalog  # no name: the folder's
+    assert "類別：虛擬私人網路" in _html(site, "kb/vpn")
+    labels = (site / "assets/supportkb/labels.js").read_text(encoding="utf-8")
+    assert '"categories": {"vpn": "虛擬私人網路"}' in labels  # the search filters' names
+
+
+@pytest.mark.parametrize("name", ["3", "[列印]", '""'])
+def test_a_category_name_that_is_not_a_text_is_refused(kb: KnowledgeBaseFactory, name: str) -> None:
+    _with_plugin_options(kb, f"      categories:\n        printing: {name}\n")
+    with pytest.raises(ConfigError, match=r"supportkb\.categories\.printing'.*must be a text"):
+        load_config(kb.root)
+
+
+def test_due_dates_are_dates_the_browser_can_judge(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    _small_kb(kb)
+    kb.write("sops/emergency/power.md", POWER_PLAN)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    register = _html(site, "register")
+    assert '<time class="kb-due" datetime="2027-10-01" data-kb-due="review">' in register
+    overdue = '<time class="kb-due kb-due--overdue" datetime="2026-11-01" data-kb-due="review">'
+    assert overdue + '2026-11-01<span class="kb-due__flag">逾期</span></time>' in register
+    assert 'data-kb-due="drill"' in _html(site, "sops/emergency")
+    assert overdue in _html(site, "kb") and overdue in _html(site, "review-calendar")
+
+
+def test_every_column_is_labelled_for_the_phone_s_cards(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    _small_kb(kb)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    register = _html(site, "register")
+    headers = re.findall(r'<th scope="col" class="kb-col-[a-z_]+">([^<]+)</th>', register)
+    assert len(headers) == 10
+    for header in headers:
+        assert f'data-label="{header}"' in register, header
+
+
+def test_the_generated_pages_speak_one_language(kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
+    _small_kb(kb)
+    kb.write("sops/emergency/power.md", POWER_PLAN)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    for page in ("", "kb", "kb/vpn", "sops/emergency", "register", "review-calendar"):
+        article = _article(site, page)
+        for english in (
+            "Next review",
+            "Owner",
+            "Overdue",
+            "Emergency plan",
+            "Validated",
+            "Category",
+        ):
+            assert english not in article, (page, english)
+
+
+def test_the_home_page_opens_with_search_then_the_page_s_text(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    _small_kb(kb)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    home = _article(site, "")
+    order = [
+        home.index('<form class="kb-home-search"'),
+        home.index("接到 P1 來電時"),
+        home.index("最近複審"),
+        home.index('<div id="kb-most-opened"'),
+        home.index("文件概況"),
+        home.index("關於"),
+    ]
+    assert order == sorted(order)
+    assert 'action="search-results/"' in home and 'name="query"' in home
+    assert '<div id="kb-most-opened" class="kb-most-opened" hidden' in home
+    dues = re.search(r'data-kb-dues="([^"]+)"', home)
+    assert dues is not None  # each type's due dates, for the browser to count on the day read
+    assert json.loads(html.unescape(dues.group(1))) == {
+        "article": {"2026-11-01": 1, "2027-10-01": 1}
+    }
+
+
+def test_the_overview_goes_at_the_end_of_a_home_page_without_the_marker(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    kb.article("kb/vpn/error-809.md")
+    kb.write("docs/index.md", "Intro.\n\n## Ours\n")
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    home = _article(site, "")
+    assert home.index('<form class="kb-home-search"') < home.index("Intro.")
+    assert home.index("Ours") < home.index("文件概況")
+
+
+def test_the_calendar_holds_later_reviews_for_the_day_they_come_near(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    _small_kb(kb)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    calendar = _html(site, "review-calendar")
+    later = calendar.split('data-kb-bucket="later"', 1)[1].split("</section>", 1)[0]
+    assert later.split(">", 1)[0].endswith(" hidden") and "KB-0002" in later
+    overdue = calendar.split('data-kb-bucket="overdue"', 1)[1].split("</section>", 1)[0]
+    assert "KB-0001" in overdue and "(1)" in overdue

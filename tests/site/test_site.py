@@ -147,15 +147,12 @@ def test_product_banner_when_the_range_no_longer_covers(
 def test_generated_pages(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
     site = build_site(site_kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
     home = html(site, "")
-    assert (
-        "文件概況 At a glance" in home
-        and "逾期未複審 Overdue for review: <strong>2</strong>" in home
-    )
+    assert "文件概況" in home and '逾期未複審：<strong data-kb-figure="overdue">2</strong>' in home
     assert "KB-0001" in html(site, "kb") and 'href="vpn/"' in html(site, "kb")
     assert "KB-0001" in html(site, "kb/vpn")
     assert "SOP-0001" in html(site, "sops")
     calendar = html(site, "review-calendar")
-    assert "逾期 Overdue (2)" in calendar and "mailto:" in calendar
+    assert '逾期 <span class="kb-bucket__count">(2)</span>' in calendar and "mailto:" in calendar
     rows = list(
         csv.DictReader(io.StringIO((site / "register.csv").read_text(encoding="utf-8-sig")))
     )

@@ -16,6 +16,7 @@ import csv
 import functools
 import html
 import io
+import json
 import posixpath
 import traceback
 from collections import defaultdict
@@ -31,6 +32,7 @@ from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.urls import mailto_url
+from supportkb.documents.vocabulary import STATUS_TERMS
 from supportkb.errors import FatalError
 from supportkb.site import reference
 from supportkb.site.rendering import code, esc, md, template_environment
@@ -75,6 +77,34 @@ def relative_url(target: str, base: str) -> str:
     return "./" if relative == "./" or relative == "/" else relative
 
 
+def in_chinese(label: str) -> str:
+    """The Traditional Chinese part of a vocabulary label ("草稿 Draft" -> "草稿"): the site's
+    pages speak one language."""
+    return label.split(" ", 1)[0]
+
+
+def due_time(due: date | None, kind: str, as_of: date) -> Markup:
+    """A due date the browser re-judges on the day it is read (`assets/freshness.js`): a
+    `<time data-kb-due>`, marked overdue already when it is past on the build day (the
+    figure a reader without JavaScript sees)."""
+    if due is None:
+        return Markup("–")
+    if due < as_of:
+        return Markup(
+            f'<time class="kb-due kb-due--overdue" datetime="{due}" data-kb-due="{esc(kind)}">'
+            f'{due}<span class="kb-due__flag">逾期</span></time>'
+        )
+    return Markup(f'<time class="kb-due" datetime="{due}" data-kb-due="{esc(kind)}">{due}</time>')
+
+
+def status_badge(status: Status) -> Markup:
+    """A status as the coloured badge the search results show (`kb-badge--ok|draft|retired`)."""
+    terms = STATUS_TERMS[status]
+    return Markup(
+        f'<span class="kb-badge kb-badge--{terms.badge}">{esc(in_chinese(terms.label))}</span>'
+    )
+
+
 @dataclass(frozen=True)
 class SiteModel:
     """The published documents and what is needed to describe them."""
@@ -104,6 +134,10 @@ class SiteModel:
     def category_page(self, category: str) -> str:
         return self.site_path(f"{ARTICLES_DIR}/{category}/{INDEX_PAGE}")
 
+    def category_name(self, category: str) -> str:
+        """A category as the site shows it: its name in the configuration, else its folder."""
+        return self.config.category_name(category)
+
     @property
     def rule(self) -> FreshnessRule:
         return FreshnessRule(self.config)
@@ -112,10 +146,13 @@ class SiteModel:
     def by_id(self) -> dict[str, Document]:
         return {d.id: d for d in self.documents}
 
+    def href(self, site_path: str, from_page: str) -> str:
+        """A page's URL as seen from another (for raw HTML, which MkDocs does not rewrite)."""
+        return relative_url(self.url_of(site_path), self.url_of(from_page))
+
     def anchor(self, document: Document, from_page: str, text: str | None = None) -> Markup:
         """An HTML link to a document (for raw HTML, which MkDocs does not rewrite)."""
-        here = self.url_of(from_page)
-        href = relative_url(self.url_of(self.site_path(document.path)), here)
+        href = self.href(self.site_path(document.path), from_page)
         label = text if text is not None else document.title
         return Markup(f'<a href="{html.escape(href, quote=True)}">{esc(label)}</a>')
 
@@ -176,19 +213,21 @@ def table_rows(
     site: SiteModel, documents: Iterable[Document], page: str
 ) -> list[dict[str, object]]:
     """Every column a table of documents may show (`document_table.html`), by document id."""
-    rule = site.rule
+    rule, as_of = site.rule, site.as_of
     return [
         {
             "id": Markup(code(d.id)),
             "title": site.anchor(d, page),
-            "status": d.status.label,
+            "type": in_chinese(d.type.label),
+            "status": status_badge(d.status),
             "owner": d.owner,
-            "due": (rule.review_due(d) or "–") if rule.is_held(d) else "–",
+            "due": due_time(rule.review_due(d), "review", as_of) if rule.is_held(d) else "–",
             "version": d.version or "–",
             "effective": d.effective or "–",
             "approved": d.approved_by or "–",
+            "last_reviewed": d.last_reviewed or "–",
             "last_drill": d.last_drill.date if d.last_drill else "–",
-            "next_drill": rule.drill_due(d) or "–",
+            "next_drill": due_time(rule.drill_due(d), "drill", as_of) if rule.is_held(d) else "–",
         }
         for d in sorted(documents, key=lambda d: d.id)
     ]
@@ -205,10 +244,14 @@ def catalog_page(site: SiteModel, doc_type: DocType) -> str:
         "catalog.md",
         page=page,
         doc_type=doc_type,
-        type_label=doc_type.label,
+        type_label=in_chinese(doc_type.label),
         documents=documents,
         categories=[
-            (category, site.category_page(category), table_rows(site, members, page))
+            (
+                site.category_name(category),
+                site.category_page(category),
+                table_rows(site, members, page),
+            )
             for category, members in sorted(by_category.items())
         ],
         rows=table_rows(site, documents, page),
@@ -224,7 +267,7 @@ def category_pages(site: SiteModel) -> dict[str, str]:
         page: site.render(
             "category.md",
             page=page,
-            category=members[0].category,
+            category=site.category_name(members[0].category or ""),
             rows=table_rows(site, members, page),
         )
         for page, members in sorted(pages.items())
@@ -243,46 +286,59 @@ def tags_page(site: SiteModel) -> str:
     return site.render("tags.md", page=TAGS_PAGE, tags=tags)
 
 
-CALENDAR_BUCKETS = (  # title, first and last day from the build (None: overdue)
-    ("逾期 Overdue", None, -1),
-    ("30 天內 Within 30 days", 0, 30),
-    ("31–60 天 31 to 60 days", 31, 60),
-    ("61–90 天 61 to 90 days", 61, 90),
+@dataclass(frozen=True)
+class CalendarBucket:
+    """A period of the review calendar, in days from the day read (the build's, until the
+    browser re-sorts the rows: `assets/freshness.js`). `first` None: overdue; `last` None: later,
+    a bucket kept hidden, that holds the rows a later day may bring into the others."""
+
+    key: str
+    title: str
+    first: int | None
+    last: int | None
+
+    def holds(self, rule: FreshnessRule, due: date, as_of: date) -> bool:
+        """Overdue is the freshness rule's to say; the other periods are the calendar's own."""
+        if self.first is None:
+            return rule.judge(due, as_of) is Freshness.OVERDUE
+        days = (due - as_of).days
+        return self.first <= days and (self.last is None or days <= self.last)
+
+
+CALENDAR_BUCKETS = (
+    CalendarBucket("overdue", "逾期", None, -1),
+    CalendarBucket("within-30", "30 天內", 0, 30),
+    CalendarBucket("within-60", "31–60 天", 31, 60),
+    CalendarBucket("within-90", "61–90 天", 61, 90),
+    CalendarBucket("later", "90 天以後", 91, None),
 )
 
 
 def review_calendar(site: SiteModel) -> str:
     rule, as_of = site.rule, site.as_of
     due_dates = {d: rule.review_due(d) for d in site.documents if rule.is_held(d)}
-    buckets = []
-    for title, low, high in CALENDAR_BUCKETS:
-        members = [
-            d
-            for d, due in due_dates.items()
-            if due is not None and _in_bucket(rule, due, as_of, low, high)
-        ]
-        by_owner: dict[str, list[Document]] = defaultdict(list)
-        for document in members:
-            by_owner[document.owner].append(document)
-        owners = [
-            (
-                owner,
-                [
-                    (due_dates[d], d)
-                    for d in sorted(owned, key=lambda d: (due_dates[d] or as_of, d.id))
-                ],
-            )
-            for owner, owned in sorted(by_owner.items())
-        ]
-        buckets.append((title, len(members), owners))
+    dated = sorted(
+        ((due, d) for d, due in due_dates.items() if due is not None),
+        key=lambda item: (item[1].owner, item[0], item[1].id),
+    )
+    buckets = [
+        (
+            bucket,
+            [
+                {
+                    "owner": d.owner,
+                    "owner_html": site.owner_html(d.owner),
+                    "due": due_time(due, "review", as_of),
+                    "id": Markup(code(d.id)),
+                    "title": site.anchor(d, CALENDAR_PAGE),
+                }
+                for due, d in dated
+                if bucket.holds(rule, due, as_of)
+            ],
+        )
+        for bucket in CALENDAR_BUCKETS
+    ]
     return site.render("review-calendar.md", page=CALENDAR_PAGE, as_of=as_of, buckets=buckets)
-
-
-def _in_bucket(rule: FreshnessRule, due: date, as_of: date, low: int | None, high: int) -> bool:
-    """Overdue is the freshness rule's to say; the other periods are the calendar's own."""
-    if low is None:
-        return rule.judge(due, as_of) is Freshness.OVERDUE
-    return low <= (due - as_of).days <= high
 
 
 REGISTER_COLUMNS = (
@@ -324,12 +380,12 @@ def register_rows(site: SiteModel) -> list[list[str]]:
 
 
 def register_page(site: SiteModel) -> str:
-    by_id = site.by_id
-    rows = [
-        [row[0], site.anchor(by_id[row[0]], REGISTER_PAGE), *row[2:]] for row in register_rows(site)
-    ]
     return site.render(
-        "register.md", page=REGISTER_PAGE, documents=site.documents, rows=rows, csv=REGISTER_CSV
+        "register.md",
+        page=REGISTER_PAGE,
+        documents=site.documents,
+        rows=table_rows(site, site.documents, REGISTER_PAGE),
+        csv=REGISTER_CSV,
     )
 
 
@@ -342,18 +398,52 @@ def register_csv(site: SiteModel) -> str:
     return "\ufeff" + out.getvalue()  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
 
 
+HOME_MARKER = "<!-- supportkb:home -->"  # where the home page's overview goes (else: the end)
+
+
+def home_page(site: SiteModel, markdown: str, page: str = INDEX_PAGE) -> str:
+    """The home page: its search box under the title, then the author's text, with the
+    overview (`home_section`) where the text puts `HOME_MARKER`, else at its end."""
+    search = site.render("home-search.html", page=page, action=site.href(SEARCH_PAGE, page))
+    lines = markdown.split("\n")
+    title = next((i for i, line in enumerate(lines) if line.startswith("# ")), -1)
+    lines.insert(title + 1, "\n" + search.strip() + "\n")
+    markdown = "\n".join(lines)
+    overview = home_section(site, page)
+    if HOME_MARKER in markdown:
+        return markdown.replace(HOME_MARKER, overview, 1)
+    return markdown + "\n" + overview
+
+
 def home_section(site: SiteModel, page: str = INDEX_PAGE) -> str:
+    """Recently reviewed, most opened (filled by the browser from `kb serve`), and the counts
+    by type with the due dates the browser judges on the day the page is read."""
     rule, as_of = site.rule, site.as_of
     recent = sorted(
         (d for d in site.documents if d.last_reviewed and d.status is Status.PUBLISHED),
         key=lambda d: (d.last_reviewed or as_of, d.id),
         reverse=True,
     )[:8]
+    held = [d for d in site.documents if rule.is_held(d)]
+    state = {d: rule.review_state(d, as_of) for d in held}
     return site.render(
         "home.md",
         page=page,
-        counts=[(t, site.catalog(t), sum(d.type is t for d in site.documents)) for t in DocType],
-        overdue=[d for d in site.documents if rule.review_state(d, as_of) is Freshness.OVERDUE],
+        as_of=as_of,
+        soon_days=site.config.due_soon_days,
+        counts=[
+            (
+                t,
+                in_chinese(t.label),
+                site.catalog(t),
+                sum(d.type is t for d in site.documents),
+                sum(d.type is t and state[d] is Freshness.OVERDUE for d in held),
+                sum(d.type is t and state[d] is Freshness.DUE_SOON for d in held),
+            )
+            for t in DocType
+        ],
+        dues=json.dumps(review_dues(site, held), sort_keys=True, separators=(",", ":")),
+        overdue=[d for d in held if state[d] is Freshness.OVERDUE],
         recent=recent,
         calendar=CALENDAR_PAGE,
         register=REGISTER_PAGE,
@@ -361,13 +451,33 @@ def home_section(site: SiteModel, page: str = INDEX_PAGE) -> str:
     )
 
 
+def review_dues(site: SiteModel, held: Iterable[Document]) -> dict[str, dict[str, int]]:
+    """Type -> review due date -> how many documents: what the browser counts as overdue or
+    due soon on the day it reads the home page (dates shared by many documents, written once)."""
+    dues: dict[str, dict[str, int]] = defaultdict(dict)
+    for document in held:
+        due = site.rule.review_due(document)
+        if due is not None:
+            by_date = dues[document.type.value]
+            by_date[due.isoformat()] = by_date.get(due.isoformat(), 0) + 1
+    return dict(dues)
+
+
 PageWriter = Callable[[SiteModel], str]  # a generated page's Markdown, from the site
 _HIDDEN_FROM_SEARCH = "---\nsearch:\n  exclude: true\n---\n\n"
+# a page of wide tables: out of the search, and without the table of contents' column, so
+# that every column shows at 1366 px
+_TABLE_PAGE = "---\nsearch:\n  exclude: true\nhide:\n  - toc\n---\n\n"
 
 
 def hidden_from_search(write: PageWriter) -> PageWriter:
     """A page the site's search leaves out: lists of documents, not answers."""
     return lambda site: _HIDDEN_FROM_SEARCH + write(site)
+
+
+def table_page(write: PageWriter) -> PageWriter:
+    """A page of tables of documents: left out of the search, the whole width for its table."""
+    return lambda site: _TABLE_PAGE + write(site)
 
 
 def site_free(write: Callable[[], str]) -> PageWriter:
@@ -384,8 +494,8 @@ def search_results_page(site: SiteModel) -> str:
 # the site's folders and categories.)
 GENERATED_PAGES: list[tuple[str, PageWriter]] = [
     (TAGS_PAGE, hidden_from_search(tags_page)),
-    (CALENDAR_PAGE, hidden_from_search(review_calendar)),
-    (REGISTER_PAGE, hidden_from_search(register_page)),
+    (CALENDAR_PAGE, table_page(review_calendar)),
+    (REGISTER_PAGE, table_page(register_page)),
     (SEARCH_PAGE, hidden_from_search(search_results_page)),
     *((path, site_free(write)) for path, write in reference.PAGES),  # the authors' reference
     (reference.INDEX_PAGE, lambda site: reference.index_page(site.has_page)),
@@ -395,8 +505,12 @@ GENERATED_PAGES: list[tuple[str, PageWriter]] = [
 def generated_pages(site: SiteModel) -> dict[str, str]:
     """Site path -> content of every generated page (and the register's CSV). A page the
     site's own files already hold is the site's (the plugin leaves it alone)."""
-    pages = {site.catalog(t): _HIDDEN_FROM_SEARCH + catalog_page(site, t) for t in DocType}
-    pages.update((path, _HIDDEN_FROM_SEARCH + text) for path, text in category_pages(site).items())
+    pages = {
+        site.catalog(t): (_HIDDEN_FROM_SEARCH if t is DocType.ARTICLE else _TABLE_PAGE)
+        + catalog_page(site, t)  # the articles' catalog keeps its contents: the categories
+        for t in DocType
+    }
+    pages.update((path, _TABLE_PAGE + text) for path, text in category_pages(site).items())
     pages.update((path, write(site)) for path, write in GENERATED_PAGES)
     pages[REGISTER_CSV] = register_csv(site)
     return pages

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Mapping
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -46,7 +47,7 @@ from supportkb.site.content_policy import (
 )
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
-from supportkb.site.pages import SiteModel, generated_pages, home_section
+from supportkb.site.pages import SiteModel, generated_pages, home_page
 from supportkb.site.rendering import template_environment
 from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
@@ -188,7 +189,9 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         for asset in ASSETS:
             data = resources.files("supportkb").joinpath("assets", Path(asset).name).read_bytes()
             files.append(File.generated(config, asset, content=data))
-        files.append(File.generated(config, LABELS, content=labels_script()))
+        files.append(
+            File.generated(config, LABELS, content=labels_script(self.kb_config.categories))
+        )
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
@@ -206,7 +209,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         elif generated and page.file.abs_src_path is None:
             page.edit_url = None  # a generated page has no source to edit
         if site_path == "index.md":
-            markdown += home_section(self.site)
+            markdown = home_page(self.site, markdown)
         return markdown
 
     # --- the security policy and the assets that keep the site off the internet -----------
@@ -254,14 +257,16 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         return with_policy_meta(page, hashes)
 
 
-def labels_script() -> str:
+def labels_script(categories: Mapping[str, str] | None = None) -> str:
     """The labels the browser's scripts show (types, statuses, the overdue badge), from
-    `supportkb.documents.vocabulary`: a script file, so that it loads offline and under the
-    site's Content-Security-Policy (scripts from the site's own files only)."""
-    labels = json.dumps(browser_labels(), ensure_ascii=False, sort_keys=True)
+    `supportkb.documents.vocabulary`, and the categories' names when the `categories` option
+    names them: a script file, so that it loads offline and under the site's
+    Content-Security-Policy (scripts from the site's own files only)."""
+    labels = {**browser_labels(), **({"categories": dict(categories)} if categories else {})}
+    text = json.dumps(labels, ensure_ascii=False, sort_keys=True)
     return (
         "/* supportkb: written by the plugin from supportkb.documents.vocabulary */\n"
-        f"window.supportkbLabels = {labels};\n"
+        f"window.supportkbLabels = {text};\n"
     )
 
 

@@ -90,6 +90,9 @@ PLUGIN_OPTIONS: tuple[PluginOption, ...] = (
     PluginOption("required_sections", dict, {}, description="sections each kind must have"),
     PluginOption("section_names", dict, {}, description="more headings naming a section"),
     PluginOption(
+        "categories", dict, {}, description="display name of each article category (its folder)"
+    ),
+    PluginOption(
         "index_dir", str, optional=True, description="the search index's folder (kb index)"
     ),
 )
@@ -206,6 +209,11 @@ class KnowledgeBaseConfig:
     section_names: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: dict(SECTION_ALIASES)
     )
+    categories: Mapping[str, str] = field(default_factory=dict)  # folder -> name shown
+
+    def category_name(self, category: str) -> str:
+        """What the site calls a category of articles: its configured name, else its folder."""
+        return self.categories.get(category) or category
 
     @classmethod
     def from_options(
@@ -236,6 +244,7 @@ class KnowledgeBaseConfig:
                 _mapping(options, "required_sections", source), section_names, source
             ),
             section_names=section_names,
+            categories=_categories(_mapping(options, "categories", source), source),
         )
 
     def fingerprint(self) -> str:
@@ -443,6 +452,19 @@ def _review_every(options: Mapping[str, Any], source: str) -> dict[DocType, Dura
             ) from None
         result[doc_type] = _duration(value, f"review_every.{name}", source)
     return result
+
+
+def _categories(options: Mapping[str, Any], source: str) -> dict[str, str]:
+    """Folder -> display name; a name must be a text that says something."""
+    names = {}
+    for folder, name in options.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(
+                f"{source}: '{PLUGIN_NAME}.categories.{folder}': the name shown for the "
+                f"category folder '{folder}' must be a text (e.g. 列印), not {name!r}"
+            )
+        names[str(folder)] = name.strip()
+    return names
 
 
 def _products(options: Mapping[str, Any], source: str) -> dict[str, Version]:
