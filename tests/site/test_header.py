@@ -179,6 +179,10 @@ def test_the_full_metadata_is_folded_with_labels_in_chinese_only() -> None:
     ]  # fmt: skip
     assert not re.search(r"[A-Za-z]", "".join(labels))
     assert "<td>應變計畫</td>" in details and "<td>已驗證</td>" in details
+    assert (  # due dates the browser re-judges on the day it is read
+        '<th scope="row">下次演練</th><td><time datetime="2026-06-16" data-kb-due="drill">'
+    ) in details
+    assert '<time datetime="2027-09-01" data-kb-due="review">2027-09-01</time>' in details
     everything = element(header(SOP, AS_OF, PLAN, RETIRED), "kb-meta")
     assert re.findall(r'<th scope="row">(.*?)</th>', everything)[5:] == [
         "生效日", "核准人", "最近複審", "下次複審", "標籤", "適用產品",
