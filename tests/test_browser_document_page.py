@@ -98,6 +98,10 @@ def test_the_trust_line_is_readable_and_the_first_section_is_in_view(
     ):
         colours = page.evaluate(COLOURS, part)
         assert contrast(*colours) >= 4.5, (part, colours)
+    underline = page.eval_on_selector(
+        ".kb-trust a", "(a) => getComputedStyle(a).textDecorationLine"
+    )
+    assert underline == "underline"  # a link is told from the text by more than its colour
     assert not page.locator(".kb-banner").first.is_visible()  # nothing is wrong: no banner
     assert_first_section_in_view(page, height)
     save(page, kind, scheme)
@@ -121,7 +125,8 @@ def test_with_banners_the_first_section_is_still_in_view(
     for banner in kinds:
         line = page.locator(f".{banner}").bounding_box()
         assert line is not None and line["height"] < 60, line  # compact: a line, two on a phone
-        for part in ("", " .kb-banner__title"):
+        link = (" a",) if banner == "kb-banner--retired" else ()  # the successor
+        for part in ("", " .kb-banner__title", *link):
             colours = page.evaluate(COLOURS, f".{banner}{part}")
             assert contrast(*colours) >= 4.5, (banner + part, colours)
     assert_first_section_in_view(page, height)
