@@ -4,13 +4,19 @@ screen on a desktop and on a phone, banners included; the metadata folded until 
 
 from __future__ import annotations
 
+import functools
+import os
+import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from test_browser import ARTIFACTS, browser, site_url  # noqa: F401  (fixtures)
+from supportkb.site.build import build_site
+
+from test_browser import ARTIFACTS, ROOT, _QuietHandler, browser, site_url  # noqa: F401
 from test_browser_live_search import COLOURS, contrast
 
 DOCUMENTS = {  # one of each type, from the starter content (built on 2026-11-24)
@@ -19,7 +25,8 @@ DOCUMENTS = {  # one of each type, from the starter content (built on 2026-11-24
     "plan": "sops/emergency/major-system-outage/",  # EP-0001
     "policy": "policies/technical-support-management/",
 }
-WITH_BANNERS = {  # read on 2027-10-01: what is wrong shows, one line each
+LATE = date(2027, 10, 1)  # built and read on this day, when some documents are overdue
+WITH_BANNERS = {  # what is wrong shows, one line each
     "plan-overdue": "sops/emergency/major-system-outage/",  # review and drill overdue
     "in-review-overdue": "kb/wifi/wifi-slow/",  # not validated, review overdue
     "retired": "kb/accounts/sms-otp-login/",  # deprecated, with its successor
@@ -29,10 +36,27 @@ EXPECTED_BANNERS = {
     "in-review-overdue": ["kb-banner--review-overdue", "kb-banner--not-validated"],
     "retired": ["kb-banner--retired"],
 }
+EXPECTED_BADGES = {
+    "plan-overdue": ("逾期未複審", "kb-badge--overdue"),
+    "in-review-overdue": ("未驗證", "kb-badge--draft"),
+    "retired": ("已停用", "kb-badge--retired"),
+}
 BANNER_KINDS = {kind for kinds in EXPECTED_BANNERS.values() for kind in kinds}
 SIZES = [(1366, 768), (390, 844)]
 SCHEMES = {"light": "default", "dark": "slate"}
 FIRST_SECTION = ".md-content h2"
+
+
+@pytest.fixture(scope="module")
+def late_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The starter site built on `LATE`: its badges and banners say overdue from the build."""
+    os.environ.setdefault("SUPPORTKB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    site = build_site(ROOT, LATE, tmp_path_factory.mktemp("late") / "site").site_dir
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
 
 
 @pytest.fixture(
@@ -109,13 +133,15 @@ def test_the_trust_line_is_readable_and_the_first_section_is_in_view(
 
 @pytest.mark.parametrize("kind", WITH_BANNERS)
 def test_with_banners_the_first_section_is_still_in_view(
-    screen: tuple[Any, str, int],
-    site_url: str,  # noqa: F811  (the fixture)
-    kind: str,
+    screen: tuple[Any, str, int], late_site_url: str, kind: str
 ) -> None:
     page, scheme, height = screen
-    page.clock.set_fixed_time(datetime(2027, 10, 1, 9, 0))  # the browser re-judges the dates
-    open_page(page, site_url + WITH_BANNERS[kind], scheme)
+    page.clock.set_fixed_time(datetime(LATE.year, LATE.month, LATE.day, 9, 0))  # read that day
+    open_page(page, late_site_url + WITH_BANNERS[kind], scheme)
+    label, modifier = EXPECTED_BADGES[kind]
+    badge = page.locator(".kb-trust .kb-badge")
+    assert badge.inner_text() == label and modifier in (badge.get_attribute("class") or "")
+    assert contrast(*page.evaluate(COLOURS, ".kb-trust .kb-badge")) >= 4.5
     shown = page.locator(".kb-banner:visible")
     kinds = [
         next(c for c in (shown.nth(i).get_attribute("class") or "").split() if c in BANNER_KINDS)
