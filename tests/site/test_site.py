@@ -94,7 +94,7 @@ def test_document_page_has_the_metadata_panel(
     for text in (
         "SOP-0001",
         "標準作業程序 SOP",
-        "已驗證 Validated",
+        "已驗證",
         "Network",
         "1.2",
         "2026-05-01",

@@ -39,7 +39,7 @@ def test_a_header_in_the_custom_dir_replaces_the_packaged_one(
     (overrides / "supportkb/header.html").write_text(OVERRIDE, encoding="utf-8")
     site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
     page = (site / "kb/vpn/error-809/index.html").read_text(encoding="utf-8")
-    mine = '<div class="my-header">KB-0001 · &lt;b&gt;VPN&lt;/b&gt; · 已驗證 Validated</div>'
+    mine = '<div class="my-header">KB-0001 · &lt;b&gt;VPN&lt;/b&gt; · 已驗證</div>'
     assert mine in page
     assert "kb-meta" not in page  # the packaged header is not used
     register = (site / "register/index.html").read_text(encoding="utf-8")

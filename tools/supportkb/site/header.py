@@ -1,10 +1,17 @@
-"""The header of every document page: banners and the metadata panel.
+"""The header of every document page: the answer first, the paperwork folded away.
 
-What the header says is decided here (which banners, from `supportkb.workspace.freshness`);
-how it looks is the templates `header.html` and `banner.html` (see `supportkb.site.rendering`:
-a site may override them). It is one raw HTML block (Markdown passes it through without
-parsing it, which keeps the build fast); every front-matter value is escaped. The review and
-drill banners carry their due dates, so that `assets/supportkb/freshness.js` can re-judge them
+Under the title, one trust line (`TrustLine`: the status as a badge, the owner with a contact
+link, the last and next review and, for a controlled document, its version and effective
+date); then a banner per thing that is wrong (`banners`), one line each; then the full
+metadata, collapsed ("文件資訊"). The first section of the document follows at once, inside
+the first screen.
+
+What the header says is decided here (which badge and banners, from
+`supportkb.workspace.freshness`); how it looks is the templates `header.html` and
+`banner.html` (see `supportkb.site.rendering`: a site may override them). It is one raw HTML
+block (Markdown passes it through without parsing it, which keeps the build fast); every
+front-matter value is escaped. The review and drill banners, the review due date and the
+status badge carry their due dates, so that `assets/supportkb/freshness.js` can re-judge them
 on the day the page is read.
 """
 
@@ -17,8 +24,11 @@ from datetime import date
 
 from markupsafe import Markup
 
-from supportkb.documents.model import Document, Status
+from supportkb.documents.model import DocType, Document, Status
+from supportkb.documents.urls import mailto_url
+from supportkb.documents.vocabulary import OVERDUE_LABEL, STATUS_TERMS
 from supportkb.site.pages import SiteModel
+from supportkb.site.rendering import esc
 from supportkb.workspace.freshness import Freshness
 
 
@@ -33,8 +43,31 @@ class Banner:
     facts: Mapping[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StatusBadge:
+    """The status an agent must know at a glance, with `kb-badge`'s classes and colours."""
+
+    label: str  # 已驗證, 未驗證, 逾期未複審, 已停用, 已封存
+    modifier: str  # kb-badge--ok, draft, overdue or retired
+    # a validated document's review due date: the browser turns the badge into "overdue"
+    # once it is past, on the day the page is read
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class TrustLine:
+    """What tells an agent whether to trust the page, in one line under the title."""
+
+    badge: StatusBadge
+    owner: Markup  # the owner's name, a mailto link when an address is known
+    last_reviewed: date | None
+    review_due: date | None
+    version: str | None  # controlled documents (SOP, plan, policy) only
+    effective: date | None  # controlled documents only
+
+
 def document_header(site: SiteModel, document: Document, page: str) -> str:
-    """Banners and the metadata panel, placed under the page's title."""
+    """Trust line, banners and the folded metadata, placed under the page's title."""
     rule = site.rule
     review_due = rule.review_due(document) if rule.is_held(document) else None
     drill_due = rule.drill_due(document) if rule.is_held(document) else None
@@ -45,8 +78,9 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
         "header.html",
         page=page,
         document=document,
-        type_label=document.type.label,
-        status_label=document.status.label,
+        type_label=chinese(document.type.label),
+        status_label=chinese(document.status.label),
+        trust=trust_line(site, document, review_due),
         banners=list(banners(site, document, page, review_due, drill_due)),
         review_due=review_due or "",
         drill_due=drill_due or "",
@@ -59,6 +93,46 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
         search_keys=(document.id, prefix + number, number, *document.tags),
         due_soon_days=site.config.due_soon_days,
     )
+
+
+def chinese(label: str) -> str:
+    """The Traditional Chinese part of a vocabulary label ("已驗證 Validated" → "已驗證"):
+    the page speaks one language; `documents/vocabulary.py` keeps both for the other readers."""
+    return label.split(" ", 1)[0]
+
+
+def trust_line(site: SiteModel, document: Document, review_due: date | None) -> TrustLine:
+    controlled = document.type is not DocType.ARTICLE
+    return TrustLine(
+        badge=status_badge(site, document, review_due),
+        owner=owner_contact(site, document.owner),
+        last_reviewed=document.last_reviewed,
+        review_due=review_due,
+        version=document.version if controlled else None,
+        effective=document.effective if controlled else None,
+    )
+
+
+def status_badge(site: SiteModel, document: Document, review_due: date | None) -> StatusBadge:
+    """Validated, not validated (draft, in review), overdue (validated, past its review date)
+    or retired, as judged on the build date; a validated document's badge carries its due
+    date for the browser."""
+    terms = STATUS_TERMS[document.status]
+    if document.status is not Status.PUBLISHED or review_due is None:
+        return StatusBadge(terms.short_label, f"kb-badge--{terms.badge}")
+    if site.rule.judge(review_due, site.as_of) is Freshness.OVERDUE:
+        return StatusBadge(OVERDUE_LABEL, "kb-badge--overdue", review_due)
+    return StatusBadge(terms.short_label, f"kb-badge--{terms.badge}", review_due)
+
+
+def owner_contact(site: SiteModel, owner: str) -> Markup:
+    """The owner's name, linked to an e-mail to them (a team without an address: its active
+    members) when every address is valid; the owner's id is the link's title."""
+    name, emails = site._owner_contact(owner)  # the addresses `SiteModel.owner_html` shows
+    url = mailto_url(emails)
+    if url is None:
+        return Markup(esc(name))
+    return Markup(f'<a href="{esc(url)}" title="{esc(owner)}">{esc(name)}</a>')
 
 
 def banners(
