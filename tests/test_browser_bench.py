@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from test_browser import ROOT, browser  # noqa: F401  (fixtures)
+from test_browser import ARTIFACTS, ROOT, browser  # noqa: F401  (fixtures)
 from test_browser_live_search import served  # noqa: F401  (fixture)
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -26,6 +26,13 @@ def test_each_keystroke_is_timed_against_its_own_query(
     page = browser_search.open_search(browser, url, None)
     try:
         measured = browser_search.type_query(page, "VPN 錯誤")
+        # what was timed is what the agent sees: the results, inside the window
+        first = page.locator(".kb-live .kb-result").first
+        box = first.bounding_box()
+        assert first.is_visible() and box is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= browser_search.VIEWPORT["height"]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "bench-search-box-1366.png"))
     finally:
         page.context.close()
     keys = [each for each in measured if isinstance(each, browser_search.Keystroke)]
