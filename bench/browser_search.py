@@ -343,7 +343,12 @@ def measure_typing(
     """The keys of `queries` typed `rounds` times on a fresh page (see type_query)."""
     page = open_search(browser, base, script)
     try:
-        type_query(page, WARM_UP)  # the server's first searches read its index: not reported
+        # the server's first searches read its index: not reported
+        if not any(isinstance(each, Keystroke) for each in type_query(page, WARM_UP)):
+            sys.exit(
+                "the search box painted no results tied to its own request: has search.js "
+                "changed its results list (.kb-live) or its request (/api/search?record=false)?"
+            )
         keys: list[Keystroke] = []
         for _ in range(rounds):
             for query in queries:
