@@ -714,6 +714,7 @@ SHORT = {
     "search_speed": "--docs 200 --rounds 1 --repeats 1 --searches 1 --changes 1",
     "serve_load": "--docs 100 --connections 2 4 --seconds 2 --soak-seconds 5 --burst-seconds 2",
     "serve_flood": "--docs 100 --idle 50 --flooders 2 --seconds 2",
+    "browser_search": "--docs 100 --queries 3 --gap 0 --no-weight",
 }
 SCRIPTS = tuple(SHORT)
 
