@@ -93,7 +93,7 @@ def test_document_page_has_the_metadata_panel(
     page = html(site, "sops/escalation")
     for text in (
         "SOP-0001",
-        "標準作業程序 SOP",
+        "標準作業程序",
         "已驗證",
         "Network",
         "1.2",

@@ -57,7 +57,7 @@ class Visibility(enum.StrEnum):
 class TypeTerms:
     id_prefix: str  # KB-0014
     aliases: tuple[str, ...]  # other names a reader may type for the type
-    label: str  # the site's label (Traditional Chinese)
+    label: str  # the site's label: the interface speaks Traditional Chinese
     short_label: str  # a badge's label
 
 
@@ -69,18 +69,18 @@ class StatusTerms:
 
 
 TYPE_TERMS: dict[DocType, TypeTerms] = {
-    DocType.ARTICLE: TypeTerms("KB", ("kb",), "知識庫文章 KB article", "KB"),
-    DocType.SOP: TypeTerms("SOP", (), "標準作業程序 SOP", "SOP"),
-    DocType.EMERGENCY_PLAN: TypeTerms("EP", ("ep", "plan"), "應變計畫 Emergency plan", "應變計畫"),
-    DocType.POLICY: TypeTerms("POL", ("pol",), "管理辦法 Policy", "管理辦法"),
+    DocType.ARTICLE: TypeTerms("KB", ("kb",), "知識庫文章", "KB"),
+    DocType.SOP: TypeTerms("SOP", (), "標準作業程序", "SOP"),
+    DocType.EMERGENCY_PLAN: TypeTerms("EP", ("ep", "plan"), "應變計畫", "應變計畫"),
+    DocType.POLICY: TypeTerms("POL", ("pol",), "管理辦法", "管理辦法"),
 }
 
 STATUS_TERMS: dict[Status, StatusTerms] = {
-    Status.DRAFT: StatusTerms("草稿 Draft", "未驗證", "draft"),
-    Status.IN_REVIEW: StatusTerms("審查中 In review", "未驗證", "draft"),
-    Status.PUBLISHED: StatusTerms("已驗證 Validated", "已驗證", "ok"),
-    Status.DEPRECATED: StatusTerms("已淘汰 Deprecated", "已停用", "retired"),
-    Status.ARCHIVED: StatusTerms("已封存 Archived", "已封存", "retired"),
+    Status.DRAFT: StatusTerms("草稿", "未驗證", "draft"),
+    Status.IN_REVIEW: StatusTerms("審查中", "未驗證", "draft"),
+    Status.PUBLISHED: StatusTerms("已驗證", "已驗證", "ok"),
+    Status.DEPRECATED: StatusTerms("已淘汰", "已停用", "retired"),
+    Status.ARCHIVED: StatusTerms("已封存", "已封存", "retired"),
 }
 
 OVERDUE_LABEL = "逾期未複審"  # a document past its review date

@@ -78,8 +78,8 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
         "header.html",
         page=page,
         document=document,
-        type_label=chinese(document.type.label),
-        status_label=chinese(document.status.label),
+        type_label=document.type.label,
+        status_label=document.status.label,
         trust=trust_line(site, document, review_due),
         banners=list(banners(site, document, page, review_due, drill_due)),
         review_due=review_due or "",
@@ -94,11 +94,6 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
         due_soon_days=site.config.due_soon_days,
     )
 
-
-def chinese(label: str) -> str:
-    """The Traditional Chinese part of a vocabulary label ("已驗證 Validated" → "已驗證"):
-    the page speaks one language; `documents/vocabulary.py` keeps both for the other readers."""
-    return label.split(" ", 1)[0]
 
 
 def trust_line(site: SiteModel, document: Document, review_due: date | None) -> TrustLine:
@@ -128,7 +123,7 @@ def status_badge(site: SiteModel, document: Document, review_due: date | None) -
 def owner_contact(site: SiteModel, owner: str) -> Markup:
     """The owner's name, linked to an e-mail to them (a team without an address: its active
     members) when every address is valid; the owner's id is the link's title."""
-    name, emails = site._owner_contact(owner)  # the addresses `SiteModel.owner_html` shows
+    name, emails = site.owner_contact(owner)  # the addresses `SiteModel.owner_html` shows
     url = mailto_url(emails)
     if url is None:
         return Markup(esc(name))

@@ -77,11 +77,6 @@ def relative_url(target: str, base: str) -> str:
     return "./" if relative == "./" or relative == "/" else relative
 
 
-def in_chinese(label: str) -> str:
-    """The Traditional Chinese part of a vocabulary label ("草稿 Draft" -> "草稿"): the site's
-    pages speak one language."""
-    return label.split(" ", 1)[0]
-
 
 def due_time(due: date | None, kind: str, as_of: date) -> Markup:
     """A due date the browser re-judges on the day it is read (`assets/freshness.js`): a
@@ -101,7 +96,7 @@ def status_badge(status: Status) -> Markup:
     """A status as the coloured badge the search results show (`kb-badge--ok|draft|retired`)."""
     terms = STATUS_TERMS[status]
     return Markup(
-        f'<span class="kb-badge kb-badge--{terms.badge}">{esc(in_chinese(terms.label))}</span>'
+        f'<span class="kb-badge kb-badge--{terms.badge}">{esc(terms.label)}</span>'
     )
 
 
@@ -169,12 +164,12 @@ class SiteModel:
 
     def owner_html(self, owner: str) -> Markup:
         """Name, id and a mailto link, for raw HTML (an address that is not valid: plain text)."""
-        name, emails = self._owner_contact(owner)
+        name, emails = self.owner_contact(owner)
         if not emails:
             return Markup(f"{esc(name)} ({code(owner)})")
         return Markup(f"{esc(name)} ({code(owner)}) · {_mail_link(emails, esc)}")
 
-    def _owner_contact(self, owner: str) -> tuple[str, list[str]]:
+    def owner_contact(self, owner: str) -> tuple[str, list[str]]:
         person = self.registry.people.get(owner)
         team = self.registry.teams.get(owner)
         name = person.name if person else team.name if team else owner
@@ -194,7 +189,7 @@ class SiteModel:
         """Name, id and a mailto link (a team without an address: its active members), for
         Markdown: the link is inline HTML, whose `href` holds only what `safe_url` let through,
         and every text is escaped for Markdown as well as HTML."""
-        name, emails = self._owner_contact(owner)
+        name, emails = self.owner_contact(owner)
         if not emails:
             return Markup(f"{md(name)} ({code(owner)})")
         return Markup(f"{md(name)} ({code(owner)}) · {_mail_link(emails, md)}")
@@ -218,7 +213,7 @@ def table_rows(
         {
             "id": Markup(code(d.id)),
             "title": site.anchor(d, page),
-            "type": in_chinese(d.type.label),
+            "type": d.type.label,
             "status": status_badge(d.status),
             "owner": d.owner,
             "due": due_time(rule.review_due(d), "review", as_of) if rule.is_held(d) else "–",
@@ -244,7 +239,7 @@ def catalog_page(site: SiteModel, doc_type: DocType) -> str:
         "catalog.md",
         page=page,
         doc_type=doc_type,
-        type_label=in_chinese(doc_type.label),
+        type_label=doc_type.label,
         documents=documents,
         categories=[
             (
@@ -434,7 +429,7 @@ def home_section(site: SiteModel, page: str = INDEX_PAGE) -> str:
         counts=[
             (
                 t,
-                in_chinese(t.label),
+                t.label,
                 site.catalog(t),
                 sum(d.type is t for d in site.documents),
                 sum(d.type is t and state[d] is Freshness.OVERDUE for d in held),
