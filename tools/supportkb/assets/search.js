@@ -284,7 +284,11 @@
 
   function onKey(event) {
     var input = event.target;
-    if (!live || !input.classList || !input.classList.contains("md-search__input")) return;
+    if (!input.classList || !input.classList.contains("md-search__input")) return;
+    if (!live) {
+      if (event.type === "input") tellMaterial(input);
+      return;
+    }
     if (event.type === "keydown") {
       if (event.key === "Enter") {
         event.preventDefault();
@@ -300,6 +304,15 @@
     event.stopImmediatePropagation(); /* Material's own search does not see the query */
     clearTimeout(timer);
     timer = setTimeout(function () { run(input.value); }, 150);
+  }
+
+  /* Material's search reads the box on keyup only: text that arrives without one (an input
+   * method's commit, a paste with the mouse, autofill) was never searched. Each change gets
+   * the keyup Material waits for (a repeated value is ignored by Material itself). */
+  function tellMaterial(input) {
+    setTimeout(function () {
+      input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+    }, 0);
   }
 
   function onResultKey(event) {
