@@ -36,9 +36,9 @@ from supportkb.documents.layout import checkout_folders
 from supportkb.documents.model import Document
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.documents.vocabulary import browser_labels
-from supportkb.site.chinese_table import write_chinese_table
 from supportkb.errors import FatalError
 from supportkb.search.text.dictionary import traditional_dictionary, user_terms
+from supportkb.site.chinese_table import write_chinese_table
 from supportkb.site.content_policy import (
     POLICY_FILE,
     inline_script_hashes,

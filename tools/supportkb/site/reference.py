@@ -223,9 +223,10 @@ def search_syntax_page() -> str:
             "asks the owners for the missing article (it appears in `kb report`).",
             "## In the static site",
             "Without `kb serve` (the site on static hosting), the search box is MkDocs "
-            "Material's own search, which has none of the syntax above. A query in Simplified "
-            "Chinese, with Taiwan or mainland wording (`打印机 卡纸`, `网络 连接`), is converted to "
-            "the site's Traditional words before it is searched, and an id finds its document "
+            "Material's own search, which has none of the syntax above. A query in "
+            "Simplified Chinese, with Taiwan or mainland wording (`打印机 卡纸`, `网络 连接`), "
+            "is converted to the site's Traditional words before it is searched, and an id "
+            "finds its document "
             "however it is typed (`KB-0014`, `kb0014`).",
             "## Limits",
             "A query is cut to 256 characters and control characters are removed; each search "
