@@ -36,25 +36,38 @@ def query_words(text: str) -> tuple[str, ...]:
 
 
 def close_title_words(normalised_query: str, title_words: Iterable[str]) -> list[str]:
-    """The title words nearest to the query (normalised as the index's words are), best first."""
+    """The title words nearest to the query (normalised as the index's words are), best first.
+    Every title word of the index is looked at: the cheap tests come first."""
     characters = set(_HAN.findall(normalised_query))
-    latin = [w for w in re.findall(r"[a-z0-9]{3,}", normalised_query.lower())]
+    latin = re.findall(r"[a-z0-9]{3,}", normalised_query.lower())
+    initials = {typed[0] for typed in latin}
     scored: list[tuple[float, str]] = []
     for word in title_words:
-        score = _closeness(word, characters, latin)
+        if characters and not characters.isdisjoint(word):
+            score = _shared_characters(word, characters)
+        elif word[:1] in initials and len(word) >= 3 and word.isascii():
+            score = max(_spelling(word, typed) for typed in latin)
+        else:
+            continue
         if score > 0:
             scored.append((score, word))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return [word for _, word in scored[:MAX_TITLE_WORDS]]
 
 
-def _closeness(word: str, characters: set[str], latin: list[str]) -> float:
+def _shared_characters(word: str, characters: set[str]) -> float:
+    """Most of the word's characters are the query's: 打印 for 打印机, not 机房 for 机."""
     han = set(_HAN.findall(word))
-    if han:
-        shared = len(han & characters)
-        # most of the word's characters are the query's: 打印 for 打印机, not 机房 for 机
-        return shared + shared / len(han) if shared and shared * 2 >= len(han) else 0.0
-    if len(word) < 3 or not latin:
+    shared = len(han & characters)
+    return shared + shared / len(han) if shared * 2 >= len(han) else 0.0
+
+
+def _spelling(word: str, typed: str) -> float:
+    """How near two spellings are, 0 below NEAR_SPELLING (the cheap bounds first)."""
+    if word[0] != typed[0] or abs(len(word) - len(typed)) > 2:
         return 0.0
-    best = max(SequenceMatcher(None, word, typed).ratio() for typed in latin)
-    return best if best >= NEAR_SPELLING else 0.0
+    matcher = SequenceMatcher(None, word, typed)
+    if matcher.real_quick_ratio() < NEAR_SPELLING or matcher.quick_ratio() < NEAR_SPELLING:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio if ratio >= NEAR_SPELLING else 0.0
