@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -18,7 +20,14 @@ import pytest
 from supportkb.search.indexing.index import build_index
 from supportkb.site.build import build_site
 
-from test_browser import ARTIFACTS, ROOT, browser, page, site_url  # noqa: F401  (fixtures)
+from test_browser import (  # noqa: F401  (fixtures)
+    ARTIFACTS,
+    ROOT,
+    browser,
+    page,
+    playwright_api,
+    site_url,
+)
 
 AS_OF = date(2026, 11, 24)
 
@@ -73,12 +82,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     server.wait(timeout=10)
 
 
+def shown_for(text: str) -> str:
+    """The dropdown once it shows the answer to `text` (search.js marks what it shows: the
+    previous query's results, still on screen while the next is asked, are not the answer)."""
+    return f".kb-live[data-kb-query={json.dumps(text, ensure_ascii=False)}]"
+
+
 def search(page: Any, text: str) -> list[str]:
     page.click(".md-search__input")
     page.fill(".md-search__input", "")
     page.type(".md-search__input", text, delay=20)
-    page.wait_for_selector(".kb-live .kb-result__id", timeout=10_000)
-    page.wait_for_timeout(400)  # debounce, then the last answer
+    page.wait_for_selector(shown_for(text) + " .kb-result__id", timeout=10_000)
     return [e.inner_text() for e in page.query_selector_all(".kb-live .kb-result__id")]
 
 
@@ -208,8 +222,7 @@ def test_live_results_can_be_read_in_both_palettes(
         page.click("label[for=__search]")
     page.click(".md-search__input")
     page.type(".md-search__input", "VPN", delay=20)
-    page.wait_for_selector(".kb-live .kb-result__title", timeout=10_000)
-    page.wait_for_timeout(400)
+    page.wait_for_selector(shown_for("VPN") + " .kb-result__title", timeout=10_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"live-results-{scheme}-{width}.png"))
     for part in (".kb-result__title", ".kb-result__snippet", ".kb-badge"):
@@ -221,4 +234,175 @@ def test_live_results_can_be_read_in_both_palettes(
     chip = page.locator(".kb-live .kb-chip").first.bounding_box()
     assert bar is not None and chip is not None and bar["height"] < 2 * chip["height"]  # one row
     assert "published" not in page.inner_text(".kb-live .kb-facets")  # statuses by their label
+    context.close()
+
+
+# -- a query typed at once: nothing lost while the page asks /api/health -------------------
+
+
+def test_a_query_typed_before_the_api_answers_is_run_when_it_does(
+    page: Any, served: tuple[str, Path, Any]
+) -> None:
+    """An agent types as soon as the page shows: the keys went to Material's search (hidden
+    once the API answers) and the live results never came."""
+    url, _, _ = served
+    held: list[Any] = []
+    page.route(
+        "**/api/health", lambda route: held.append(route)
+    )  # the answer is held until the query is typed
+    page.goto(url)
+    page.click(".md-search__input")
+    page.type(".md-search__input", "VPN 809", delay=20)
+    assert held and page.query_selector(".kb-live .kb-result") is None
+    held[0].continue_()
+    page.wait_for_selector(shown_for("VPN 809") + " .kb-result__id", timeout=10_000)
+    assert page.inner_text(".kb-live .kb-result__id") == "KB-0002"
+
+
+# -- zero results: never a dead end ----------------------------------------------------------
+
+NOTHING = "藍芽耳機 zqxwv"  # no document of the starter content has either word
+
+
+def _open_search_box(page: Any, width: int) -> None:
+    if width < 960:  # on a phone the search box opens from the header's icon
+        page.click("label[for=__search]")
+    page.click(".md-search__input")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_zero_results_name_the_words_offer_titles_and_a_request(
+    browser: Any, served: tuple[str, Path, Any], scheme: str, width: int, height: int
+) -> None:
+    url, _, _ = served
+    context = browser.new_context(
+        locale="zh-TW", viewport={"width": width, "height": height}, color_scheme=scheme
+    )
+    page = context.new_page()
+    posted: list[Any] = []
+
+    def feedback(route: Any) -> None:
+        posted.append(route.request.post_data_json)
+        route.fulfill(status=204)
+
+    page.route("**/api/feedback", feedback)  # H4's endpoint: the contract, not the server
+    page.goto(url)
+    page.wait_for_selector("body.kb-live-search")
+    _open_search_box(page, width)
+    page.type(".md-search__input", NOTHING, delay=20)
+    view = page.locator(shown_for(NOTHING) + " .kb-none")
+    view.wait_for(timeout=10_000)
+    assert page.inner_text(".kb-none__title") == f"找不到符合「{NOTHING}」的文件"
+    words = [e.inner_text() for e in page.query_selector_all(".kb-none__word")]
+    assert words == ["藍芽耳機", "zqxwv"]
+    closest = page.locator(".kb-none__closest .kb-result__title")
+    assert closest.count() >= 1 and closest.first.is_visible()
+    button = page.locator(".kb-none__button")
+    box = button.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= height  # in view, no scrolling
+    for part in (
+        ".kb-none__title",
+        ".kb-none__word",
+        ".kb-none__closest .kb-result__title",
+        ".kb-none__button",
+    ):
+        colours = page.evaluate(COLOURS, part)
+        assert contrast(*colours) >= 4.5, (part, colours)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"live-zero-results-{scheme}-{width}.png"))
+    button.click()
+    page.locator(".kb-none__status", has_text="謝謝").wait_for(timeout=5_000)
+    assert posted == [{"id": None, "kind": "missing", "query": NOTHING}]
+    assert not button.is_visible()
+    context.close()
+
+
+def test_a_misspelled_word_gets_did_you_mean_on_the_results_page(
+    page: Any, served: tuple[str, Path, Any]
+) -> None:
+    url, _, _ = served
+    page.goto(url + "search-results/?query=pasword%20resett")
+    page.locator("#kb-search-page .kb-none").wait_for(timeout=10_000)
+    hint = page.locator("#kb-search-page .kb-live__suggestion")
+    assert hint.is_visible() and "password" in hint.inner_text()
+    assert page.locator("#kb-search-page .kb-none__button").is_visible()
+    assert "Search" not in page.inner_text("article h1")  # one language: 搜尋結果
+
+
+# -- the static search (no API): Simplified queries and ids ---------------------------------
+
+
+def _static_search(page: Any, site_url: str, text: str, wait_for_index: bool) -> Any:
+    page.goto(site_url)
+    page.click(".md-search__input")
+    if wait_for_index:  # the reference: typed once Material's index is ready
+        page.locator(".md-search-result__meta", has_text="打字進行搜尋").wait_for(timeout=30_000)
+    # typed at once, as an agent does (Chinese arrives without key events, as from an input
+    # method: Material, which reads the box on keyup, never saw it)
+    page.type(".md-search__input", text, delay=20)
+    return page.locator(".md-search-result__item > a")
+
+
+def _first_results(results: Any) -> list[str]:
+    results.first.wait_for(timeout=30_000)
+    return [results.nth(i).get_attribute("href") or "" for i in range(min(results.count(), 3))]
+
+
+@pytest.mark.parametrize(
+    "typed, site_words",
+    [
+        ("打印机 卡纸", "印表機 卡紙"),  # mainland wording, Simplified
+        ("打印机 卡纸了", "印表機 卡紙了"),
+        ("印表机 卡纸", "印表機 卡紙"),  # Taiwan wording, Simplified characters
+        ("网络 连接", "網路 連線"),
+    ],
+)
+def test_static_search_reads_simplified_queries(
+    browser: Any, site_url: str, typed: str, site_words: str
+) -> None:
+    """The same results as the site's own words give, though typed at once."""
+    pages = [browser.new_context(locale="zh-TW").new_page() for _ in range(2)]
+    expected = _first_results(_static_search(pages[0], site_url, site_words, True))
+    results = _static_search(pages[1], site_url, typed, False)
+    playwright_api.expect(results.first).to_have_attribute("href", expected[0], timeout=30_000)
+    assert _first_results(results) == expected
+    if "卡" in typed:
+        assert any("/kb/printing/print-queue-stuck/" in href for href in expected)
+    for opened in pages:
+        opened.context.close()
+
+
+@pytest.mark.parametrize("typed", ["KB-0014", "kb-0014", "KB0014", "kb0014"])
+def test_static_search_lists_the_document_of_an_id_first(
+    page: Any, site_url: str, typed: str
+) -> None:
+    results = _static_search(page, site_url, typed, False)
+    playwright_api.expect(results.first).to_have_attribute(
+        "href", re.compile(r"/kb/accounts/reset-password/"), timeout=30_000
+    )
+    assert "0014" in page.inner_text(".md-search-result__item")  # nothing crossed out
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_static_search_screenshots(
+    browser: Any, site_url: str, scheme: str, width: int, height: int
+) -> None:
+    context = browser.new_context(
+        locale="zh-TW", viewport={"width": width, "height": height}, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto(site_url)
+    _open_search_box(page, width)
+    page.type(".md-search__input", "打印机 卡纸", delay=20)
+    results = page.locator(".md-search-result__item > a")
+    playwright_api.expect(results.first).to_have_attribute(
+        "href", re.compile(r"/kb/printing/"), timeout=30_000
+    )
+    title = page.locator(".md-search-result__item h1").first
+    assert title.is_visible()
+    assert contrast(*page.evaluate(COLOURS, ".md-search-result__item h1")) >= 4.5
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"static-search-simplified-{scheme}-{width}.png"))
     context.close()

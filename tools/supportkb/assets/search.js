@@ -2,8 +2,17 @@
  *
  * When /api/health answers, the box is ours: results (title, id, type, status badge, owner,
  * snippet), filters by type, category and status, arrow keys and Enter, and Enter on the
- * query opens the full results page (search-results/) with facets and paging. When it does not
- * answer (the same site on static hosting), nothing changes: Material's own search works.
+ * query opens the full results page (search-results/) with facets and paging. A query that
+ * finds nothing says which words found nothing, offers "did you mean" and the closest titles,
+ * and a button that asks for the missing article (POST /api/feedback, kind "missing").
+ * A query typed before /api/health answers is run as soon as it does: no keystroke is lost.
+ *
+ * When the API does not answer (the same site on static hosting), Material's own search
+ * works, and its queries are converted on their way to its search worker (Material 9 has no
+ * query-transform hook: Worker.prototype.postMessage is wrapped): Simplified characters and
+ * mainland wording become the site's Traditional words (打印机 卡纸 -> 印表機 卡紙), with the
+ * table the plugin writes at build time from OpenCC (chinese-table.json, supportkb.site.
+ * chinese_table), and ids become the form the pages' search keys carry (KB-0014 -> KB0014).
  * Text from the API is set with textContent; the snippet is HTML the API escapes itself
  * (the document's text, escaped, with <mark> around matches).
  * The labels of types and statuses come from the site: labels.js, which the plugin writes
@@ -21,6 +30,7 @@
   var timer = null;
   var lastQuery = "";
   var recordTimer = null;
+  var PAGE_SIZE = 8; /* results in the dropdown */
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -140,23 +150,94 @@
     return box;
   }
 
+  /* "did you mean": in the box it runs the suggestion, on the results page it opens it */
+  function suggestionLink(suggestion, href, onClick) {
+    var hint = el("a", "kb-live__suggestion", "您是不是要找：");
+    hint.appendChild(el("strong", "", suggestion));
+    hint.href = href;
+    if (onClick) hint.addEventListener("click", onClick);
+    return hint;
+  }
+
+  function boxSuggestion(suggestion) {
+    return suggestionLink(suggestion, "#", function (event) {
+      event.preventDefault();
+      var input = document.querySelector(".md-search__input");
+      input.value = suggestion;
+      run(input.value);
+    });
+  }
+
+  /* A query that found nothing: not a dead end. The words that found nothing, "did you mean",
+   * the closest titles (all from the API, which answers for the site's audience only) and a
+   * way to ask the owners for the missing article. */
+  function nothingFound(data, text, suggestion) {
+    var view = el("div", "kb-none");
+    view.setAttribute("data-kb-component", "zero-results");
+    view.appendChild(el("p", "kb-none__title", "找不到符合「" + text + "」的文件"));
+    var unmatched = data.unmatched_words || [];
+    if (unmatched.length) {
+      var words = el("p", "kb-none__words", "沒有文件含有：");
+      unmatched.forEach(function (word, index) {
+        if (index) words.appendChild(document.createTextNode("、"));
+        words.appendChild(el("span", "kb-none__word", word));
+      });
+      view.appendChild(words);
+    }
+    if (suggestion) view.appendChild(suggestion);
+    var closest = data.closest || [];
+    if (closest.length) {
+      view.appendChild(el("p", "kb-none__heading", "最接近的標題"));
+      var list = el("ol", "kb-live__list kb-none__closest");
+      closest.forEach(function (result) { list.appendChild(resultItem(result, text)); });
+      view.appendChild(list);
+    }
+    view.appendChild(requestArticle(text));
+    return view;
+  }
+
+  /* "請求新增文章": the query goes to the owners' report (kb report) as a missing article */
+  function requestArticle(text) {
+    var wrap = el("div", "kb-none__request");
+    var button = el("button", "md-button kb-none__button", "請求新增文章");
+    button.type = "button";
+    var status = el("p", "kb-none__status");
+    status.setAttribute("role", "status");
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch(API + "feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ id: null, kind: "missing", query: text })
+      }).then(function (response) {
+        if (response.ok) {
+          status.textContent = "謝謝！已請負責人補上這篇文章。";
+          button.hidden = true;
+        } else {
+          status.textContent = response.status === 429
+            ? "送出太頻繁，請稍後再試。" : "無法送出，請稍後再試。";
+          button.disabled = false;
+        }
+      }).catch(function () {
+        status.textContent = "無法送出，請稍後再試。";
+        button.disabled = false;
+      });
+    });
+    wrap.appendChild(button);
+    wrap.appendChild(status);
+    return wrap;
+  }
+
   function showBox(data, text) {
     var box = panel();
     box.textContent = "";
-    var meta = el("div", "kb-live__meta");
-    meta.textContent = data.total ? data.total + " 份文件" : "找不到符合的文件";
-    box.appendChild(meta);
-    if (data.suggestion) {
-      var hint = el("a", "kb-live__suggestion", "您是不是要找：" + data.suggestion);
-      hint.href = "#";
-      hint.addEventListener("click", function (event) {
-        event.preventDefault();
-        var input = document.querySelector(".md-search__input");
-        input.value = data.suggestion;
-        run(input.value);
-      });
-      box.appendChild(hint);
+    box.setAttribute("data-kb-query", text); /* what the results shown are for */
+    if (!data.total) {
+      box.appendChild(nothingFound(data, text, data.suggestion && boxSuggestion(data.suggestion)));
+      return;
     }
+    box.appendChild(el("div", "kb-live__meta", data.total + " 份文件"));
+    if (data.suggestion) box.appendChild(boxSuggestion(data.suggestion));
     box.appendChild(facetBar(data, function () { run(text); }));
     var list = el("ol", "kb-live__list");
     data.results.forEach(function (result) { list.appendChild(resultItem(result, text)); });
@@ -183,7 +264,7 @@
       panel().textContent = "";
       return;
     }
-    var params = { q: text, limit: 8, type: filters.type, category: filters.category,
+    var params = { q: text, limit: PAGE_SIZE, type: filters.type, category: filters.category,
                    status: filters.status };
     query(Object.assign({ record: "false" }, params))
       .then(function (data) { if (text === lastQuery) showBox(data, text); })
@@ -203,7 +284,11 @@
 
   function onKey(event) {
     var input = event.target;
-    if (!live || !input.classList || !input.classList.contains("md-search__input")) return;
+    if (!input.classList || !input.classList.contains("md-search__input")) return;
+    if (!live) {
+      if (event.type === "input") tellMaterial(input);
+      return;
+    }
     if (event.type === "keydown") {
       if (event.key === "Enter") {
         event.preventDefault();
@@ -219,6 +304,15 @@
     event.stopImmediatePropagation(); /* Material's own search does not see the query */
     clearTimeout(timer);
     timer = setTimeout(function () { run(input.value); }, 150);
+  }
+
+  /* Material's search reads the box on keyup only: text that arrives without one (an input
+   * method's commit, a paste with the mouse, autofill) was never searched. Each change gets
+   * the keyup Material waits for (a repeated value is ignored by Material itself). */
+  function tellMaterial(input) {
+    setTimeout(function () {
+      input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
+    }, 0);
   }
 
   function onResultKey(event) {
@@ -269,13 +363,16 @@
     query({ q: text, page: page, limit: 20, type: filters.type, category: filters.category,
             status: filters.status })
       .then(function (data) {
+        container.setAttribute("data-kb-query", text);
+        var hint = data.suggestion && suggestionLink(
+          data.suggestion, "?" + PAGE_QUERY + "=" + encodeURIComponent(data.suggestion));
+        if (!data.total) {
+          container.appendChild(nothingFound(data, text, hint));
+          return;
+        }
         var meta = el("p", "kb-page__meta", data.total + " 份文件（" + data.took_ms + " ms）");
         container.appendChild(meta);
-        if (data.suggestion) {
-          var hint = el("a", "kb-live__suggestion", "您是不是要找：" + data.suggestion);
-          hint.href = "?" + PAGE_QUERY + "=" + encodeURIComponent(data.suggestion);
-          container.appendChild(hint);
-        }
+        if (hint) container.appendChild(hint);
         container.appendChild(facetBar(data, rerun));
         var list = el("ol", "kb-live__list");
         data.results.forEach(function (result) { list.appendChild(resultItem(result, text)); });
@@ -295,8 +392,73 @@
       })
       .catch(function () {
         container.appendChild(el("p", "kb-page__meta",
-          "搜尋服務目前無法使用，請改用頁首的搜尋框。Search service unavailable: use the search box."));
+          "搜尋服務目前無法使用，請改用頁首的搜尋框。"));
       });
+  }
+
+  /* -- the static search: Material's, its queries converted ----------------------------- */
+
+  var QUERY_MESSAGE = 2; /* Material's SearchMessageType.QUERY: { type: 2, data: "..." } */
+  var TABLE = "assets/supportkb/chinese-table.json";
+  var table = null; /* null: not asked for; "loading"; then the table, or {} if it failed */
+  var held = null; /* the latest query sent while the table loads: sent once it is there */
+
+  function toTraditional(text) {
+    var phrases = table.phrases || {}, chars = table.chars || {};
+    var out = "";
+    for (var i = 0; i < text.length;) {
+      var n = Math.min(table.longest || 1, text.length - i);
+      for (; n > 1 && !Object.prototype.hasOwnProperty.call(phrases, text.substr(i, n)); n--);
+      if (n > 1) out += phrases[text.substr(i, n)];
+      else out += Object.prototype.hasOwnProperty.call(chars, text[i]) ? chars[text[i]] : text[i];
+      i += Math.max(n, 1);
+    }
+    return out;
+  }
+
+  /* KB-0014, kb-0014, kb0014 -> KB0014: the id as the pages' search keys carry it whole
+   * (lunr reads "-0014" as "without 0014") */
+  function wholeIds(text) {
+    if (!table.ids || !table.ids.length) return text;
+    var id = new RegExp("(^|[^A-Za-z0-9])(" + table.ids.join("|") + ")-?([0-9]{1,6})(?![A-Za-z0-9])", "gi");
+    return text.replace(id, function (all, before, prefix, number) {
+      return before + prefix.toUpperCase() + number;
+    });
+  }
+
+  function staticQuery(text) {
+    return toTraditional(wholeIds(text));
+  }
+
+  function loadTable(send) {
+    if (table !== null) return;
+    table = "loading";
+    fetch(pageUrl(TABLE))
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (loaded) {
+        table = loaded || {};
+        table.longest = Object.keys(table.phrases || {}).reduce(function (n, key) {
+          return Math.max(n, key.length);
+        }, 1);
+        if (held) send(held.worker, held.data);
+        held = null;
+      });
+  }
+
+  function convertStaticQueries() {
+    if (!window.Worker || !Worker.prototype.postMessage) return;
+    var post = Worker.prototype.postMessage;
+    function send(worker, data) {
+      post.call(worker, { type: QUERY_MESSAGE, data: staticQuery(data) });
+    }
+    Worker.prototype.postMessage = function (message) {
+      var isQuery = message && message.type === QUERY_MESSAGE && typeof message.data === "string";
+      if (!isQuery) return post.apply(this, arguments);
+      if (table !== null && table !== "loading") return send(this, message.data);
+      held = { worker: this, data: message.data }; /* the latest query wins */
+      loadTable(send);
+    };
   }
 
   function start() {
@@ -305,17 +467,20 @@
       .then(function (health) {
         var container = document.getElementById("kb-search-page");
         if (!health || health.status !== "ok") {
-          if (container) container.textContent =
-            "全文搜尋服務未啟用，請使用頁首的搜尋框。Live search is not available here: use the search box.";
+          if (container) container.textContent = "全文搜尋服務未啟用，請使用頁首的搜尋框。";
           return;
         }
         live = true;
         document.body.classList.add("kb-live-search");
         if (container) resultsPageView(container);
+        /* what was typed while /api/health was on its way (Material had it): ours now */
+        var input = document.querySelector(".md-search__input");
+        if (input && input.value.trim()) run(input.value);
       })
       .catch(function () { /* static hosting: Material's search stays */ });
   }
 
+  convertStaticQueries();
   document.addEventListener("keyup", onKey, true);
   document.addEventListener("input", onKey, true);
   document.addEventListener("keydown", onKey, true);

@@ -5,7 +5,12 @@ The answer is a `SearchResponse`; its `as_json()` is the stable, documented obje
 
     {"query": str, "total": int, "took_ms": float, "suggestion": str | null,
      "results": [{"id", "title", "type", "status", "stale", "owner", "path", "url",
-                  "score", "snippet"}]}
+                  "score", "snippet"}],
+     "unmatched_words": [str], "closest": [a result, as in "results"]}
+
+When nothing is found, the response says which of the query's words found nothing on their
+own (`unmatched_words`) and offers the closest titles (`closest`, from `search.closest`): a
+zero-result query is never a dead end. Both are empty when something was found.
 
 `snippet` is HTML: the document's own text, escaped, with the matched words in <mark>.
 Archived documents are left out unless asked for (`include_archived`, or a filter that names
@@ -24,13 +29,14 @@ import re
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from supportkb.documents.vocabulary import Status, id_prefixes, status_names, type_names
 from supportkb.errors import QuerySyntaxError, SearchError
 from supportkb.search.backend.records import FACETS, EngineHit, EngineQuery
+from supportkb.search.closest import close_title_words, query_words
 from supportkb.search.snippets import snippet
 from supportkb.workspace.freshness import is_overdue
 
@@ -44,6 +50,7 @@ MAX_QUERY_CHARS = 256
 TYPE_NAMES = tuple(str(name) for name in type_names())
 STATUS_NAMES = tuple(str(name) for name in status_names())
 MAX_LIMIT = 100
+CLOSEST_TITLES = 3  # titles offered when a query found nothing
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # an id as agents type it: any case, with or without the hyphen (kb0014, KB-0014, sop 2 no)
 _TYPED_ID = re.compile(
@@ -90,6 +97,8 @@ class SearchResponse:
     results: tuple[SearchResult, ...]
     notes: tuple[str, ...] = ()  # what was done to the query (cut to length, ...)
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    unmatched_words: tuple[str, ...] = ()  # words that found nothing on their own
+    closest: tuple[SearchResult, ...] = ()  # the nearest titles, when nothing was found
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -97,22 +106,25 @@ class SearchResponse:
             "total": self.total,
             "took_ms": self.took_ms,
             "suggestion": self.suggestion,
-            "results": [
-                {
-                    "id": r.id,
-                    "title": r.title,
-                    "type": r.type,
-                    "status": r.status,
-                    "stale": r.stale,
-                    "owner": r.owner,
-                    "path": r.path,
-                    "url": r.url,
-                    "score": r.score,
-                    "snippet": r.snippet,
-                }
-                for r in self.results
-            ],
+            "results": [_result_json(r) for r in self.results],
+            "unmatched_words": list(self.unmatched_words),
+            "closest": [_result_json(r) for r in self.closest],
         }
+
+
+def _result_json(r: SearchResult) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "title": r.title,
+        "type": r.type,
+        "status": r.status,
+        "stale": r.stale,
+        "owner": r.owner,
+        "path": r.path,
+        "url": r.url,
+        "score": r.score,
+        "snippet": r.snippet,
+    }
 
 
 def clean_query(text: str) -> tuple[str, list[str]]:
@@ -152,6 +164,7 @@ def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchRespon
     if found.timed_out:
         notes.append("the search took too long and was stopped: results may be incomplete")
     results = tuple(_result(hit, request.as_of) for hit in found.hits)
+    nothing = found.total == 0 and not found.timed_out
     return SearchResponse(
         request.text,
         found.total,
@@ -160,7 +173,43 @@ def run_search(searcher: EngineSearcher, request: SearchRequest) -> SearchRespon
         results,
         tuple(notes),
         found.facets,
+        unmatched_words=_unmatched_words(searcher, asked) if nothing else (),
+        closest=_closest_titles(searcher, asked) if nothing else (),
     )
+
+
+def _unmatched_words(searcher: EngineSearcher, asked: EngineQuery) -> tuple[str, ...]:
+    """The query's words that find nothing on their own (with the same filters)."""
+    words = query_words(asked.text)
+    if len(words) == 1:
+        return words  # the query was that word, and it found nothing
+    return tuple(word for word in words if _finds_nothing(searcher, replace(asked, text=word)))
+
+
+def _finds_nothing(searcher: EngineSearcher, asked: EngineQuery) -> bool:
+    try:
+        return searcher.run(replace(asked, limit=1, offset=0, facets=False)).total == 0
+    except QuerySyntaxError:
+        return False  # not a word the engine can look for alone: nothing to say about it
+
+
+def _closest_titles(searcher: EngineSearcher, asked: EngineQuery) -> tuple[SearchResult, ...]:
+    """The titles nearest to a query that found nothing, ranked, with the same filters."""
+    from supportkb.search.text.analysis import text_analyzer
+
+    normaliser = text_analyzer().normaliser
+    typed = " ".join(query_words(asked.text))
+    normalised = normaliser.simplified(normaliser.from_simplified_characters(typed))
+    words = close_title_words(normalised, searcher.words("title"))
+    if not words:
+        return ()
+    text = "title:(" + " OR ".join(words) + ")"
+    relaxed = replace(asked, text=text, limit=CLOSEST_TITLES, offset=0, facets=False)
+    try:
+        found = searcher.run(relaxed)
+    except QuerySyntaxError:
+        return ()
+    return tuple(_result(hit, asked.as_of) for hit in found.hits)
 
 
 def _validate(request: SearchRequest) -> None:

@@ -195,6 +195,12 @@ class SearchPage(BaseModel):
     facets: dict[str, dict[str, int]] = Field(description="type, category, status: counts")
     page: int
     limit: int
+    unmatched_words: list[str] = Field(
+        [], description="when nothing was found: words that found nothing"
+    )
+    closest: list[Result] = Field(  # type: ignore[valid-type]
+        [], description="when nothing was found: the closest titles"
+    )
 
 
 class Related(BaseModel):

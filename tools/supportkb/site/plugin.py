@@ -39,6 +39,7 @@ from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.documents.vocabulary import browser_labels
 from supportkb.errors import FatalError
 from supportkb.search.text.dictionary import traditional_dictionary, user_terms
+from supportkb.site.chinese_table import write_chinese_table
 from supportkb.site.content_policy import (
     POLICY_FILE,
     inline_script_hashes,
@@ -231,10 +232,12 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
             return output_content  # 404.html; not sitemap.xml
         return self._secured(output_content, template_name, "")
 
+    @event_priority(-50)  # after the search plugin wrote the index the Chinese table reads
     def on_post_build(self, config: Any) -> None:
         if not self.config["enabled"]:
             return
         site = Path(config.site_dir)
+        write_chinese_table(site)  # the static search's Simplified -> Traditional table
         if read_marker(site) is None:  # `mkdocs build` too marks its site: see on_pre_build
             write_marker(site, SiteMarker(str(self.config["audience"]), self.as_of.isoformat()))
         vendored = resources.files("supportkb").joinpath("assets", "vendor", "mermaid")

@@ -217,10 +217,17 @@ def search_syntax_page() -> str:
             "found by their pieces; error codes (`0x80070005`) stay whole; commands in code "
             "blocks are indexed. A word also finds its synonyms (`關閉`, `停止`, `關機`), "
             "ranked a little lower.",
+            "## When nothing is found",
+            "The search box says which words of the query found nothing, offers a corrected "
+            'query ("您是不是要找") and the closest titles, and a button, 請求新增文章, that '
+            "asks the owners for the missing article (it appears in `kb report`).",
             "## In the static site",
             "Without `kb serve` (the site on static hosting), the search box is MkDocs "
-            "Material's own search, which has none of the syntax above. It reads `KB-0002` as "
-            "`KB` without `0002`: type ids without the hyphen (`KB0002`), which are indexed too.",
+            "Material's own search, which has none of the syntax above. A query in "
+            "Simplified Chinese, with Taiwan or mainland wording (`打印机 卡纸`, `网络 连接`), "
+            "is converted to the site's Traditional words before it is searched, and an id "
+            "finds its document "
+            "however it is typed (`KB-0014`, `kb0014`).",
             "## Limits",
             "A query is cut to 256 characters and control characters are removed; each search "
             "has a time limit (what was not looked at by then is left out, and the answer says "

@@ -150,6 +150,12 @@ class EngineSearcher:
         offered = suggestion(self._searcher, parsed, asked.text, total)
         return EngineResults(total, hits, offered, evaluate.timed_out, counts)
 
+    def words(self, fieldname: str) -> list[str]:
+        """The words of one field as the index holds them (its lexicon): a zero-result
+        query's closest titles are looked for among the title's words (`search.closest`)."""
+        words = self._searcher.reader().lexicon(fieldname)
+        return [w.decode("utf-8") if isinstance(w, bytes) else str(w) for w in words]
+
     def stored(self, doc_id: str) -> dict[str, Any] | None:
         """A document's metadata by id (not its text), or None."""
         fields = self._searcher.document(id=doc_id.lower())
