@@ -202,19 +202,14 @@ def test_the_review_calendar_sorts_rows_into_the_periods_of_the_day_read(
 
 def test_the_trust_line_badge_turns_overdue_after_its_date(open_page: Any, site_url: str) -> None:  # noqa: F811
     page = open_page(DESKTOP)
-    badge = '<span class="kb-badge kb-badge--ok" data-kb-status-due="2027-01-31">已驗證</span>'
-
-    def with_badge(route: Any) -> None:  # the header's badge, as H1's template renders it
-        answer = route.fetch()
-        body = answer.text().replace("<article", badge + "<article", 1)
-        route.fulfill(response=answer, body=body)
-
-    page.route("**/kb/vpn/vpn-error-809/", with_badge)
-    page.clock.set_fixed_time(datetime(2027, 1, 31, 9, 0))
     page.goto(site_url + "kb/vpn/vpn-error-809/")
-    shown = page.locator("[data-kb-status-due]")
+    shown = page.locator(".kb-trust [data-kb-status-due]")
+    due = date.fromisoformat(shown.get_attribute("data-kb-status-due") or "")
+    page.clock.set_fixed_time(datetime(due.year, due.month, due.day, 9, 0))
+    page.reload()
     assert shown.inner_text() == "已驗證"
-    page.clock.set_fixed_time(datetime(2027, 2, 1, 9, 0))
+    day_after = due + timedelta(days=1)
+    page.clock.set_fixed_time(datetime(day_after.year, day_after.month, day_after.day, 9, 0))
     page.reload()
     assert shown.inner_text() == "逾期未複審"
     assert "kb-badge--overdue" in (shown.get_attribute("class") or "")
