@@ -163,7 +163,9 @@ def test_popular_lists_the_most_opened_of_the_audience_only(
 
 
 def test_feedback_kinds_are_documented(client: TestClient) -> None:
-    schema = client.get("/api/openapi.json").json()
-    kinds = schema["components"]["schemas"]["Feedback"]["properties"]["kind"]
-    assert set(json.dumps(kinds)) and all(k.value in json.dumps(kinds) for k in FeedbackKind)
-    assert "/api/popular" in schema["paths"] and "/api/feedback" in schema["paths"]
+    """A client learns from the OpenAPI description which kinds need an id."""
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert schemas["PageFeedback"]["required"] == ["id", "kind"]
+    page_kinds = set(schemas["PageFeedback"]["properties"]["kind"]["enum"])
+    assert page_kinds == {k.value for k in FeedbackKind} - {"missing"}
+    assert schemas["MissingArticle"]["properties"]["kind"]["const"] == "missing"

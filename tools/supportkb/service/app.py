@@ -61,7 +61,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic.config import JsonDict
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -260,54 +261,51 @@ class Opened(BaseModel):
         return _CONTROL.sub(" ", value)
 
 
-class Feedback(BaseModel):
-    """A reader's word on a document (`id`), or a request for a missing article (`query`)."""
+# the kinds a reader gives a page, and the one a search with no result sends
+if TYPE_CHECKING:
+    PageKind = str
+    MissingKind = str
+else:
+    PageKind = Literal[tuple(k.value for k in FeedbackKind if k is not FeedbackKind.MISSING)]
+    MissingKind = Literal[FeedbackKind.MISSING.value]
+_WRITABLE: JsonDict = {"pattern": "^[^\\ud800-\\udfff]*$"}  # checked by `_storable`
 
+
+class _FeedbackText(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    id: str | None = Field(
-        default=None,
-        max_length=40,
-        pattern=r"^[A-Za-z]+-[0-9]+$",
-        description="the document's id; null for `missing`",
-    )
-    kind: FeedbackKind = Field(
-        description="helpful, not-helpful, wrong (wrong or out of date), missing (no article)",
-        json_schema_extra={"enum": [kind.value for kind in FeedbackKind]},
-    )
-    comment: str = Field(
-        default="",
-        max_length=MAX_COMMENT,
-        json_schema_extra={"pattern": "^[^\\ud800-\\udfff]*$"},
-    )
-    query: str = Field(
-        default="",
-        max_length=MAX_QUERY,
-        description="for `missing`: what was searched for",
-        json_schema_extra={"pattern": "^[^\\ud800-\\udfff]*$"},
-    )
+    comment: str = Field(default="", max_length=MAX_COMMENT, json_schema_extra=_WRITABLE)
 
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind_name(cls, value: object) -> object:
-        """Strict mode takes an enum member only: the kind's name, as JSON sends it."""
-        if isinstance(value, str) and value in FeedbackKind.__members__.values():
-            return FeedbackKind(value)
-        return value
-
-    @field_validator("comment", "query")
+    @field_validator("comment", "query", check_fields=False)
     @classmethod
     def _storable(cls, value: str) -> str:
+        """A lone surrogate cannot be stored (nor encoded as UTF-8): refused."""
         if _SURROGATE.search(value):
             raise ValueError("the text holds a lone surrogate")
         return value
 
-    @model_validator(mode="after")
-    def _about_a_document(self) -> Feedback:
-        """Every kind but `missing` is about a document; `missing` about none."""
-        if (self.id is None) != (self.kind is FeedbackKind.MISSING):
-            raise ValueError("`id` is required, except for `missing`, which takes none")
-        return self
+
+class PageFeedback(_FeedbackText):
+    """A reader's word on a document: helpful, not helpful, wrong or out of date."""
+
+    id: str = Field(max_length=40, pattern=r"^[A-Za-z]+-[0-9]+$", description="e.g. KB-0014")
+    kind: PageKind
+
+
+class MissingArticle(_FeedbackText):
+    """A search found nothing and the reader asks for an article."""
+
+    id: None = None
+    kind: MissingKind
+    query: str = Field(
+        default="",
+        max_length=MAX_QUERY,
+        description="what was searched for",
+        json_schema_extra=_WRITABLE,
+    )
+
+
+Feedback = Annotated[PageFeedback | MissingArticle, Field(discriminator="kind")]
 
 
 class PopularDocument(BaseModel):
@@ -531,7 +529,7 @@ def _reader_routes(
     def feedback(event: Feedback) -> Response:
         """Record a reader's word on a document, or a request for a missing article (for
         `kb report`; nothing identifies the reader, personal data in the text is masked)."""
-        if event.id is not None and not service.visible(event.id):
+        if isinstance(event, PageFeedback) and not service.visible(event.id):
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         if store is None:
             raise HTTPException(status_code=503, detail="this server records no feedback")
@@ -541,7 +539,8 @@ def _reader_routes(
                 detail="too many events at once: try again shortly",
                 headers={"Retry-After": RETRY_AFTER},
             )
-        store.record(event.kind, event.id, event.comment, event.query)
+        query = event.query if isinstance(event, MissingArticle) else ""
+        store.record(FeedbackKind(event.kind), event.id, event.comment, query)
         return Response(status_code=204)
 
     @app.get("/api/popular", response_model=Popular, responses=_errors(503))
