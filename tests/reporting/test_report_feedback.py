@@ -78,3 +78,15 @@ def test_no_feedback_file_no_section(kb: KnowledgeBaseFactory) -> None:
     kb.article()
     assert "Reader feedback" not in report(kb)
     assert "feedback" not in json.loads(report(kb, "--format", "json"))
+
+
+def test_a_file_beside_the_log_that_is_not_the_feedback_store_is_refused(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    kb.article()
+    notes = kb.write(".kb-analytics/searches.feedback.sqlite", "my notes\n")
+    command = ["report", "-C", str(kb.root), "--as-of", AS_OF.isoformat()]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code != 0 and "not supportkb's feedback file" in result.output
+    assert "Traceback" not in result.output
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
