@@ -44,12 +44,17 @@ def _recorded(analytics: Path) -> list[tuple[str, str, str]]:
 def test_served_yes_is_recorded_and_thanked(page: Any, served: tuple[str, Path, Any]) -> None:
     url, analytics, _ = served
     _open(page, url)
+    before = _recorded(analytics) if feedback_path(analytics).exists() else []
     assert page.is_hidden(".kb-feedback__mail")  # served: recorded, not mailed
     page.click(".kb-feedback__button[data-kb-kind=helpful]")
     page.wait_for_selector(".kb-feedback__status:has-text('謝謝')")
     assert page.is_visible(".kb-feedback__status")
-    assert page.is_disabled(".kb-feedback__button[data-kb-kind=not-helpful]")  # counted once
-    assert ("helpful", DOCUMENT, "") in _recorded(analytics)
+    no = page.locator(".kb-feedback__button[data-kb-kind=not-helpful]")
+    assert no.get_attribute("aria-disabled") == "true"  # counted once
+    no.click(force=True)  # Playwright waits for aria-disabled buttons: click all the same
+    assert page.is_visible(".kb-feedback__status:has-text('謝謝您的回饋')")
+    assert page.evaluate("document.activeElement.dataset.kbKind") == "not-helpful"  # kept
+    assert _recorded(analytics)[len(before) :] == [("helpful", DOCUMENT, "")]
 
 
 def test_served_no_asks_what_is_wrong_and_records_the_comment(

@@ -49,10 +49,14 @@
     }).then(function (response) { return response.status; }, function () { return 0; });
   }
 
+  /* once per page: the buttons stay focusable (a keyboard user keeps their place) */
   function answered(block) {
+    if (block.dataset.kbAnswered) return true;
+    block.dataset.kbAnswered = "yes";
     block.querySelectorAll(".kb-feedback__choices button").forEach(function (button) {
-      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
     });
+    return false;
   }
 
   function openReport(block) {
@@ -77,7 +81,7 @@
     block.querySelectorAll(".kb-feedback__choices button").forEach(function (button) {
       button.addEventListener("click", function () {
         var kind = button.dataset.kbKind;
-        answered(block);
+        if (answered(block)) return;
         button.setAttribute("aria-pressed", "true");
         post(block, kind).then(function (status) {
           if (status !== 204) return failed(block, status);
@@ -116,7 +120,7 @@
     });
     block.querySelectorAll(".kb-feedback__choices button").forEach(function (button) {
       button.addEventListener("click", function () {
-        answered(block);
+        if (answered(block)) return;
         button.setAttribute("aria-pressed", "true");
         if (button.dataset.kbKind === "helpful") return say(block, TEXT.thanks);
         say(block, TEXT.tellUsMail);
