@@ -2,7 +2,10 @@
 
 Overdue and due-soon reviews grouped by owner, documents whose owner is inactive, emergency
 plans with drills overdue, SOPs out of date with the product version, and health figures per
-type and per owner.
+type and per owner; from `kb serve`'s analytics, what people searched for and did not find, and
+what readers said of the pages (`supportkb.reporting.feedback`): per owner, the documents
+flagged as not helpful or wrong since their last review, with the comments, and the articles
+asked for from searches with no result.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 from supportkb.documents.findings import spreadsheet_cell
@@ -22,6 +26,12 @@ from supportkb.documents.layout import locate
 from supportkb.documents.model import Document, Status
 from supportkb.documents.urls import mailto_url
 from supportkb.documents.vocabulary import OVERDUE_LABEL
+from supportkb.reporting.feedback import (
+    DocumentFeedback,
+    MissingRequest,
+    flagged,
+    missing_requests,
+)
 from supportkb.reporting.search_log import QueryCount, SearchLog, since_days
 from supportkb.workspace.freshness import Freshness, FreshnessRule
 from supportkb.workspace.knowledge_base import KnowledgeBase, ids_in_unreadable_files
@@ -67,6 +77,7 @@ class Report:
     owner_names: dict[str, str]
     owner_emails: dict[str, str]
     searches: SearchFigures | None = None
+    feedback: FeedbackFigures | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +89,52 @@ class SearchFigures:
     not_opened: tuple[QueryCount, ...]
 
 
+@dataclass(frozen=True)
+class FlaggedDocument:
+    """A document readers flagged, with who owns it."""
+
+    id: str
+    title: str
+    owner: str
+    path: str
+    feedback: DocumentFeedback
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """From `kb serve`'s feedback file: what readers said of the pages."""
+
+    days: int
+    flagged: tuple[FlaggedDocument, ...]  # by owner, then the most flagged first
+    missing: tuple[MissingRequest, ...]
+
+
+def feedback_figures(path: Path, kb: KnowledgeBase, as_of: date, days: int = 30) -> FeedbackFigures:
+    """The documents flagged since their last review (in the last `days`), with their owners;
+    flags on a document no longer in the knowledge base are left out."""
+    since = since_days(as_of, days)
+    by_id = {d.id: d for d in kb.documents}
+    reviewed = {d.id: d.last_reviewed for d in kb.documents}
+    documents = [
+        FlaggedDocument(f.id, d.title, d.owner, d.path, f)
+        for f in flagged(path, since, reviewed)
+        if f.flags and (d := by_id.get(f.id)) is not None
+    ]
+    documents.sort(key=lambda d: d.owner)  # stable: the most flagged first within an owner
+    return FeedbackFigures(days, tuple(documents), tuple(missing_requests(path, since)))
+
+
 def search_figures(log: SearchLog, as_of: date, days: int = 30) -> SearchFigures:
     since = since_days(as_of, days)
     return SearchFigures(days, tuple(log.without_results(since)), tuple(log.not_opened(since)))
 
 
-def build_report(kb: KnowledgeBase, as_of: date, searches: SearchFigures | None = None) -> Report:
+def build_report(
+    kb: KnowledgeBase,
+    as_of: date,
+    searches: SearchFigures | None = None,
+    feedback: FeedbackFigures | None = None,
+) -> Report:
     rule = FreshnessRule(kb.config)
     documents = [d for d in kb.documents if d.status is not Status.ARCHIVED]
     items = [item for d in documents for item in _items(d, rule, kb, as_of)]
@@ -105,6 +156,7 @@ def build_report(kb: KnowledgeBase, as_of: date, searches: SearchFigures | None 
         names,
         emails,
         searches,
+        feedback,
     )
 
 
@@ -223,6 +275,21 @@ def as_json(report: Report) -> str:
             "no_result": [asdict(q) for q in report.searches.no_result],
             "not_opened": [asdict(q) for q in report.searches.not_opened],
         }
+    if report.feedback is not None:
+        payload["feedback"] = {
+            "days": report.feedback.days,
+            "flagged": [
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "owner": d.owner,
+                    "path": d.path,
+                    **{k: v for k, v in asdict(d.feedback).items() if k != "id"},
+                }
+                for d in report.feedback.flagged
+            ],
+            "missing": [asdict(m) for m in report.feedback.missing],
+        }
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
@@ -238,7 +305,33 @@ def as_csv(report: Report) -> str:
         for q in counts:
             row = [section, "", q.query, "", "", "", "", "", f"{q.searches} searches"]
             writer.writerow([spreadsheet_cell(cell) for cell in row])
+    for row in _feedback_rows(report):
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def _feedback_rows(report: Report) -> list[list[str]]:
+    if report.feedback is None:
+        return []
+    rows = [
+        ["feedback-flagged", d.id, d.title, "", "", d.owner, d.path, "", _detail(d.feedback)]
+        for d in report.feedback.flagged
+    ]
+    rows += [
+        ["feedback-missing", "", m.query, "", "", "", "", "", f"{m.requests} requests"]
+        for m in report.feedback.missing
+    ]
+    return rows
+
+
+def _detail(feedback: DocumentFeedback) -> str:
+    """The counts, then the comments, in one cell."""
+    comments = " / ".join(f"“{comment}”" for comment in feedback.comments)
+    return _tally(feedback) + (f": {comments}" if comments else "")
+
+
+def _tally(feedback: DocumentFeedback) -> str:
+    return f"not helpful {feedback.not_helpful}, wrong {feedback.wrong}, helpful {feedback.helpful}"
 
 
 def _search_sections(report: Report) -> list[tuple[str, tuple[QueryCount, ...]]]:
@@ -293,6 +386,7 @@ def as_markdown(report: Report) -> str:
             )
         lines.append("")
     lines += _search_markdown(report)
+    lines += _feedback_markdown(report)
     return "\n".join(lines)
 
 
@@ -318,6 +412,47 @@ def _search_markdown(report: Report) -> list[str]:
         lines += [f"| {_md(q.query)} | {q.searches} | {q.results} |" for q in counts]
         lines.append("")
     return lines
+
+
+def _feedback_markdown(report: Report) -> list[str]:
+    """What readers said: per owner, the documents flagged and their comments; then the
+    articles asked for."""
+    if report.feedback is None:
+        return []
+    figures = report.feedback
+    lines = [
+        f"## 讀者回報 Reader feedback (last {figures.days} days)",
+        "",
+        "Flagged as not helpful or wrong since the last review: read the comments, fix or "
+        "review the document (a review closes its flags).",
+        "",
+    ]
+    if not figures.flagged:
+        lines += ["None.", ""]
+    for owner in dict.fromkeys(d.owner for d in figures.flagged):
+        email = report.owner_emails.get(owner)
+        lines.append(
+            f"### {_md(report.owner_names.get(owner, owner))} (`{_md(owner)}`)"
+            + (f" · {_mail_link(email)}" if email else "")
+        )
+        lines.append("")
+        for d in (x for x in figures.flagged if x.owner == owner):
+            lines.append(
+                f"- **{_md(d.id)}** [{_md(d.title)}](<{quote(d.path)}>) · {_md(_tally(d.feedback))}"
+            )
+            lines += [f"    - “{_md(comment)}”" for comment in d.feedback.comments]
+        lines.append("")
+    lines += [
+        f"## 讀者要求的文章 Articles asked for (last {figures.days} days)",
+        "",
+        "Searches with no result whose reader asked for an article: write or tag one.",
+        "",
+    ]
+    if not figures.missing:
+        return [*lines, "None.", ""]
+    lines += ["| query | requests |", "| --- | ---: |"]
+    lines += [f"| {_md(m.query)} | {m.requests} |" for m in figures.missing]
+    return [*lines, ""]
 
 
 def _mail_link(email: str) -> str:

@@ -152,6 +152,16 @@ class SearchLog:
             ).fetchall()
         return [QueryCount(query, count, 0) for query, count in rows]
 
+    def most_opened(self, since: date, limit: int = 200) -> list[tuple[str, int]]:
+        """Documents opened from search results, most opened first: (id, times)."""
+        with self._connection() as db:
+            rows = db.execute(
+                "SELECT document, count(*) FROM opened WHERE hour >= ? "
+                "GROUP BY document ORDER BY count(*) DESC, document LIMIT ?",
+                (since.isoformat(), limit),
+            ).fetchall()
+        return [(document, count) for document, count in rows]
+
     def not_opened(self, since: date, limit: int = 20) -> list[QueryCount]:
         """Queries that found documents of which none was opened, most frequent first."""
         with self._connection() as db:
@@ -165,10 +175,11 @@ class SearchLog:
         return [QueryCount(query, count, results) for query, count, results in rows]
 
 
-def claim_log_file(path: Path) -> None:
-    """Refuse (FatalError) an analytics path that is not absent or supportkb's search log: an
-    existing file is opened only when it is a regular file holding a SQLite database with this
-    schema's tables (`--analytics README.md` would otherwise have been written into)."""
+def claim_log_file(path: Path, tables: tuple[str, ...] = TABLES, what: str = "search log") -> None:
+    """Refuse (FatalError) an analytics path that is not absent or supportkb's search log (or
+    the file `what` with `tables`): an existing file is opened only when it is a regular file
+    holding a SQLite database with those tables (`--analytics README.md` would otherwise have
+    been written into)."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -181,16 +192,16 @@ def claim_log_file(path: Path) -> None:
     try:
         with path.open("rb") as handle:
             header = handle.read(16)
-        tables: set[str] = set()
+        found: set[str] = set()
         if header == b"SQLite format 3\x00":
             with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-                tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+                found = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     except (OSError, sqlite3.Error):
-        tables = set()
-    if not set(TABLES) <= tables:
+        found = set()
+    if not set(tables) <= found:
         raise FatalError(
-            f"{path} exists and is not supportkb's search log (a SQLite file with its "
-            f"searches and opened tables); nothing was written to it; {advice}"
+            f"{path} exists and is not supportkb's {what} (a SQLite file with its "
+            f"{' and '.join(tables)} tables); nothing was written to it; {advice}"
         )
 
 

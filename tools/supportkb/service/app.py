@@ -4,6 +4,8 @@
     GET  /api/documents/{id}
     GET  /api/health
     POST /api/opened          {"query": …, "id": …}   (which result was opened, for analytics)
+    POST /api/feedback        {"id": …, "kind": …, "comment": …, "query": …}   (a reader's word)
+    GET  /api/popular?limit=… the most opened documents of the last 30 days
     GET  /api/openapi.json    the OpenAPI description
     GET  /…                   the site built by `kb build`
 
@@ -26,11 +28,13 @@ Hostile clients (the connection side is `supportkb.service.workers`):
 - expensive queries (wildcards, prefixes, ranges, long phrases, long queries: `expensive_query`)
   run `expensive_queries` at a time per worker; beyond that they are answered 429 with
   Retry-After at once, never queued, so normal queries keep their time;
-- `/api/opened` records only documents this service shows (else 404), at most
-  `analytics_per_second` events a second per worker (else 429), and refuses any malformed body
-  with 422 (wrong types, unknown fields, over-long text, lone surrogates, not UTF-8) without
-  echoing it, and bodies over 16 KB with 413; recorded searches have the same kind of limit
-  (beyond it they are answered, not recorded);
+- `/api/opened` and `/api/feedback` record only documents this service shows (else 404, the
+  same answer as for an id that does not exist), at most `analytics_per_second` events a
+  second per worker each (else 429), and refuse any malformed body with 422 (wrong types,
+  unknown fields, over-long text, lone surrogates, not UTF-8) without echoing it, and bodies
+  over 16 KB with 413; recorded searches have the same kind of limit (beyond it they are
+  answered, not recorded). Feedback goes to its own file beside the search log
+  (`supportkb.reporting.feedback`); without analytics it is not recorded (503);
 - an unexpected error is a JSON 500 without details; its traceback goes to the log once a
   minute at most (`supportkb.service.workers.OncePerInterval`).
 """
@@ -58,6 +62,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic.config import JsonDict
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -72,7 +77,8 @@ from supportkb.documents.vocabulary import (
     type_names,
 )
 from supportkb.errors import FatalError, SearchError
-from supportkb.reporting.search_log import SearchLog
+from supportkb.reporting.feedback import FeedbackKind, FeedbackStore, feedback_path
+from supportkb.reporting.search_log import SearchLog, since_days
 from supportkb.search.query import SearchRequest, SearchResult, clean_query
 from supportkb.service.internals import UNREADABLE_BODY
 from supportkb.service.search_service import SearchService
@@ -85,6 +91,9 @@ MAX_QUERY = 1000
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 100
 MAX_BODY = 16_384  # bytes of a request body (the API's bodies are a few hundred)
+MAX_COMMENT = 1000  # characters of a feedback comment
+POPULAR_DAYS = 30  # how far back "most opened" looks
+MAX_POPULAR = 20
 RETRY_AFTER = "1"  # seconds, for 429s
 _log = logging.getLogger("supportkb.access")
 _errors_log = logging.getLogger("supportkb.error")
@@ -258,6 +267,65 @@ class Opened(BaseModel):
         return _CONTROL.sub(" ", value)
 
 
+# the kinds a reader gives a page, and the one a search with no result sends
+if TYPE_CHECKING:
+    PageKind = str
+    MissingKind = str
+else:
+    PageKind = Literal[tuple(k.value for k in FeedbackKind if k is not FeedbackKind.MISSING)]
+    MissingKind = Literal[FeedbackKind.MISSING.value]
+_WRITABLE: JsonDict = {"pattern": "^[^\\ud800-\\udfff]*$"}  # checked by `_storable`
+
+
+class _FeedbackText(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    comment: str = Field(default="", max_length=MAX_COMMENT, json_schema_extra=_WRITABLE)
+
+    @field_validator("comment", "query", check_fields=False)
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        """A lone surrogate cannot be stored (nor encoded as UTF-8): refused."""
+        if _SURROGATE.search(value):
+            raise ValueError("the text holds a lone surrogate")
+        return value
+
+
+class PageFeedback(_FeedbackText):
+    """A reader's word on a document: helpful, not helpful, wrong or out of date."""
+
+    id: str = Field(max_length=40, pattern=r"^[A-Za-z]+-[0-9]+$", description="e.g. KB-0014")
+    kind: PageKind
+
+
+class MissingArticle(_FeedbackText):
+    """A search found nothing and the reader asks for an article."""
+
+    id: None = None
+    kind: MissingKind
+    query: str = Field(
+        default="",
+        max_length=MAX_QUERY,
+        description="what was searched for",
+        json_schema_extra=_WRITABLE,
+    )
+
+
+Feedback = Annotated[PageFeedback | MissingArticle, Field(discriminator="kind")]
+
+
+class PopularDocument(BaseModel):
+    id: str
+    title: str
+    path: str = Field(description="the document's file in the knowledge base")
+    type: str
+    opened: int = Field(description=f"times opened from search results, last {POPULAR_DAYS} days")
+
+
+class Popular(BaseModel):
+    documents: list[PopularDocument]
+
+
 class TokenBucket:
     """At most `rate` events a second on average, `burst` at once; thread-safe."""
 
@@ -314,6 +382,13 @@ def create_app(settings: ServeSettings) -> FastAPI:
         return fixed or date.today()
 
     service = SearchService(Path(settings.index_folder), settings.audience, log, today=today)
+    feedback = (
+        FeedbackStore(
+            feedback_path(Path(settings.analytics)), retention_days=settings.analytics_days
+        )
+        if settings.analytics
+        else None
+    )
     _access_log_to_stderr()
     _error_log_to_stderr()
     app = FastAPI(
@@ -325,6 +400,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         redoc_url=None,
     )
     _routes(app, service, settings)
+    _reader_routes(app, service, settings, log, feedback)
     for error in dict.fromkeys(kind for kind, _ in LIBRARY_ERROR_STATUS):
         app.add_exception_handler(error, _library_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -444,6 +520,51 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
         return Response(status_code=204)
 
 
+def _reader_routes(
+    app: FastAPI,
+    service: SearchService,
+    settings: ServeSettings,
+    log: SearchLog | None,
+    store: FeedbackStore | None,
+) -> None:
+    """What readers tell the knowledge base (feedback), and what it tells them (most opened)."""
+    rate = settings.analytics_per_second
+    recorded = TokenBucket(rate, rate * 20)
+
+    @app.post("/api/feedback", status_code=204, responses=_errors(404, 429, 503))
+    def feedback(event: Feedback) -> Response:
+        """Record a reader's word on a document, or a request for a missing article (for
+        `kb report`; nothing identifies the reader, personal data in the text is masked)."""
+        if isinstance(event, PageFeedback) and not service.visible(event.id):
+            raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
+        if store is None:
+            raise HTTPException(status_code=503, detail="this server records no feedback")
+        if not recorded.take():
+            raise HTTPException(
+                status_code=429,
+                detail="too many events at once: try again shortly",
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        query = event.query if isinstance(event, MissingArticle) else ""
+        store.record(FeedbackKind(event.kind), event.id, event.comment, query)
+        return Response(status_code=204)
+
+    @app.get("/api/popular", response_model=Popular, responses=_errors(503))
+    def popular(limit: Annotated[int, Query(ge=1, le=MAX_POPULAR)] = 5) -> dict[str, Any]:
+        """The documents most opened from search results in the last 30 days (of this site's
+        audience only); empty without analytics."""
+        if log is None:
+            return {"documents": []}
+        documents = []
+        for doc_id, times in log.most_opened(since_days(service.today(), POPULAR_DAYS)):
+            found = service.document(doc_id)  # the audience's index decides, not the log
+            if found is not None:
+                documents.append({**found, "opened": times})
+            if len(documents) == limit:
+                break
+        return {"documents": documents}
+
+
 class Problem(BaseModel):
     detail: str
 
@@ -452,7 +573,7 @@ _MEANING = {
     400: "The query cannot be read (a one-line message says why).",
     404: "No such document (or not one this service shows).",
     429: "Too many such requests at once: try again after Retry-After seconds.",
-    503: "The search index is missing or damaged: run `kb index`.",
+    503: "The search index is missing or damaged (run `kb index`); or no feedback is recorded.",
 }
 
 

@@ -46,6 +46,7 @@ from supportkb.site.content_policy import (
     policy_file_text,
     with_policy_meta,
 )
+from supportkb.site.footer import document_footer
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_page
@@ -207,6 +208,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         if document is not None:
             page.edit_url = _edit_url(config, document.path)
             markdown = insert_header(markdown, document_header(self.site, document, site_path))
+            markdown += document_footer(self.site, document, config.repo_url)
         elif generated and page.file.abs_src_path is None:
             page.edit_url = None  # a generated page has no source to edit
         if site_path == "index.md":

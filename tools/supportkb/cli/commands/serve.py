@@ -93,6 +93,7 @@ def serve_command(
     search. The API answers only with documents of the audience the site was built for
     (`kb build --audience`). Listens on 127.0.0.1 unless told otherwise; stops cleanly on
     Ctrl-C or SIGTERM."""
+    from supportkb.reporting.feedback import claim_feedback_file, feedback_path
     from supportkb.reporting.search_log import claim_log_file
     from supportkb.search.indexing.index import AUDIENCES, index_folder, open_engine
     from supportkb.service import workers as serve_workers
@@ -122,6 +123,9 @@ def serve_command(
     open_engine(folder, marker.audience)  # a clear error now rather than in every worker
     if not no_analytics:
         claim_log_file(analytics if analytics.is_absolute() else root / analytics)
+        claim_feedback_file(
+            feedback_path(analytics if analytics.is_absolute() else root / analytics)
+        )
     settings = ServeSettings(
         index_folder=str(folder),
         site_folder=str(site),

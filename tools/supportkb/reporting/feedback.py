@@ -1,0 +1,236 @@
+"""What readers say of a page: the knowledge base improved from use (the support rules).
+
+At the end of every document page the reader answers "有幫助嗎？" (helpful, not helpful) or
+reports the content as wrong or out of date, with an optional comment; a search with no result
+may ask for the missing article (its query). `kb serve` records these in a SQLite file beside
+the search log (`feedback_path`), with the same care: nothing identifies a person (no
+address, no user agent, no cookie; the time is kept to the hour), comments and queries are
+masked as searches are (`supportkb.reporting.search_log.mask_personal`), rows older than the
+retention period go, and an existing file is written to only when it is this store
+(`claim_feedback_file`). `kb report` reads it: per owner, the documents flagged with their
+comments, and the articles asked for.
+
+A flag is open until the document is reviewed: flags recorded after its last review day
+count (`feedback_counts`, `flagged`).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from supportkb.reporting.search_log import (
+    MAX_ROWS,
+    PURGE_EVERY,
+    RETENTION_DAYS,
+    claim_log_file,
+    mask_personal,
+    normalise_query,
+)
+
+MAX_COMMENT = 1000
+MAX_COMMENTS = 10  # per document in a report: the latest
+TABLES = ("feedback",)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    hour TEXT NOT NULL,          -- UTC, 'YYYY-MM-DDTHH'
+    kind TEXT NOT NULL,          -- a FeedbackKind
+    document TEXT NOT NULL,      -- the document's id; '' for a missing article
+    comment TEXT NOT NULL,       -- masked, at most MAX_COMMENT characters
+    query TEXT NOT NULL          -- for a missing article: the query, normalised and masked
+);
+CREATE INDEX IF NOT EXISTS feedback_hour ON feedback (hour);
+"""
+
+
+class FeedbackKind(StrEnum):
+    HELPFUL = "helpful"
+    NOT_HELPFUL = "not-helpful"
+    WRONG = "wrong"  # the content is wrong or out of date
+    MISSING = "missing"  # a search found nothing: the article is asked for
+
+    @property
+    def is_flag(self) -> bool:
+        """What the owner has to look at (helpful is counted, not flagged)."""
+        return self in (FeedbackKind.NOT_HELPFUL, FeedbackKind.WRONG)
+
+
+@dataclass(frozen=True)
+class DocumentFeedback:
+    """What readers said of one document since its last review."""
+
+    id: str
+    helpful: int
+    not_helpful: int
+    wrong: int
+    comments: tuple[str, ...]  # the latest first, at most MAX_COMMENTS
+
+    @property
+    def flags(self) -> int:
+        return self.not_helpful + self.wrong
+
+
+@dataclass(frozen=True)
+class MissingRequest:
+    query: str
+    requests: int
+
+
+def feedback_path(analytics: Path) -> Path:
+    """The feedback file beside the search log: `searches.sqlite` → `searches.feedback.sqlite`."""
+    return analytics.with_name(f"{analytics.stem}.feedback{analytics.suffix or '.sqlite'}")
+
+
+def claim_feedback_file(path: Path) -> None:
+    """Refuse (FatalError) a path that is not absent or this store's file."""
+    claim_log_file(path, TABLES, "feedback file")
+
+
+def clean_comment(text: str) -> str:
+    """NFC, control characters as spaces, spaces collapsed, personal data masked, at most
+    MAX_COMMENT long."""
+    plain = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", text)).split())
+    return mask_personal(plain)[:MAX_COMMENT]
+
+
+class FeedbackStore:
+    """The feedback file. Safe to share between threads; each process opens its own."""
+
+    def __init__(
+        self, path: Path, retention_days: int = RETENTION_DAYS, max_rows: int = MAX_ROWS
+    ) -> None:
+        self.path = path
+        self.retention_days = retention_days
+        self.max_rows = max_rows
+        self._lock = threading.Lock()
+        self._since_purge = 0
+        claim_feedback_file(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=5)) as db, db:
+            db.execute("PRAGMA journal_mode=WAL")  # several workers write at once
+            yield db
+
+    def record(
+        self,
+        kind: FeedbackKind,
+        document: str | None,
+        comment: str = "",
+        query: str = "",
+        when: datetime | None = None,
+    ) -> None:
+        text = (clean_comment(comment), normalise_query(query))
+        row = (_hour(when), kind.value, (document or "")[:40], *text)
+        with self._lock, self._connection() as db:
+            db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?)", row)
+            self._since_purge += 1
+            if self._since_purge >= PURGE_EVERY:
+                self._purge(db, when)
+
+    def purge(self, now: datetime | None = None) -> None:
+        """Delete rows older than the retention period before `now`, then the oldest rows
+        beyond `max_rows`."""
+        with self._lock, self._connection() as db:
+            self._purge(db, now)
+
+    def _purge(self, db: sqlite3.Connection, now: datetime | None) -> None:
+        self._since_purge = 0
+        oldest = _hour((now or datetime.now(UTC)) - timedelta(days=self.retention_days))
+        db.execute("DELETE FROM feedback WHERE hour < ?", (oldest,))
+        (count,) = db.execute("SELECT count(*) FROM feedback").fetchone()
+        if count > self.max_rows:
+            db.execute(
+                "DELETE FROM feedback WHERE rowid IN "
+                "(SELECT rowid FROM feedback ORDER BY hour, rowid LIMIT ?)",
+                (count - self.max_rows,),
+            )
+
+    def rows(self) -> int:
+        with self._connection() as db:
+            return int(db.execute("SELECT count(*) FROM feedback").fetchone()[0])
+
+
+def flagged(
+    path: Path, since: date, reviewed: Mapping[str, date | None] | None = None
+) -> list[DocumentFeedback]:
+    """Each document's feedback recorded from `since` and after its last review day (a review
+    closes the flags before it), the most flagged first. Nothing when the file is absent."""
+    tallies: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    comments: dict[str, list[str]] = defaultdict(list)
+    for hour, kind, document, comment in _read(
+        path,
+        "SELECT hour, kind, document, comment FROM feedback "
+        "WHERE document != '' AND hour >= ? ORDER BY hour DESC, rowid DESC",
+        (since.isoformat(),),
+    ):
+        last = (reviewed or {}).get(document)
+        if last is not None and hour[:10] <= last.isoformat():
+            continue
+        tallies[document][kind] += 1
+        if comment and len(comments[document]) < MAX_COMMENTS:
+            comments[document].append(comment)
+    found = [
+        DocumentFeedback(
+            document,
+            counts[FeedbackKind.HELPFUL],
+            counts[FeedbackKind.NOT_HELPFUL],
+            counts[FeedbackKind.WRONG],
+            tuple(comments[document]),
+        )
+        for document, counts in tallies.items()
+    ]
+    return sorted(found, key=lambda f: (-f.flags, -f.helpful, f.id))
+
+
+def missing_requests(path: Path, since: date, limit: int = 20) -> list[MissingRequest]:
+    """Articles asked for from searches with no result, most asked first."""
+    rows = _read(
+        path,
+        "SELECT query, count(*) FROM feedback WHERE kind = ? AND query != '' AND hour >= ? "
+        "GROUP BY query ORDER BY count(*) DESC, query LIMIT ?",
+        (FeedbackKind.MISSING.value, since.isoformat(), limit),
+    )
+    return [MissingRequest(query, count) for query, count in rows]
+
+
+def feedback_counts(
+    path: Path,
+    reviewed: Mapping[str, date | None] | None = None,
+    as_of: date | None = None,
+    days: int = RETENTION_DAYS,
+) -> Mapping[str, int]:
+    """Document id → its open flags (not helpful or wrong, in the `days` before `as_of` and
+    after the document's last review), for pages such as the review calendar; only documents
+    with flags. Nothing when the file is absent."""
+    since = (as_of or datetime.now(UTC).date()) - timedelta(days=days)
+    return {f.id: f.flags for f in flagged(path, since, reviewed) if f.flags}
+
+
+def _read(path: Path, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+    """Rows of the file, opened read-only after it is claimed; none when it is absent."""
+    if not path.is_file():
+        return []
+    claim_feedback_file(path)
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        return db.execute(sql, parameters).fetchall()
+
+
+def _hour(when: datetime | None) -> str:
+    moment = (when or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H")
