@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from supportkb.reporting.search_log import SearchLog
 from supportkb.search.indexing.index import build_index
 from supportkb.service.app import SECURITY_HEADERS, ServeSettings, create_app
+from supportkb.site.plugin import STATIC_HEALTH
 
 from conftest import AS_OF, KnowledgeBaseFactory
 
@@ -117,6 +118,17 @@ def test_document_metadata_and_related(client: TestClient) -> None:
 
 def test_health(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_the_service_answers_health_over_the_static_sites_own_file(
+    site: KnowledgeBaseFactory,
+) -> None:
+    """A built site carries api/health saying "static" (on static hosting the scripts ask
+    without a failed request); under kb serve the service's answer is the one read."""
+    path, content = STATIC_HEALTH
+    (site.root / "site" / path).parent.mkdir(parents=True)
+    (site.root / "site" / path).write_bytes(content)
+    assert client_for(site.root).get("/api/health").json()["status"] == "ok"
 
 
 @pytest.mark.parametrize(

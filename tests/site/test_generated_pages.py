@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from supportkb.errors import ConfigError
+from supportkb.reporting.feedback import FeedbackKind, FeedbackStore, feedback_path
+from supportkb.reporting.search_log import DEFAULT_FILE as ANALYTICS_FILE
 from supportkb.site.build import build_site
 from supportkb.site.pages import GENERATED_PAGES, SiteModel, site_free
 from supportkb.workspace.owners import OwnerRegistry
@@ -63,6 +65,27 @@ def _small_kb(kb: KnowledgeBaseFactory) -> None:
     )
     kb.article("kb/vpn/error-809.md", last_reviewed="2025-11-01")  # due 2026-11-01: overdue
     kb.article("kb/wifi/join.md", id="KB-0002", title="連線 Wi-Fi", last_reviewed="2026-10-01")
+
+
+def test_the_calendar_shows_readers_open_reports_recorded_by_kb_serve(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    _small_kb(kb)
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    assert "讀者回報" not in _html(site, "review-calendar")  # nothing recorded: no column
+    store = FeedbackStore(feedback_path(kb.root / ANALYTICS_FILE))
+    when = datetime(2026, 11, 20, 10, tzinfo=UTC)  # after KB-0002's last review (2026-10-01)
+    store.record(FeedbackKind.WRONG, "KB-0002", "步驟 3 的選單已改名", when=when)
+    store.record(FeedbackKind.NOT_HELPFUL, "KB-0002", when=when)
+    store.record(FeedbackKind.HELPFUL, "KB-0001", when=when)  # thanks are not flags
+    site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
+    calendar = _html(site, "review-calendar")
+    assert '<th scope="col" class="kb-col-flags">讀者回報</th>' in calendar
+    rows = {row.split("</td>", 1)[0]: row for row in calendar.split('data-label="下次複審">')[1:]}
+    (kb2,) = [row for row in rows.values() if "KB-0002" in row]
+    (kb1,) = [row for row in rows.values() if "KB-0001" in row]
+    assert 'data-label="讀者回報">2</td>' in kb2
+    assert 'data-label="讀者回報">–</td>' in kb1
 
 
 def test_a_category_is_shown_by_its_configured_name(

@@ -61,6 +61,7 @@ def test_documents_outside_docs_are_published_and_links_follow(kb) -> None:  # t
     assert (site / "kb/vpn/error-809/index.html").is_file()
     assert not (site / "sops/escalation").exists()
     assert "升級" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert (site / "api/health").read_text() == '{"status": "static"}\n'  # kb serve's route wins
 
 
 def test_public_build_leaves_out_internal_documents(kb) -> None:  # type: ignore[no-untyped-def]

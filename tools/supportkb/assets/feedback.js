@@ -1,6 +1,7 @@
 /* supportkb: the feedback block at the end of a document (site/templates/feedback.html).
  *
- * Under `kb serve` (when /api/health answers), 是/否 and the report are posted to
+ * Under `kb serve` (when search.js has found /api/health answering: window.supportkbLive),
+ * 是/否 and the report are posted to
  * /api/feedback, which records them without anything that identifies the reader. On static
  * hosting the report opens the block's channel (an e-mail to the owner, or a new issue in the
  * repository) with the comment filled in; 是 only thanks. With neither, the block stays
@@ -132,11 +133,9 @@
   function start() {
     var blocks = document.querySelectorAll("[data-kb-feedback]");
     if (!blocks.length) return;
-    fetch(API + "health", { cache: "no-store" })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .catch(function () { return null; })
-      .then(function (health) {
-        var live = !!(health && health.status === "ok");
+    /* search.js asks whether `kb serve` answers, once per page */
+    (window.supportkbLive || Promise.resolve(false))
+      .then(function (live) {
         blocks.forEach(function (block) {
           if (live) served(block);
           else if (block.dataset.kbChannel) statically(block);

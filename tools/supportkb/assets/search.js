@@ -480,9 +480,21 @@
     };
   }
 
-  function start() {
-    fetch(API + "health", { cache: "no-store" })
+  /* Is `kb serve` answering? Asked once per page, beside the site (the build writes a static
+   * api/health saying "static", which kb serve's own route shadows: no failed request, no
+   * console error on static hosting); the other scripts wait on window.supportkbLive. */
+  function askService() {
+    var health = fetch(pageUrl("api/health"), { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
+      .catch(function () { return null; });
+    window.supportkbLive = health.then(function (answer) {
+      return !!(answer && answer.status === "ok");
+    });
+    return health;
+  }
+
+  function start() {
+    askService()
       .then(function (health) {
         var container = document.getElementById("kb-search-page");
         if (!health || health.status !== "ok") {

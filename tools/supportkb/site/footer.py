@@ -71,7 +71,7 @@ def issue_channel(repo_url: str | None) -> Channel | None:
 
 def mail_channel(site: SiteModel, document: Document) -> Channel | None:
     """An e-mail to the document's owner (a team without an address: its active members)."""
-    _, emails = site._owner_contact(document.owner)
+    _, emails = site.owner_contact(document.owner)
     url = mailto_url(emails)
     return Channel(url, "subject", "body") if url else None
 

@@ -20,7 +20,7 @@ import json
 import posixpath
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -113,6 +113,9 @@ class SiteModel:
     templates: jinja2.Environment = field(default_factory=template_environment)
     # does the site's own docs folder hold this page? (the reference links only what exists)
     has_page: Callable[[str], bool] = lambda site_path: False
+    # readers' open flags per document id (not helpful, wrong), from `kb serve`'s feedback file
+    # in the checkout: the review calendar shows them; empty where nothing was recorded
+    flags: Mapping[str, int] = field(default_factory=dict)
 
     def render(self, template: str, **variables: Any) -> str:
         """A template of `supportkb.site.rendering`'s environment, given this site too."""
@@ -326,6 +329,7 @@ def review_calendar(site: SiteModel) -> str:
                     "due": due_time(due, "review", as_of),
                     "id": Markup(code(d.id)),
                     "title": site.anchor(d, CALENDAR_PAGE),
+                    "flags": site.flags.get(d.id, 0),
                 }
                 for due, d in dated
                 if bucket.holds(rule, due, as_of)
@@ -333,7 +337,13 @@ def review_calendar(site: SiteModel) -> str:
         )
         for bucket in CALENDAR_BUCKETS
     ]
-    return site.render("review-calendar.md", page=CALENDAR_PAGE, as_of=as_of, buckets=buckets)
+    return site.render(
+        "review-calendar.md",
+        page=CALENDAR_PAGE,
+        as_of=as_of,
+        buckets=buckets,
+        with_flags=bool(site.flags),
+    )
 
 
 REGISTER_COLUMNS = (

@@ -38,6 +38,8 @@ from supportkb.documents.model import Document
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.documents.vocabulary import browser_labels
 from supportkb.errors import FatalError
+from supportkb.reporting.feedback import feedback_counts, feedback_path
+from supportkb.reporting.search_log import DEFAULT_FILE as ANALYTICS_FILE
 from supportkb.search.text.dictionary import traditional_dictionary, user_terms
 from supportkb.site.chinese_table import write_chinese_table
 from supportkb.site.content_policy import (
@@ -70,6 +72,9 @@ STYLESHEETS = tuple(
     for name in ("document", "search", "tables", "home", "feedback", "print")
 )
 LABELS = "assets/supportkb/labels.js"  # written at each build, read by the scripts after it
+# `kb serve` answers api/health with {"status": "ok"}; on static hosting this file answers
+# instead, so the scripts' one question "is kb serve here?" never fails (no console error)
+STATIC_HEALTH = ("api/health", b'{"status": "static"}\n')
 SCRIPTS = (
     "assets/supportkb/freshness.js",  # re-judges due dates on the day the page is read
     LABELS,
@@ -174,6 +179,11 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
             url_of,
             template_environment(config.theme.custom_dir),  # the site's overrides first
             has_page=lambda site_path: files.get_file_from_path(site_path) is not None,
+            flags=feedback_counts(
+                feedback_path(root / ANALYTICS_FILE),
+                {d.id: d.last_reviewed for d in published},
+                self.as_of,
+            ),
         )
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
@@ -194,6 +204,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         files.append(
             File.generated(config, LABELS, content=labels_script(self.kb_config.categories))
         )
+        files.append(File.generated(config, STATIC_HEALTH[0], content=STATIC_HEALTH[1]))
         return files
 
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
