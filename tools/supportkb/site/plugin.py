@@ -78,6 +78,9 @@ SCRIPTS = (
 ASSETS = STYLESHEETS + tuple(script for script in SCRIPTS if script != LABELS)
 log = logging.getLogger("mkdocs.plugins.supportkb")
 MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
+# on static hosting, the scripts' probe for `kb serve` gets this answer, not a 404 that the
+# browser logs as an error (kb serve's own /api/health is matched before the site's files)
+STATIC_HEALTH = ("api/health", '{"status": "static"}\n')
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
 _MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"]*"')
 _REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
@@ -241,6 +244,8 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         for name in ("mermaid.min.js", "LICENSE"):  # its README.md is for developers
             (site / MERMAID).with_name(name).write_bytes(vendored.joinpath(name).read_bytes())
         (site / POLICY_FILE).write_text(policy_file_text(self.script_hashes), encoding="utf-8")
+        (site / STATIC_HEALTH[0]).parent.mkdir(exist_ok=True)
+        (site / STATIC_HEALTH[0]).write_text(STATIC_HEALTH[1], encoding="utf-8")
 
     def _secured(self, page: str, url: str, content: str) -> str:
         """The page with Mermaid from the site, no call to GitHub, and its policy in <head>.
