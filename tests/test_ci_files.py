@@ -4,10 +4,12 @@ content (they cannot run here: no GitHub or GitLab runner)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,29 @@ def test_vscode_problem_matcher_reads_kb_check_output() -> None:
     regexp = tasks["tasks"][0]["problemMatcher"]["pattern"][0]["regexp"]
     match = re.match(regexp, "kb/vpn/a.md:5: error [owner-unknown] owner 'x' is not in owners.yml")
     assert match and match.group(1) == "kb/vpn/a.md" and match.group(4) == "owner-unknown"
+
+
+def test_ci_run_installs_the_browser_and_the_chinese_fonts_before_the_tests() -> None:
+    """`.ci/run` on a fresh Debian machine: chromium and the CJK fonts (Chinese shows as boxes
+    in screenshots and printed PDFs without them) are installed, then the tests require the
+    browser. axe-core and the PDF reader come with the Python test dependencies."""
+    script = (ROOT / ".ci/run").read_text(encoding="utf-8")
+    listed = re.search(r"^BROWSER_PACKAGES=\(([^)]*)\)", script, re.MULTILINE)
+    assert listed and {"chromium", "fonts-noto-cjk"} <= set(listed.group(1).split())
+    assert 'apt-get install -y -qq "${missing[@]}"' in script
+    assert script.index("apt-get install") < script.index("SUPPORTKB_REQUIRE_BROWSER=1")
+    assert script.rstrip().endswith("make test")
+    assert subprocess.run(["bash", "-n", str(ROOT / ".ci/run")], check=False).returncode == 0
+    test_extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    needed = " ".join(test_extra["project"]["optional-dependencies"]["test"])
+    assert "axe-playwright-python" in needed and "pypdf" in needed
+
+
+@pytest.mark.skipif(
+    not os.environ.get("SUPPORTKB_REQUIRE_BROWSER"), reason="only where .ci/run set up the browser"
+)
+def test_the_browser_machine_has_a_traditional_chinese_font() -> None:
+    fonts = subprocess.run(
+        ["fc-list", ":lang=zh-tw", "family"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Noto Sans CJK" in fonts or "Noto Serif CJK" in fonts, fonts

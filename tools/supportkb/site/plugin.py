@@ -69,7 +69,7 @@ from supportkb.workspace.settings import (
 # one stylesheet per part of the screen, one script per behaviour (all in `assets/`)
 STYLESHEETS = tuple(
     f"assets/supportkb/{name}.css"
-    for name in ("document", "search", "tables", "home", "feedback", "print")
+    for name in ("theme", "document", "search", "tables", "home", "feedback", "print")
 )
 LABELS = "assets/supportkb/labels.js"  # written at each build, read by the scripts after it
 # `kb serve` answers api/health with {"status": "ok"}; on static hosting this file answers
@@ -80,6 +80,8 @@ SCRIPTS = (
     LABELS,
     "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
     "assets/supportkb/feedback.js",
+    "assets/supportkb/theme.js",  # names what Material leaves unnamed (the search dialog)
+    "assets/supportkb/print.js",  # the running header and footer of a printed document
 )
 ASSETS = STYLESHEETS + tuple(script for script in SCRIPTS if script != LABELS)
 log = logging.getLogger("mkdocs.plugins.supportkb")
