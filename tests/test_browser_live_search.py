@@ -182,7 +182,16 @@ COLOURS = """(selector) => {
 
 
 def _rgba(css: str) -> tuple[float, float, float, float]:
-    parts = [float(x) for x in css[css.index("(") + 1 : -1].split(",")]
+    """A computed colour: `rgb(r, g, b)`, `rgba(r, g, b, a)` or, from `color-mix()`,
+    `color(srgb r g b / a)` (channels 0 to 1), as red, green, blue 0 to 255 and alpha."""
+    inside = css[css.index("(") + 1 : -1]
+    if css.startswith("color("):
+        space, _, rest = inside.partition(" ")
+        assert space == "srgb", css
+        channels, _, alpha = rest.partition("/")
+        red, green, blue = (255 * float(x) for x in channels.split())
+        return (red, green, blue, float(alpha) if alpha.strip() else 1.0)
+    parts = [float(x) for x in inside.split(",")]
     return (parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0)
 
 

@@ -200,7 +200,9 @@ def test_related_and_superseded_documents_are_links_in_the_metadata() -> None:
 
 def test_the_header_is_one_raw_html_block_with_the_search_keys() -> None:
     page = header(PLAN, date(2027, 1, 1), SOP)
-    assert page.startswith('<div class="kb-doc" data-kb-id="EP-0001" data-kb-due-soon-days="30">')
+    assert page.startswith(
+        '<div class="kb-doc" data-kb-id="EP-0001" data-kb-due-soon-days="30" data-kb-version="2.1">'
+    )  # the version (and effective date) for print.js's running header
     assert page.rstrip("\n").endswith("</div>")
     assert "\n\n" not in page.strip("\n")  # a blank line would end Markdown's raw block
     assert '<p class="kb-search-keys" hidden>EP-0001 EP0001 0001</p>' in page
