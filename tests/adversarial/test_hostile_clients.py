@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from supportkb.reporting.search_log import PURGE_EVERY, SearchLog, mask_personal
+from supportkb.reporting.hourly_store import PURGE_EVERY
+from supportkb.reporting.search_log import SearchLog, mask_personal
 from supportkb.search.indexing.index import build_index
 from supportkb.service.app import ServeSettings, TokenBucket, create_app, expensive_query
 from supportkb.service.workers import OncePerInterval

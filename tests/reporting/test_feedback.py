@@ -67,7 +67,7 @@ def test_rows_older_than_the_retention_are_purged(tmp_path: Path) -> None:
     store.record(FeedbackKind.WRONG, "KB-0001", "old", when=LONG_AGO)
     store.record(FeedbackKind.WRONG, "KB-0001", "new", when=NOW)
     store.purge(NOW)
-    assert store.rows() == 1
+    assert store.rows() == {"feedback": 1}
     assert flagged(tmp_path / "f.sqlite", date(2025, 1, 1))[0].comments == ("new",)
 
 

@@ -18,25 +18,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from supportkb.reporting.search_log import (
-    MAX_ROWS,
-    PURGE_EVERY,
-    RETENTION_DAYS,
-    claim_log_file,
-    mask_personal,
-    normalise_query,
-)
+from supportkb.reporting.hourly_store import RETENTION_DAYS, HourlyStore, claim_store_file
+from supportkb.reporting.search_log import mask_personal, normalise_query
 
 MAX_COMMENT = 1000
 MAX_COMMENTS = 10  # per document in a report: the latest
@@ -95,7 +88,7 @@ def feedback_path(analytics: Path) -> Path:
 
 def claim_feedback_file(path: Path) -> None:
     """Refuse (FatalError) a path that is not absent or this store's file."""
-    claim_log_file(path, TABLES, "feedback file")
+    claim_store_file(path, TABLES, FeedbackStore.WHAT)
 
 
 def clean_comment(text: str) -> str:
@@ -105,27 +98,12 @@ def clean_comment(text: str) -> str:
     return mask_personal(plain)[:MAX_COMMENT]
 
 
-class FeedbackStore:
-    """The feedback file. Safe to share between threads; each process opens its own."""
+class FeedbackStore(HourlyStore):
+    """The feedback file."""
 
-    def __init__(
-        self, path: Path, retention_days: int = RETENTION_DAYS, max_rows: int = MAX_ROWS
-    ) -> None:
-        self.path = path
-        self.retention_days = retention_days
-        self.max_rows = max_rows
-        self._lock = threading.Lock()
-        self._since_purge = 0
-        claim_feedback_file(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=5)) as db, db:
-            db.execute("PRAGMA journal_mode=WAL")  # several workers write at once
-            yield db
+    TABLES = TABLES
+    SCHEMA = _SCHEMA
+    WHAT = "feedback file"
 
     def record(
         self,
@@ -136,34 +114,7 @@ class FeedbackStore:
         when: datetime | None = None,
     ) -> None:
         text = (clean_comment(comment), normalise_query(query))
-        row = (_hour(when), kind.value, (document or "")[:40], *text)
-        with self._lock, self._connection() as db:
-            db.execute("INSERT INTO feedback VALUES (?, ?, ?, ?, ?)", row)
-            self._since_purge += 1
-            if self._since_purge >= PURGE_EVERY:
-                self._purge(db, when)
-
-    def purge(self, now: datetime | None = None) -> None:
-        """Delete rows older than the retention period before `now`, then the oldest rows
-        beyond `max_rows`."""
-        with self._lock, self._connection() as db:
-            self._purge(db, now)
-
-    def _purge(self, db: sqlite3.Connection, now: datetime | None) -> None:
-        self._since_purge = 0
-        oldest = _hour((now or datetime.now(UTC)) - timedelta(days=self.retention_days))
-        db.execute("DELETE FROM feedback WHERE hour < ?", (oldest,))
-        (count,) = db.execute("SELECT count(*) FROM feedback").fetchone()
-        if count > self.max_rows:
-            db.execute(
-                "DELETE FROM feedback WHERE rowid IN "
-                "(SELECT rowid FROM feedback ORDER BY hour, rowid LIMIT ?)",
-                (count - self.max_rows,),
-            )
-
-    def rows(self) -> int:
-        with self._connection() as db:
-            return int(db.execute("SELECT count(*) FROM feedback").fetchone()[0])
+        self._insert("feedback", (kind.value, (document or "")[:40], *text), when)
 
 
 def flagged(
@@ -229,8 +180,3 @@ def _read(path: Path, sql: str, parameters: tuple[object, ...]) -> list[tuple[An
     claim_feedback_file(path)
     with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
         return db.execute(sql, parameters).fetchall()
-
-
-def _hour(when: datetime | None) -> str:
-    moment = (when or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H")
