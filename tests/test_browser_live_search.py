@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -325,6 +326,36 @@ def test_zero_results_name_the_words_offer_titles_and_a_request(
     assert posted == [{"id": None, "kind": "missing", "query": NOTHING}]
     assert not button.is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_zero_results_on_the_results_page_can_be_read(
+    browser: Any, served: tuple[str, Path, Any], scheme: str
+) -> None:
+    """On the results page (inside Material's typeset) the request button kept Material's
+    button colour: 2.3:1 in the dark palette."""
+    url, _, _ = served
+    context = browser.new_context(
+        locale="zh-TW", viewport={"width": 1366, "height": 768}, color_scheme=scheme
+    )
+    page = context.new_page()
+    page.goto(url + "search-results/?query=" + quote(NOTHING))
+    page.locator("#kb-search-page .kb-none__button").wait_for(timeout=10_000)
+    for part in ("#kb-search-page .kb-none__title", "#kb-search-page .kb-none__button"):
+        colours = page.evaluate(COLOURS, part)
+        assert contrast(*colours) >= 4.5, (part, colours)
+    context.close()
+
+
+def test_an_older_results_link_with_q_opens_the_results_page(
+    page: Any, served: tuple[str, Path, Any]
+) -> None:
+    """`?q=` (the results page's address before `?query=`) opened under Material's overlay."""
+    url, _, _ = served
+    page.goto(url + "search-results/?q=VPN")
+    page.wait_for_url("**/search-results/?query=VPN")
+    page.wait_for_selector("#kb-search-page .kb-result")
+    assert not page.is_checked("#__search")
 
 
 def test_a_misspelled_word_gets_did_you_mean_on_the_results_page(

@@ -235,6 +235,8 @@ def test_most_opened_is_filled_from_the_api(open_page: Any, site_url: str) -> No
     assert items.count() == 2
     assert "重設網域帳號密碼 <b>" in items.first.inner_text()  # text, not HTML
     assert "開啟 12 次" in items.first.inner_text()
+    underline = items.first.locator("a").evaluate("a => getComputedStyle(a).textDecorationLine")
+    assert underline == "underline"  # told from the text by more than colour
     link = items.first.locator("a")
     assert link.get_attribute("href") == site_url + "kb/accounts/reset-password/"
     link.click()

@@ -28,6 +28,25 @@ SINCE = date(2026, 10, 1)
 MASKED = "<email> 或 <number>，身分證 <id>"
 
 
+def test_bidirectional_controls_are_taken_out_of_comments(tmp_path: Path) -> None:
+    """U+202E would make a report read backwards in `kb report`'s output."""
+    store = FeedbackStore(tmp_path / "f.sqlite")
+    store.record(FeedbackKind.WRONG, "KB-0001", "步驟\u202eevil\u2066 錯誤", when=NOW)
+    (document,) = flagged(tmp_path / "f.sqlite", SINCE)
+    assert document.comments == ("步驟 evil 錯誤",)
+
+
+def test_a_symbolic_link_is_refused_even_when_it_points_nowhere(tmp_path: Path) -> None:
+    """A dangling link was followed: the store was made wherever it pointed."""
+    link = tmp_path / "searches.feedback.sqlite"
+    link.symlink_to(tmp_path / "elsewhere" / "made-here.sqlite")
+    with pytest.raises(FatalError, match="symbolic link"):
+        FeedbackStore(link)
+    with pytest.raises(FatalError, match="symbolic link"):
+        SearchLog(link)
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_the_file_sits_beside_the_search_log(tmp_path: Path) -> None:
     searches = tmp_path / ".kb-analytics" / "searches.sqlite"
     assert feedback_path(searches) == tmp_path / ".kb-analytics" / "searches.feedback.sqlite"

@@ -66,6 +66,21 @@ def test_feedback_is_recorded_and_answered_204(
     assert [m.query for m in missing_requests(store_of(site.root), SINCE)] == ["碳粉 匣"]
 
 
+def test_an_id_typed_in_lower_case_is_recorded_as_the_document_writes_it(
+    client: TestClient,
+    site: KnowledgeBaseFactory,
+) -> None:
+    """`kb report` finds feedback by the document's id: `kb-0002` was accepted, stored as
+    typed, and never reported."""
+    answer = client.post("/api/feedback", json={"id": "kb-0002", "kind": "wrong", "comment": "舊"})
+    assert answer.status_code == 204
+    (document,) = flagged(store_of(site.root), SINCE)
+    assert (document.id, document.wrong) == ("KB-0002", 1)
+    assert client.post("/api/opened", json={"query": "離線", "id": "kb-0002"}).status_code == 204
+    opened = SearchLog(site.root / "analytics.sqlite").most_opened(SINCE)
+    assert opened == [("KB-0002", 1)]
+
+
 def test_a_restricted_id_is_answered_as_one_that_does_not_exist(
     client: TestClient,
     site: KnowledgeBaseFactory,

@@ -254,6 +254,18 @@
    * results, swallowed the first click and dropped the query from the address. */
   var PAGE_QUERY = "query";
 
+  /* An older link to the results page (`?q=`, before PAGE_QUERY) opens as `?query=`, before
+   * Material's overlay covers it. */
+  function redirectOldResultsLink() {
+    if (!document.getElementById("kb-search-page")) return false;
+    var params = new URLSearchParams(location.search);
+    if (!params.has("q") || params.has(PAGE_QUERY)) return false;
+    params.set(PAGE_QUERY, params.get("q"));
+    params.delete("q");
+    location.replace(location.pathname + "?" + params.toString() + location.hash);
+    return true;
+  }
+
   function resultsPage(text) {
     return pageUrl("search-results/") + "?" + PAGE_QUERY + "=" + encodeURIComponent(text);
   }
@@ -516,6 +528,11 @@
   document.addEventListener("input", onKey, true);
   document.addEventListener("keydown", onKey, true);
   document.addEventListener("keydown", onResultKey, true);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      if (!redirectOldResultsLink()) start();
+    });
+  } else if (!redirectOldResultsLink()) {
+    start();
+  }
 })();

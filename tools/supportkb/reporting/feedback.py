@@ -34,7 +34,9 @@ from supportkb.reporting.search_log import mask_personal, normalise_query
 MAX_COMMENT = 1000
 MAX_COMMENTS = 10  # per document in a report: the latest
 TABLES = ("feedback",)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# control characters, and the bidirectional controls that can make a report read other than it
+# is written (U+202A-U+202E, U+2066-U+2069)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (

@@ -90,6 +90,11 @@ def claim_store_file(path: Path, tables: tuple[str, ...], what: str) -> None:
     (the search log, the feedback file): an existing file is opened only when it is a regular file
     holding a SQLite database with those tables (`--analytics README.md` would otherwise have
     been written into)."""
+    if path.is_symlink():  # a dangling link would have made a file wherever it points
+        raise FatalError(
+            f"{path} is a symbolic link, so not an analytics file; choose another --analytics "
+            "file (absent, or one `kb serve` wrote)"
+        )
     try:
         info = path.stat()
     except FileNotFoundError:

@@ -508,7 +508,8 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
     @app.post("/api/opened", status_code=204, responses=_errors(404, 429, 503))
     def opened(event: Opened) -> Response:
         """Record that a result was opened (for `kb report`; nothing identifies the reader)."""
-        if not service.visible(event.id):  # only documents this site's audience may see count
+        doc_id = service.visible_id(event.id)  # only documents this site's audience may see
+        if doc_id is None:
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         if not opened_recorded.take():
             raise HTTPException(
@@ -516,7 +517,7 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
                 detail="too many events at once: try again shortly",
                 headers={"Retry-After": RETRY_AFTER},
             )
-        service.record_opened(event.query, event.id)
+        service.record_opened(event.query, doc_id)
         return Response(status_code=204)
 
 
@@ -535,7 +536,8 @@ def _reader_routes(
     def feedback(event: Feedback) -> Response:
         """Record a reader's word on a document, or a request for a missing article (for
         `kb report`; nothing identifies the reader, personal data in the text is masked)."""
-        if isinstance(event, PageFeedback) and not service.visible(event.id):
+        doc_id = service.visible_id(event.id) if isinstance(event, PageFeedback) else None
+        if isinstance(event, PageFeedback) and doc_id is None:
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         if store is None:
             raise HTTPException(status_code=503, detail="this server records no feedback")
@@ -546,7 +548,7 @@ def _reader_routes(
                 headers={"Retry-After": RETRY_AFTER},
             )
         query = event.query if isinstance(event, MissingArticle) else ""
-        store.record(FeedbackKind(event.kind), event.id, event.comment, query)
+        store.record(FeedbackKind(event.kind), doc_id, event.comment, query)
         return Response(status_code=204)
 
     @app.get("/api/popular", response_model=Popular, responses=_errors(503))

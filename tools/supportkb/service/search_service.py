@@ -103,10 +103,12 @@ class SearchService:
                 "worker": os.getpid(),
             }
 
-    def visible(self, doc_id: str) -> bool:
-        """Whether `doc_id` is a document this service's audience may see (analytics accept
-        only those)."""
-        return self.document(doc_id) is not None
+    def visible_id(self, doc_id: str) -> str | None:
+        """The id as the document writes it (`kb-0012` -> `KB-0012`) when it is a document this
+        service's audience may see, else None: analytics and feedback record only those, under
+        the id `kb report` finds them by."""
+        found = self.document(doc_id)
+        return None if found is None else str(found["id"])
 
     def record_opened(self, query: str, doc_id: str) -> None:
         if self.log is not None:
