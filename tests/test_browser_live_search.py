@@ -347,6 +347,23 @@ def test_zero_results_on_the_results_page_can_be_read(
     context.close()
 
 
+def test_nothing_found_under_filters_says_so_and_offers_to_search_without(
+    page: Any, served: tuple[str, Path, Any]
+) -> None:
+    """A link with filters that leave nothing said "no document holds 印表機", with no word of
+    the filters and no way out."""
+    url, _, _ = served
+    page.goto(url + "search-results/?query=" + quote("印表機") + "&type=sop&category=wifi")
+    note = page.locator("#kb-search-page .kb-none__filters")
+    note.wait_for(timeout=10_000)
+    assert "類型：" in note.inner_text() and "分類：" in note.inner_text()
+    assert "在這些篩選下" in page.inner_text("#kb-search-page .kb-none__words")
+    with page.expect_navigation():
+        note.locator(".kb-none__clear").click()
+    page.wait_for_selector("#kb-search-page .kb-result")
+    assert "type=" not in page.url and "category=" not in page.url
+
+
 def test_an_older_results_link_with_q_opens_the_results_page(
     page: Any, served: tuple[str, Path, Any]
 ) -> None:

@@ -171,13 +171,15 @@
   /* A query that found nothing: not a dead end. The words that found nothing, "did you mean",
    * the closest titles (all from the API, which answers for the site's audience only) and a
    * way to ask the owners for the missing article. */
-  function nothingFound(data, text, suggestion) {
+  function nothingFound(data, text, suggestion, clearFilters) {
     var view = el("div", "kb-none");
     view.setAttribute("data-kb-component", "zero-results");
     view.appendChild(el("p", "kb-none__title", "找不到符合「" + text + "」的文件"));
+    var filtered = activeFilters();
+    if (filtered) view.appendChild(filterNote(filtered, clearFilters));
     var unmatched = data.unmatched_words || [];
     if (unmatched.length) {
-      var words = el("p", "kb-none__words", "沒有文件含有：");
+      var words = el("p", "kb-none__words", filtered ? "在這些篩選下，沒有文件含有：" : "沒有文件含有：");
       unmatched.forEach(function (word, index) {
         if (index) words.appendChild(document.createTextNode("、"));
         words.appendChild(el("span", "kb-none__word", word));
@@ -194,6 +196,34 @@
     }
     view.appendChild(requestArticle(text));
     return view;
+  }
+
+  /* the filters the query ran with, in words ("類型：SOP、分類：Wi-Fi"), or "" */
+  function activeFilters() {
+    var parts = [];
+    [["type", "類型"], ["category", "分類"], ["status", "狀態"]].forEach(function (pair) {
+      filters[pair[0]].forEach(function (value) {
+        parts.push(pair[1] + "：" + facetLabel(pair[0], value));
+      });
+    });
+    return parts.join("、");
+  }
+
+  /* with filters on, nothing found may be the filters': say so, and offer to search without */
+  function filterNote(filtered, clearFilters) {
+    var note = el("p", "kb-none__filters", "已套用篩選：" + filtered + "　");
+    var clear = el("a", "kb-none__clear", "清除篩選再搜尋");
+    clear.href = "#";
+    clear.addEventListener("click", function (event) {
+      event.preventDefault();
+      clearFilters();
+    });
+    note.appendChild(clear);
+    return note;
+  }
+
+  function withoutFilters() {
+    filters = { type: [], category: [], status: [] };
   }
 
   /* "請求新增文章": the query goes to the owners' report (kb report) as a missing article */
@@ -233,7 +263,8 @@
     box.textContent = "";
     box.setAttribute("data-kb-query", text); /* what the results shown are for */
     if (!data.total) {
-      box.appendChild(nothingFound(data, text, data.suggestion && boxSuggestion(data.suggestion)));
+      box.appendChild(nothingFound(data, text, data.suggestion && boxSuggestion(data.suggestion),
+        function () { withoutFilters(); run(text); }));
       return;
     }
     box.appendChild(el("div", "kb-live__meta", data.total + " 份文件"));
@@ -398,7 +429,9 @@
         var hint = data.suggestion && suggestionLink(
           data.suggestion, "?" + PAGE_QUERY + "=" + encodeURIComponent(data.suggestion));
         if (!data.total) {
-          container.appendChild(nothingFound(data, text, hint));
+          container.appendChild(nothingFound(data, text, hint, function () {
+            location.search = "?" + PAGE_QUERY + "=" + encodeURIComponent(text);
+          }));
           return;
         }
         var meta = el("p", "kb-page__meta", data.total + " 份文件（" + data.took_ms + " ms）");
