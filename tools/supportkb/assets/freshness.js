@@ -16,6 +16,8 @@
 (function () {
   "use strict";
 
+  var SITE = window.supportkbSite; /* site.js */
+
   var OVERDUE_WORD = "逾期";
 
   function labels() {
@@ -180,21 +182,6 @@
     figures.querySelector('[data-kb-figure="when"]').textContent = "（依今天 " + today + " 計算）";
   }
 
-  function siteRoot() {
-    var config = document.querySelector("script#__config");
-    try {
-      return new URL(JSON.parse(config.textContent).base, location.href);
-    } catch (error) {
-      return new URL("/", location.href);
-    }
-  }
-
-  /* the page of a document, from its repository path (as search.js and `kb index` make it) */
-  function pagePath(path) {
-    var page = path.replace(/^docs\//, "").replace(/\.md$/, "");
-    return /(^|\/)(index|README)$/.test(page) ? page.replace(/(index|README)$/, "") : page + "/";
-  }
-
   /* asked only once search.js has found `kb serve` (the class kb-live-search on <body>): on
    * static hosting there is no API, and no request that would fail */
   function whenServed(then) {
@@ -227,7 +214,7 @@
         documents.forEach(function (doc) {
           var item = el("li", "kb-most-opened__item");
           var link = el("a", "kb-most-opened__link", String(doc.title));
-          link.href = new URL(pagePath(String(doc.path)), siteRoot()).href;
+          link.href = SITE.pageUrl(SITE.pagePath(String(doc.path)));
           item.appendChild(el("code", "kb-most-opened__id", String(doc.id)));
           item.appendChild(document.createTextNode(" "));
           item.appendChild(link);
@@ -271,15 +258,5 @@
     homeSearch();
   }
 
-  function start() {
-    if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-      window.document$.subscribe(refresh); /* Material's instant navigation */
-    } else {
-      refresh();
-    }
-  }
-
-  /* after every script of the page has run (labels.js among them) */
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  SITE.onEveryPage(refresh); /* after every script of the page (labels.js among them) */
 })();

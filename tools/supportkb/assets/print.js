@@ -46,11 +46,5 @@
   }
 
   window.addEventListener("beforeprint", prepare); /* the printed date is the day printed */
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(prepare); /* Material's instant navigation */
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", prepare);
-  } else {
-    prepare();
-  }
+  window.supportkbSite.onEveryPage(prepare); /* site.js */
 })();

@@ -38,24 +38,9 @@
     return node;
   }
 
-  function root() {
-    var base = document.querySelector("script#__config");
-    try {
-      return new URL(JSON.parse(base.textContent).base, location.href);
-    } catch (error) {
-      return new URL("/", location.href);
-    }
-  }
-
-  function pageUrl(path) {
-    return new URL(path, root()).href;
-  }
-
-  /* the page of a document, from its repository path (as `kb index` computes its URL) */
-  function pagePath(path) {
-    var page = path.replace(/^docs\//, "").replace(/\.md$/, "");
-    return /(^|\/)(index|README)$/.test(page) ? page.replace(/(index|README)$/, "") : page + "/";
-  }
+  var SITE = window.supportkbSite; /* site.js: the root, a document's page */
+  var pageUrl = SITE.pageUrl;
+  var pagePath = SITE.pagePath;
 
   function query(params) {
     if (pending) pending.abort();

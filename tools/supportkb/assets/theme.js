@@ -34,11 +34,5 @@
     window.cancelAnimationFrame(pending);
     pending = window.requestAnimationFrame(reachScrollingTables);
   });
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(prepare); /* Material's instant navigation */
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", prepare);
-  } else {
-    prepare();
-  }
+  window.supportkbSite.onEveryPage(prepare); /* site.js */
 })();

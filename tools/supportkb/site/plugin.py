@@ -76,6 +76,7 @@ LABELS = "assets/supportkb/labels.js"  # written at each build, read by the scri
 # instead, so the scripts' one question "is kb serve here?" never fails (no console error)
 STATIC_HEALTH = ("api/health", b'{"status": "static"}\n')
 SCRIPTS = (
+    "assets/supportkb/site.js",  # what the others share: the site's root, a document's page
     "assets/supportkb/freshness.js",  # re-judges due dates on the day the page is read
     LABELS,
     "assets/supportkb/search.js",  # the search box asks `kb serve` when it is there
