@@ -77,7 +77,7 @@ from supportkb.documents.vocabulary import (
     type_names,
 )
 from supportkb.errors import FatalError, SearchError
-from supportkb.reporting.feedback import FeedbackKind, FeedbackStore, feedback_path
+from supportkb.reporting.feedback import MAX_COMMENT, FeedbackKind, FeedbackStore, feedback_path
 from supportkb.reporting.search_log import SearchLog, since_days
 from supportkb.search.query import SearchRequest, SearchResult, clean_query
 from supportkb.service.internals import UNREADABLE_BODY
@@ -91,7 +91,6 @@ MAX_QUERY = 1000
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 100
 MAX_BODY = 16_384  # bytes of a request body (the API's bodies are a few hundred)
-MAX_COMMENT = 1000  # characters of a feedback comment
 POPULAR_DAYS = 30  # how far back "most opened" looks
 MAX_POPULAR = 20
 RETRY_AFTER = "1"  # seconds, for 429s
@@ -511,12 +510,7 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
         doc_id = service.visible_id(event.id)  # only documents this site's audience may see
         if doc_id is None:
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
-        if not opened_recorded.take():
-            raise HTTPException(
-                status_code=429,
-                detail="too many events at once: try again shortly",
-                headers={"Retry-After": RETRY_AFTER},
-            )
+        _take_or_refuse(opened_recorded)
         service.record_opened(event.query, doc_id)
         return Response(status_code=204)
 
@@ -541,12 +535,7 @@ def _reader_routes(
             raise HTTPException(status_code=404, detail=f"no document {event.id!r}")
         if store is None:
             raise HTTPException(status_code=503, detail="this server records no feedback")
-        if not recorded.take():
-            raise HTTPException(
-                status_code=429,
-                detail="too many events at once: try again shortly",
-                headers={"Retry-After": RETRY_AFTER},
-            )
+        _take_or_refuse(recorded)
         query = event.query if isinstance(event, MissingArticle) else ""
         store.record(FeedbackKind(event.kind), doc_id, event.comment, query)
         return Response(status_code=204)
@@ -577,6 +566,16 @@ _MEANING = {
     429: "Too many such requests at once: try again after Retry-After seconds.",
     503: "The search index is missing or damaged (run `kb index`); or no feedback is recorded.",
 }
+
+
+def _take_or_refuse(events: TokenBucket) -> None:
+    """One event from the bucket, or 429 (with Retry-After) when it is empty."""
+    if not events.take():
+        raise HTTPException(
+            status_code=429,
+            detail="too many events at once: try again shortly",
+            headers={"Retry-After": RETRY_AFTER},
+        )
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from markupsafe import Markup
 
 from supportkb.documents.model import Document
-from supportkb.documents.urls import mailto_url, web_url
+from supportkb.documents.urls import web_url
 from supportkb.site.pages import SiteModel
 from supportkb.site.rendering import esc
 
@@ -71,8 +71,7 @@ def issue_channel(repo_url: str | None) -> Channel | None:
 
 def mail_channel(site: SiteModel, document: Document) -> Channel | None:
     """An e-mail to the document's owner (a team without an address: its active members)."""
-    _, emails = site.owner_contact(document.owner)
-    url = mailto_url(emails)
+    _, url = site.owner_mailto(document.owner)
     return Channel(url, "subject", "body") if url else None
 
 

@@ -25,7 +25,6 @@ from datetime import date
 from markupsafe import Markup
 
 from supportkb.documents.model import DocType, Document, Status
-from supportkb.documents.urls import mailto_url
 from supportkb.documents.vocabulary import OVERDUE_LABEL, STATUS_TERMS
 from supportkb.site.pages import SiteModel
 from supportkb.site.rendering import esc
@@ -95,7 +94,6 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
     )
 
 
-
 def trust_line(site: SiteModel, document: Document, review_due: date | None) -> TrustLine:
     controlled = document.type is not DocType.ARTICLE
     return TrustLine(
@@ -123,8 +121,7 @@ def status_badge(site: SiteModel, document: Document, review_due: date | None) -
 def owner_contact(site: SiteModel, owner: str) -> Markup:
     """The owner's name, linked to an e-mail to them (a team without an address: its active
     members) when every address is valid; the owner's id is the link's title."""
-    name, emails = site.owner_contact(owner)  # the addresses `SiteModel.owner_html` shows
-    url = mailto_url(emails)
+    name, url = site.owner_mailto(owner)
     if url is None:
         return Markup(esc(name))
     return Markup(f'<a href="{esc(url)}" title="{esc(owner)}">{esc(name)}</a>')

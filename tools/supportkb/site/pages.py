@@ -77,14 +77,13 @@ def relative_url(target: str, base: str) -> str:
     return "./" if relative == "./" or relative == "/" else relative
 
 
-
-def due_time(due: date | None, kind: str, as_of: date) -> Markup:
+def due_time(rule: FreshnessRule, due: date | None, kind: str, as_of: date) -> Markup:
     """A due date the browser re-judges on the day it is read (`assets/freshness.js`): a
-    `<time data-kb-due>`, marked overdue already when it is past on the build day (the
-    figure a reader without JavaScript sees)."""
+    `<time data-kb-due>`, marked overdue already when the freshness rule says so on the build
+    day (the figure a reader without JavaScript sees)."""
     if due is None:
         return Markup("–")
-    if due < as_of:
+    if rule.judge(due, as_of) is Freshness.OVERDUE:
         return Markup(
             f'<time class="kb-due kb-due--overdue" datetime="{due}" data-kb-due="{esc(kind)}">'
             f'{due}<span class="kb-due__flag">逾期</span></time>'
@@ -172,6 +171,12 @@ class SiteModel:
             return Markup(f"{esc(name)} ({code(owner)})")
         return Markup(f"{esc(name)} ({code(owner)}) · {_mail_link(emails, esc)}")
 
+    def owner_mailto(self, owner: str) -> tuple[str, str | None]:
+        """The owner's name, and a mailto URL to them (a team without an address: its active
+        members), None unless every address is valid."""
+        name, emails = self.owner_contact(owner)
+        return name, mailto_url(emails)
+
     def owner_contact(self, owner: str) -> tuple[str, list[str]]:
         person = self.registry.people.get(owner)
         team = self.registry.teams.get(owner)
@@ -219,13 +224,15 @@ def table_rows(
             "type": d.type.label,
             "status": status_badge(d.status),
             "owner": d.owner,
-            "due": due_time(rule.review_due(d), "review", as_of) if rule.is_held(d) else "–",
+            "due": due_time(rule, rule.review_due(d), "review", as_of) if rule.is_held(d) else "–",
             "version": d.version or "–",
             "effective": d.effective or "–",
             "approved": d.approved_by or "–",
             "last_reviewed": d.last_reviewed or "–",
             "last_drill": d.last_drill.date if d.last_drill else "–",
-            "next_drill": due_time(rule.drill_due(d), "drill", as_of) if rule.is_held(d) else "–",
+            "next_drill": (
+                due_time(rule, rule.drill_due(d), "drill", as_of) if rule.is_held(d) else "–"
+            ),
         }
         for d in sorted(documents, key=lambda d: d.id)
     ]
@@ -326,7 +333,7 @@ def review_calendar(site: SiteModel) -> str:
                 {
                     "owner": d.owner,
                     "owner_html": site.owner_html(d.owner),
-                    "due": due_time(due, "review", as_of),
+                    "due": due_time(rule, due, "review", as_of),
                     "id": Markup(code(d.id)),
                     "title": site.anchor(d, CALENDAR_PAGE),
                     "flags": site.flags.get(d.id, 0),

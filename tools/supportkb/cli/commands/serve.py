@@ -121,17 +121,14 @@ def serve_command(
         )
     folder = index_folder(root, index_dir)
     open_engine(folder, marker.audience)  # a clear error now rather than in every worker
+    analytics_file = analytics if analytics.is_absolute() else root / analytics
     if not no_analytics:
-        claim_log_file(analytics if analytics.is_absolute() else root / analytics)
-        claim_feedback_file(
-            feedback_path(analytics if analytics.is_absolute() else root / analytics)
-        )
+        claim_log_file(analytics_file)
+        claim_feedback_file(feedback_path(analytics_file))
     settings = ServeSettings(
         index_folder=str(folder),
         site_folder=str(site),
-        analytics=None
-        if no_analytics
-        else str(analytics if analytics.is_absolute() else root / analytics),
+        analytics=None if no_analytics else str(analytics_file),
         cors_origins=cors_origin,
         audience=marker.audience,
         as_of=as_of.isoformat() if as_of else None,
