@@ -268,17 +268,23 @@ def _length_bytes(reader: Any, fieldname: str, count: int) -> Any:
 class PlainQuery:
     """A parsed Whoosh query as `vector_search` nodes. A form it does not know is matched by
     Whoosh itself, a segment at a time as Whoosh's own search does, and handed over as its
-    matches (`Given`); past the evaluator's deadline that stops and the answer says so."""
+    matches (`Given`); past the evaluator's deadline that stops and the answer says so.
+    `whoosh`: every form is matched and scored by Whoosh (the reference, for comparison)."""
 
-    def __init__(self, searcher: Any, arrays: IndexArrays, evaluate: vs.Evaluator) -> None:
+    def __init__(
+        self, searcher: Any, arrays: IndexArrays, evaluate: vs.Evaluator, whoosh: bool = False
+    ) -> None:
         self._searcher = searcher
         self._arrays = arrays
         self._evaluate = evaluate
+        self._whoosh = whoosh
 
     def __call__(self, node: Any) -> vs.Node:
         kind = type(node)
         if node is query.NullQuery:
             return vs.NOTHING
+        if self._whoosh:
+            return self._given(node)
         if kind is query.Term:
             return vs.Word(node.fieldname, node.text, node.boost)
         if kind in (query.Or, union_type()) and not node.scale:

@@ -8,7 +8,7 @@ that touches Whoosh (`whoosh-reloaded`, pinned) is in this package, `search/back
 - `codec`: W3's codec, writing the same bytes faster; `patches`: applied when an index opens;
 - `parsing`: the query syntax, required filters, synonyms and sub-words;
 - `searching`: `EngineSearcher`, one pass from query to ranked hits, over `arrays` (the index
-  as NumPy arrays for `ranking.vector_search`) or Whoosh's own `collecting`;
+  as NumPy arrays for `ranking.vector_search`), scored as Whoosh's BM25F (`scoring`);
 - `suggestions`: "did you mean"; `private_names`: every private name of Whoosh used here.
 
 Replacing Whoosh means rewriting this package only.
@@ -108,7 +108,8 @@ class Engine:
         vectorised: bool = True,
         cache_bytes: int | None = None,
     ) -> EngineSearcher:
-        """`vectorised=False`: Whoosh's own matching and scoring (slower; for comparison).
+        """`vectorised=False`: Whoosh's own matchers match and score each clause (slower; the
+        reference the arrays are tested against).
         `cache_bytes`: posting lists kept for the next queries (the default, when None).
         Searching's modules (NumPy, Whoosh's searching side) are imported here, not with this
         module: writing an index needs none of them, and importing them was a third of

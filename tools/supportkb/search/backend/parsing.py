@@ -1,7 +1,8 @@
 """A query's text as a Whoosh query: parsing, required filters, expansion.
 
-- Query words are OR-ed, with a bonus for matching more of them (`every_word` asks first for
-  the documents with all of them); a field filter must hold (`type:sop 停電`).
+- A plain list of words is graded (`word_list`, then `EngineSearcher`): a document needs
+  enough of the words, not all, and ranks higher the more it has; a field filter must hold
+  (`type:sop 停電`); AND, phrases and groups mean what they say.
 - Each word also matches its synonyms and, for a word found in few documents, its dictionary
   sub-words (both a little lower); prefix* and wild?card patterns stand for at most
   MAX_EXPANSION words of the index.
@@ -15,6 +16,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -145,27 +147,46 @@ def none_of(conditions: Mapping[str, Sequence[str]] | None) -> Any:
     return query.Or(terms) if terms else None
 
 
-def every_word(parsed: Any) -> Any:
-    """The query with every word required, when it is a plain list of words (`印表機 離線`):
-    documents with all the words come first, and finding them is much cheaper than scoring
-    every document that has any one of them. None when there is nothing to require.
+@dataclass(frozen=True)
+class WordList:
+    """A query that is a plain list of words (`印表機 離線 怎麼辦`), as `EngineSearcher` grades
+    it: the filters that must hold (`type:sop`, `-過期`), then each word in the query's order
+    with its (field, word) terms, and the terms of fields that take the query as typed (the
+    id: `KB-0014` finds its document whatever the words do)."""
+
+    filters: tuple[Any, ...]
+    words: tuple[tuple[str, tuple[Any, ...]], ...]
+    exact: tuple[Any, ...]
+
+
+def word_list(parsed: Any) -> WordList | None:
+    """The query as a `WordList`, or None when it is written with structure (phrases, groups,
+    wildcards, AND): that is then searched as written.
 
     The multi-field parser gives one flat Or of (field, word) terms; the words are grouped
-    back by their text (the id field, which takes the query as typed, stays optional)."""
+    back by their text."""
     node, filters = parsed, []
     if isinstance(node, query.And) and isinstance(node.subqueries[-1], query.Or):
         filters, node = list(node.subqueries[:-1]), node.subqueries[-1]
+        if not all(isinstance(q, query.Not) or _is_filter(q) for q in filters):
+            return None  # `VPN AND 錯誤`: every word was asked for
+    elif isinstance(node, query.Term):
+        node = query.Or([node])
     if not isinstance(node, query.Or):
         return None
     words: dict[str, list[Any]] = {}
+    exact = []
     for clause in node.subqueries:
         if not isinstance(clause, query.Term):
             return None  # phrases, groups, wildcards: leave the query as written
         if clause.fieldname in TEXT_FIELDS:
             words.setdefault(clause.text, []).append(clause)
-    if len(words) < 2:
+        else:
+            exact.append(clause)
+    if not words:
         return None
-    return query.And([*filters, *(union(terms) for terms in words.values())])
+    grouped = tuple((text, tuple(terms)) for text, terms in words.items())
+    return WordList(tuple(filters), grouped, tuple(exact))
 
 
 def union(terms: list[Any]) -> Any:

@@ -1,18 +1,28 @@
 """An open searcher: one query in (`EngineQuery`), ranked hits out (`EngineResults`).
 
-The flow of a search, in one pass: parse the text (`parsing`), restrict to the filters, ask
-first for the documents with every word and, when too few have them, for any word (both
-expanded with synonyms and sub-words), score with BM25F times the ranking factors
-(`ranking.rules`) over arrays (`arrays`, `ranking.vector_search`), take the page (each hit
-with its text and the index words to mark in it, for `search.query`'s snippet), count the
-facets and, when little was found, suggest a correction (`suggestions`). `vectorised=False`
-runs Whoosh's own matching and scoring instead (`collecting`), for comparison.
+The flow of a search, in one pass: parse the text (`parsing`), restrict to the filters, then
+match and score over arrays (`arrays`, `ranking.vector_search`):
+
+- a plain list of words, as agents type it (`印表機 一直 離線 怎麼辦`), is graded
+  (`vector_search.Graded`): each word with its synonyms and sub-words is one clause; a
+  document needs enough of the clauses (`Relevance.minimum`), never all, and its BM25F score
+  grows with the share of the query it has (coordination); weak words (問題, 一直) weigh
+  little; then a document whose title has more of the query ranks higher, and among the best
+  `Relevance.reranked`, one with the words close together and in the query's order
+  (`ranking.proximity`);
+- a query written with structure (`"phrase"`, `AND`, groups, wildcards) is matched as written;
+
+then the ranking factors (`ranking.rules`), the page (each hit with its text and the index
+words to mark in it, for `search.query`'s snippet), the facets and, when little was found, a
+suggestion (`suggestions`). `vectorised=False` has Whoosh's own matchers match and score each
+clause instead of the arrays: the reference the arrays are tested against.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,24 +31,38 @@ from whoosh import query
 
 from supportkb.errors import QuerySyntaxError
 from supportkb.search.backend.arrays import CACHE_BYTES, IndexArrays, PlainQuery
-from supportkb.search.backend.collecting import RankedBM25F, WhooshRun, facet_counts
 from supportkb.search.backend.fields import UNDATED
 from supportkb.search.backend.parsing import (
+    WordList,
     any_of,
-    every_word,
     expand,
     marked_words,
     none_of,
     parse,
     query_parser,
+    union,
+    word_list,
 )
 from supportkb.search.backend.records import FACETS, EngineHit, EngineQuery, EngineResults
+from supportkb.search.backend.scoring import RankedBM25F
 from supportkb.search.backend.suggestions import suggestion
 from supportkb.search.ranking import vector_search as vs
-from supportkb.search.ranking.rules import RankingRules, bm25
+from supportkb.search.ranking.proximity import proximity
+from supportkb.search.ranking.rules import RankingRules, Relevance, bm25
+from supportkb.search.text.weak_words import weak_words
 
-EVERY_WORD_ENOUGH = 10  # documents with every word needed to show only those (whatever the page)
 _METADATA = ("id", "title", "type", "status", "owner", "visibility", "version", "url", "path")
+
+
+@dataclass(frozen=True)
+class _Graded:
+    """A word list made ready to evaluate: the graded node, each clause's title-only node,
+    the words in the query's order and the index words to mark."""
+
+    node: vs.Graded
+    titles: tuple[vs.Node, ...]
+    order: tuple[str, ...]
+    marked: frozenset[str]
 
 
 class EngineSearcher:
@@ -50,12 +74,15 @@ class EngineSearcher:
         rules: RankingRules,
         vectorised: bool = True,
         cache_bytes: int = CACHE_BYTES,
+        relevance: Relevance | None = None,
     ) -> None:
         self._index = handle
         self._rules = rules
+        self._relevance = relevance or Relevance()
+        self._vectorised = vectorised
         self._searcher = handle.searcher()
         self._parser = query_parser(handle.schema)
-        self._arrays = IndexArrays(self._searcher, cache_bytes) if vectorised else None
+        self._arrays = IndexArrays(self._searcher, cache_bytes)
 
     def close(self) -> None:
         self._searcher.close()
@@ -92,63 +119,80 @@ class EngineSearcher:
             empty: dict[str, dict[str, int]] = {name: {} for name in FACETS} if asked.facets else {}
             return EngineResults(0, (), None, False, empty)
         self._searcher.weighting = RankedBM25F(self._rules, asked.as_of)
-        if self._arrays is not None:
-            return self._search_arrays(asked, parsed)
-        return self._search_whoosh(asked, parsed)
-
-    def _search_whoosh(self, asked: EngineQuery, parsed: Any) -> EngineResults:
-        """Whoosh's own matching and scoring, through its collectors."""
-        reader = self._searcher.reader()
-        offset, limit = asked.offset, asked.limit
-        run = WhooshRun(self._searcher, asked)
-        strict = every_word(parsed)
-        chosen = expand(strict, reader) if strict is not None else None
-        results, total = run(chosen) if chosen is not None else (None, 0)
-        if results is None or (total < EVERY_WORD_ENOUGH and not run.timed_out):
-            chosen = expand(parsed, reader)  # too few documents have every word: any will do
-            results, total = run(chosen)
-        words = marked_words(chosen)
-        hits = tuple(
-            _hit(hit.fields(), hit.score, words) for hit in results[offset : offset + limit]
-        )
-        offered = suggestion(self._searcher, parsed, asked.text, total)
-        counts = {name: dict(results.groups(name)) for name in FACETS} if asked.facets else {}
-        return EngineResults(total, hits, offered, run.timed_out, facet_counts(counts))
-
-    def _search_arrays(self, asked: EngineQuery, parsed: Any) -> EngineResults:
-        """The same search over whole posting lists with numpy (`vector_search`)."""
         arrays = self._arrays
-        assert arrays is not None
         evaluate = vs.Evaluator(arrays, bm25(), time.perf_counter() + asked.time_limit)
-        plain = PlainQuery(self._searcher, arrays, evaluate)
+        plain = PlainQuery(self._searcher, arrays, evaluate, whoosh=not self._vectorised)
         allowed = arrays.live.copy()
         if (wanted := any_of(asked.filters)) is not None:
             allowed &= evaluate(plain(wanted)).found
         if (unwanted := none_of(asked.exclude)) is not None:
             allowed &= ~evaluate(plain(unwanted)).found
-        reader = self._searcher.reader()
-        chosen = every_word(parsed)
-        found, total, matches = allowed, 0, None
-        if chosen is not None:
-            chosen = expand(chosen, reader, arrays.lexicon)
+        words = word_list(parsed)
+        if words is None:  # written with structure: matched as written
+            chosen = expand(parsed, self._searcher.reader(), arrays.lexicon)
             matches = evaluate(plain(chosen))
             found = matches.found & allowed
-            total = int(found.sum())
-        if matches is None or (total < EVERY_WORD_ENOUGH and not evaluate.timed_out):
-            chosen = expand(parsed, reader, arrays.lexicon)  # too few have every word: any will do
-            matches = evaluate(plain(chosen))
+            scores = matches.scores * arrays.factors(self._rules, asked.as_of)
+            if isinstance(chosen, query.Every):  # `*` or `field:*` alone: a list, not ranked
+                scores = np.zeros(arrays.size)
+            marked = frozenset(marked_words(chosen))
+        else:
+            for required in words.filters:
+                allowed &= evaluate(plain(required)).found
+            graded = self._graded(words, plain)
+            matches = evaluate(graded.node)
             found = matches.found & allowed
-            total = int(found.sum())
-        scores = matches.scores * arrays.factors(self._rules, asked.as_of)
-        if isinstance(chosen, query.Every):  # `*` or `field:*` alone: a list, nothing to rank
-            scores = np.zeros(arrays.size)
+            scores = matches.scores * arrays.factors(self._rules, asked.as_of)
+            scores = self._reranked(scores, found, graded, evaluate)
+            marked = graded.marked
+        total = int(found.sum())
         best = vs.ranked(scores, found, asked.offset + asked.limit)[asked.offset :]
-        words = marked_words(chosen)
         stored = self._searcher.stored_fields
-        hits = tuple(_hit(stored(int(n)), float(scores[n]), words) for n in best)
+        hits = tuple(_hit(stored(int(n)), float(scores[n]), marked) for n in best)
         counts = {name: arrays.facet_counts(name, found) for name in FACETS} if asked.facets else {}
         offered = suggestion(self._searcher, parsed, asked.text, total)
         return EngineResults(total, hits, offered, evaluate.timed_out, counts)
+
+    def _graded(self, words: WordList, plain: PlainQuery) -> _Graded:
+        """Each word of the list as a clause (its synonyms and sub-words, every text field),
+        weighted (weak words less), with the minimum a document must match."""
+        reader, lexicon = self._searcher.reader(), self._arrays.lexicon
+        relevance, weak = self._relevance, weak_words()
+        clauses, titles, weights, marked = [], [], [], set()
+        for text, terms in words.words:
+            expanded = expand(union(list(terms)), reader, lexicon)
+            clauses.append(plain(expanded))
+            marked |= marked_words(expanded)
+            in_title = [term for term in terms if term.fieldname == "title"]
+            title = expand(union(in_title), reader, lexicon) if in_title else query.NullQuery
+            titles.append(plain(title))
+            weights.append(relevance.weak if text in weak else 1.0)
+        exact = tuple(plain(term) for term in words.exact)
+        node = vs.Graded(
+            tuple(clauses), tuple(weights), relevance.minimum, relevance.coordination, exact
+        )
+        order = tuple(text for text, _ in words.words)
+        return _Graded(node, tuple(titles), order, frozenset(marked))
+
+    def _reranked(
+        self, scores: vs.Floats, found: vs.Flags, graded: _Graded, evaluate: vs.Evaluator
+    ) -> vs.Floats:
+        """A document whose title has more of the query ranks higher; among the best, one
+        with the words close together and in the query's order (`ranking.proximity`)."""
+        relevance, weights = self._relevance, graded.node.weights
+        share = np.zeros(len(scores))
+        for title, weight in zip(graded.titles, weights, strict=True):
+            share += weight * evaluate(title).found
+        scores = scores * (1.0 + relevance.title * share / (sum(weights) or 1.0))
+        if len(graded.order) < 2 or evaluate.late():
+            return scores
+        best = vs.ranked(scores, found, relevance.reranked)
+        window = relevance.window
+        near_title = proximity(self._arrays, "title", graded.order, best, window)
+        near_body = proximity(self._arrays, "body", graded.order, best, window)
+        scores = scores.copy()
+        scores[best] *= 1.0 + relevance.near_title * near_title + relevance.near_body * near_body
+        return scores
 
     def words(self, fieldname: str) -> list[str]:
         """The words of one field as the index holds them (its lexicon): a zero-result
@@ -168,7 +212,7 @@ class EngineSearcher:
         return result
 
 
-def _hit(fields: Mapping[str, Any], score: float | None, words: set[str]) -> EngineHit:
+def _hit(fields: Mapping[str, Any], score: float | None, words: frozenset[str]) -> EngineHit:
     due = fields.get("review_due") or UNDATED
     return EngineHit(
         path=fields["path"],

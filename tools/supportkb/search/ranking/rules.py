@@ -40,6 +40,33 @@ class RankingRules:
         return factor
 
 
+@dataclass(frozen=True)
+class Relevance:
+    """How a list of words is matched and ranked (`vector_search.Graded`, `proximity`).
+
+    Chosen on the development corpus (`bench/search_quality.py --corpus`, a real
+    documentation set with queries written before any engine ran), never on the held-out
+    sets; the starter set is a floor, not a target. The figures are in tools/docs/search.md.
+    """
+
+    coordination: float = 2.0  # the score times (share of the query's weight matched) ** this
+    weak: float = 0.2  # the weight of a weak word (`data/search-weak-words.zh.txt`), others 1
+    title: float = 1.0  # times (1 + this * the share of the query's weight in the title)
+    near_title: float = 0.5  # times (1 + this * closeness in the title + near_body * ...)
+    near_body: float = 0.5
+    window: int = 4  # positions within which two words count as close
+    reranked: int = 100  # the best documents whose title share and closeness are looked at
+
+    def minimum(self, words: int) -> int:
+        """How many of a query's (strong) words a document needs: one of one or two, then all
+        but one, and from five words on, three in five (rounded up)."""
+        if words <= 2:
+            return 1
+        if words <= 4:
+            return words - 1
+        return -(-words * 3 // 5)
+
+
 @cache
 def bm25() -> BM25F:
     """BM25F's parameters: Whoosh's defaults, with shorter-field B for titles and tags."""

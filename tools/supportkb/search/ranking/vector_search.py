@@ -124,7 +124,30 @@ class Given:
     scores: Floats
 
 
-Node = Word | Phrase | AllOf | AnyOf | AllBut | Inverse | Everything | Given
+@dataclass(frozen=True)
+class Graded:
+    """A list of words as agents type them, matched by degree rather than all or nothing.
+
+    Each clause is one word of the query with its alternatives (its synonyms, sub-words and
+    every text field), and a weight: 1 for a word that says what is asked, less for a weak one.
+    A document is found when it matches at least `minimum(n)` of the full-weight clauses, n
+    being how many of those the index has at all (a word found nowhere, a typo or an unusual
+    cut, asks nothing; when fewer than `few` documents have that many, one fewer will do), or
+    when it matches one of `exact` (its id, typed). Its score is the
+    sum of its clauses' scores, each times the clause's weight, times its coverage (the weight
+    it matched over the weight of the clauses the index has) to the power `coordination`:
+    documents with more of the query's words rank higher, and none is excluded for lacking one.
+    """
+
+    clauses: tuple[Node, ...]
+    weights: tuple[float, ...]
+    minimum: Callable[[int], int]
+    coordination: float = 1.0
+    exact: tuple[Node, ...] = ()
+    few: int = 10
+
+
+Node = Word | Phrase | AllOf | AnyOf | AllBut | Inverse | Everything | Given | Graded
 NOTHING = AnyOf(())
 
 
@@ -168,6 +191,8 @@ class Evaluator:
             return self._all(node)
         if isinstance(node, Phrase):
             return self._phrase(node)
+        if isinstance(node, Graded):
+            return self.graded(node)[0]
         if isinstance(node, AllBut):
             result = self(node.positive)
             excluded = self(node.negative).found
@@ -263,6 +288,40 @@ class Evaluator:
         result.scores[candidates] *= node.boost
         result.found[candidates] = True
         return result
+
+    def graded(self, node: Graded) -> tuple[Matches, Floats]:
+        """The matches of a `Graded` node, and each document's coverage (0 to 1)."""
+        size = self.corpus.size
+        strong, matched, scores = np.zeros(size), np.zeros(size), np.zeros(size)
+        known_strong, known_weight = 0, 0.0
+        for number, (clause, weight) in enumerate(zip(node.clauses, node.weights, strict=True)):
+            if number and self.late():
+                break
+            found = self(clause)
+            if not found.found.any():
+                continue
+            known_weight += weight
+            matched += weight * found.found
+            scores += weight * found.scores
+            if weight >= 1.0:
+                known_strong += 1
+                strong += found.found
+        coverage = matched / (known_weight or 1.0)
+        enough = matched > 0
+        if known_strong:  # the minimum, lowered while fewer than `few` documents reach it
+            needed = node.minimum(known_strong)
+            enough = strong >= needed
+            while needed > 1 and np.count_nonzero(enough & self.corpus.live) < node.few:
+                needed -= 1
+                enough = strong >= needed
+        result = Matches(enough, scores * coverage**node.coordination)
+        for clause in node.exact:
+            found = self(clause)
+            result.found |= found.found
+            result.scores += found.scores
+        result.found &= self.corpus.live
+        result.scores[~result.found] = 0.0
+        return result, coverage
 
     def _given(self, node: Given) -> Matches:
         result = Matches.none(self.corpus.size)
