@@ -1,4 +1,5 @@
-"""An id finds its document first however an agent types it: KB-0014, kb-0014, KB0014, kb0014."""
+"""An id finds its document first however an agent types it: KB-0014, kb-0014, KB0014, kb0014,
+or its number alone, 0014."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from supportkb.search.query import SearchRequest, canonical_ids, run_search
 from conftest import AS_OF, KnowledgeBaseFactory, article_front
 
 
-@pytest.mark.parametrize("typed", ["KB-0014", "kb-0014", "KB0014", "kb0014", "Kb0014"])
+@pytest.mark.parametrize(
+    "typed", ["KB-0014", "kb-0014", "KB0014", "kb0014", "Kb0014", "0014", "0014 卡紙"]
+)
 def test_an_id_typed_any_way_lists_its_document_first(
     kb: KnowledgeBaseFactory, typed: str
 ) -> None:

@@ -8,7 +8,7 @@ Whoosh the way Whoosh's own fields would.
 - Text fields (title, headings, body, tags) are cut by the analyzer (OpenCC `tw2sp` + rjieba +
   sub-words), then `indexed_word` (lowercased, stop words out, English stemmed). Token offsets
   are those of the original text, so highlights show it.
-- Keyword fields (id, type, tag, status, owner, product, category, kind, visibility) are the
+- Keyword fields (id and its number, type, tag, status, owner, product, category, kind, visibility) are the
   filters of the query syntax: `type:sop`, `tag:vpn`, `owner:network`, `product:ERP`.
 """
 
@@ -188,7 +188,8 @@ _DOCTYPE_NAMES = {t.value: ",".join((t.value, *TYPE_TERMS[t].aliases)) for t in 
 def fields_of(entry: IndexEntry) -> dict[str, Any]:
     return {
         "path": entry.path,
-        "id": entry.id,
+        "id": ",".join(_id_names(entry.id)),
+        "_stored_id": entry.id,  # Whoosh stores this instead of the indexed value
         "title": entry.title,
         "headings": entry.headings,
         "body": entry.body,
@@ -209,6 +210,12 @@ def fields_of(entry: IndexEntry) -> dict[str, Any]:
         "last_reviewed": entry.last_reviewed.toordinal() if entry.last_reviewed else UNDATED,
         "review_due": entry.review_due.toordinal() if entry.review_due else UNDATED,
     }
+
+
+def _id_names(doc_id: str) -> list[str]:
+    """`KB-0014` is found by `KB-0014` and by its number alone, `0014`, as agents type it."""
+    prefix, _, number = doc_id.rpartition("-")
+    return [doc_id, number] if prefix and number.isdigit() else [doc_id]
 
 
 def _category_levels(category: str) -> list[str]:
