@@ -169,7 +169,14 @@ class EngineSearcher:
             weights.append(relevance.weak if text in weak else 1.0)
         exact = tuple(plain(term) for term in words.exact)
         node = vs.Graded(
-            tuple(clauses), tuple(weights), relevance.minimum, relevance.coordination, exact
+            tuple(clauses),
+            tuple(weights),
+            relevance.minimum,
+            relevance.coordination,
+            exact,
+            relevance.few,
+            relevance.common,
+            bool(relevance.rarity),
         )
         order = tuple(text for text, _ in words.words)
         return _Graded(node, tuple(titles), order, frozenset(marked))

@@ -49,25 +49,26 @@ class Relevance:
     sets; the starter set is a floor, not a target. The figures are in tools/docs/search.md.
     """
 
-    coordination: float = 2.0  # the score times (share of the query's weight matched) ** this
+    coordination: float = 0.3  # the score times (share of the query's weight matched) ** this
     weak: float = 0.2  # the weight of a weak word (`data/search-weak-words.zh.txt`), others 1
-    title: float = 1.0  # times (1 + this * the share of the query's weight in the title)
+    title: float = 3.0  # times (1 + this * the share of the query's weight in the title)
     near_title: float = 0.5  # times (1 + this * closeness in the title + near_body * ...)
     near_body: float = 0.5
     window: int = 4  # positions within which two words count as close
     reranked: int = 100  # the best documents whose title share and closeness are looked at
+    few: int = 10
+    common: float = 1.0
+    rarity: int = 1
+
+    should_match: float = 0.34
 
     def minimum(self, words: int) -> int:
-        """How many of a query's (strong) words a document needs: one of one or two, then all
-        but one, and from five words on, three in five (rounded up)."""
-        if words <= 2:
-            return 1
-        if words <= 4:
-            return words - 1
-        return -(-words * 3 // 5)
+        """How many of a query's (strong) words a document needs: the share `should_match`
+        of them, rounded down, and at least one."""
+        return max(1, int(words * self.should_match))
 
 
 @cache
 def bm25() -> BM25F:
     """BM25F's parameters: Whoosh's defaults, with shorter-field B for titles and tags."""
-    return BM25F(k1=1.2, b=0.75, field_b=(("title", 0.4), ("tags", 0.2)))
+    return BM25F(k1=1.2, b=1.0, field_b=(("title", 0.4), ("tags", 0.2)))

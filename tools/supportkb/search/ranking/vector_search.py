@@ -145,6 +145,8 @@ class Graded:
     coordination: float = 1.0
     exact: tuple[Node, ...] = ()
     few: int = 10
+    common: float = 1.0
+    rarity: bool = False
 
 
 Node = Word | Phrase | AllOf | AnyOf | AllBut | Inverse | Everything | Given | Graded
@@ -291,19 +293,24 @@ class Evaluator:
 
     def graded(self, node: Graded) -> tuple[Matches, Floats]:
         """The matches of a `Graded` node, and each document's coverage (0 to 1)."""
-        size = self.corpus.size
+        size, live = self.corpus.size, self.corpus.live
+        documents = max(int(np.count_nonzero(live)), 1)
         strong, matched, scores = np.zeros(size), np.zeros(size), np.zeros(size)
         known_strong, known_weight = 0, 0.0
-        for number, (clause, weight) in enumerate(zip(node.clauses, node.weights, strict=True)):
+        for number, (clause, given) in enumerate(zip(node.clauses, node.weights, strict=True)):
             if number and self.late():
                 break
             found = self(clause)
-            if not found.found.any():
-                continue
+            having = int(np.count_nonzero(found.found & live))
+            if not having:
+                continue  # a word found nowhere asks nothing
+            weight = given
+            if node.rarity:
+                weight *= math.log(documents / (having + 1)) + 1.0
             known_weight += weight
             matched += weight * found.found
-            scores += weight * found.scores
-            if weight >= 1.0:
+            scores += given * found.scores
+            if given >= 1.0 and having <= node.common * documents:
                 known_strong += 1
                 strong += found.found
         coverage = matched / (known_weight or 1.0)
@@ -311,7 +318,7 @@ class Evaluator:
         if known_strong:  # the minimum, lowered while fewer than `few` documents reach it
             needed = node.minimum(known_strong)
             enough = strong >= needed
-            while needed > 1 and np.count_nonzero(enough & self.corpus.live) < node.few:
+            while needed > 1 and np.count_nonzero(enough & live) < node.few:
                 needed -= 1
                 enough = strong >= needed
         result = Matches(enough, scores * coverage**node.coordination)
@@ -319,7 +326,7 @@ class Evaluator:
             found = self(clause)
             result.found |= found.found
             result.scores += found.scores
-        result.found &= self.corpus.live
+        result.found &= live
         result.scores[~result.found] = 0.0
         return result, coverage
 
