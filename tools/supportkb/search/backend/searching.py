@@ -140,10 +140,10 @@ class EngineSearcher:
             for required in words.filters:
                 allowed &= evaluate(plain(required)).found
             graded = self._graded(words, plain)
-            matches = evaluate(graded.node)
+            matches, counted = evaluate.graded(graded.node)
             found = matches.found & allowed
             scores = matches.scores * arrays.factors(self._rules, asked.as_of)
-            scores = self._reranked(scores, found, graded, evaluate)
+            scores = self._reranked(scores, found, graded, counted, evaluate)
             marked = graded.marked
         total = int(found.sum())
         best = vs.ranked(scores, found, asked.offset + asked.limit)[asked.offset :]
@@ -182,11 +182,16 @@ class EngineSearcher:
         return _Graded(node, tuple(titles), order, frozenset(marked))
 
     def _reranked(
-        self, scores: vs.Floats, found: vs.Flags, graded: _Graded, evaluate: vs.Evaluator
+        self,
+        scores: vs.Floats,
+        found: vs.Flags,
+        graded: _Graded,
+        counted: tuple[float, ...],
+        evaluate: vs.Evaluator,
     ) -> vs.Floats:
         """A document whose title has more of the query ranks higher; among the best, one
         with the words close together and in the query's order (`ranking.proximity`)."""
-        relevance, weights = self._relevance, graded.node.weights
+        relevance, weights = self._relevance, counted
         share = np.zeros(len(scores))
         for title, weight in zip(graded.titles, weights, strict=True):
             share += weight * evaluate(title).found

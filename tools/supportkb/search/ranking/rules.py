@@ -58,7 +58,7 @@ class Relevance:
     reranked: int = 100  # the best documents whose title share and closeness are looked at
     few: int = 10
     common: float = 1.0
-    rarity: int = 1
+    rarity: int = 0
 
     should_match: float = 0.34
 

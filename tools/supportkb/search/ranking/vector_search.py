@@ -291,12 +291,14 @@ class Evaluator:
         result.found[candidates] = True
         return result
 
-    def graded(self, node: Graded) -> tuple[Matches, Floats]:
-        """The matches of a `Graded` node, and each document's coverage (0 to 1)."""
+    def graded(self, node: Graded) -> tuple[Matches, tuple[float, ...]]:
+        """The matches of a `Graded` node, and the weight each clause counted for (0 for a
+        word found nowhere; times its rarity when the node asks)."""
         size, live = self.corpus.size, self.corpus.live
         documents = max(int(np.count_nonzero(live)), 1)
         strong, matched, scores = np.zeros(size), np.zeros(size), np.zeros(size)
         known_strong, known_weight = 0, 0.0
+        counted = [0.0] * len(node.clauses)
         for number, (clause, given) in enumerate(zip(node.clauses, node.weights, strict=True)):
             if number and self.late():
                 break
@@ -307,6 +309,7 @@ class Evaluator:
             weight = given
             if node.rarity:
                 weight *= math.log(documents / (having + 1)) + 1.0
+            counted[number] = weight
             known_weight += weight
             matched += weight * found.found
             scores += given * found.scores
@@ -328,7 +331,7 @@ class Evaluator:
             result.scores += found.scores
         result.found &= live
         result.scores[~result.found] = 0.0
-        return result, coverage
+        return result, tuple(counted)
 
     def _given(self, node: Given) -> Matches:
         result = Matches.none(self.corpus.size)
