@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -85,6 +85,15 @@ class StraitMap:
             return text
         table = self.table
         return self._pattern.sub(lambda m: table[m.group()], text)
+
+    def rewrites(self, text: str) -> Iterator[tuple[str, str]]:
+        """(key, value) of each replacement `apply` makes in `text`."""
+        if self._pattern is None or self._first.isdisjoint(text):
+            return
+        for match in self._pattern.finditer(text):
+            key = match.group()
+            if self.table[key] != key:
+                yield key, self.table[key]
 
 
 def _alternation(table: dict[str, str]) -> re.Pattern[str]:
