@@ -51,7 +51,7 @@ def converted(judgements: Sequence[Judgement]) -> list[Judgement]:
     normaliser = Normaliser()
     result = []
     for judgement in judgements:
-        simplified = normaliser.simplified(judgement.text)
+        simplified = normaliser.script_simplified(judgement.text)  # tw2sp alone
         other = (
             normaliser.traditional(judgement.text) if simplified == judgement.text else simplified
         )

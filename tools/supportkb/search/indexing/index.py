@@ -75,7 +75,9 @@ MANIFEST = "manifest.json"
 RELATED = "related.json"
 # bump when the schema or the analysis changes: forces a full rebuild. 10: the schema's classes
 # moved to `search/backend/fields` (the table of contents stores them by module and name), and
-# the related documents' words are now the index's (stemmed, stop words out)
+# the related documents' words are now the index's (stemmed, stop words out). 11: IT terms
+# that tw2sp leaves in Taiwan usage are made mainland (`text/strait`, it-terms-strait.tsv), and
+# a document's id is also found by its number alone (0014)
 FORMAT = 11
 
 INDEX_MARKER = ".supportkb-index.json"  # proof that supportkb made the folder (see claim_folder)

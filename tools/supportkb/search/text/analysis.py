@@ -3,9 +3,11 @@
 Three steps, none of which knows about the search engine:
 
 1. Normalise with OpenCC's `tw2sp` (Taiwan Traditional to mainland Simplified, phrases
-   included: 印表機→打印机, 網際網路→互联网), so that a query in either script and either usage
-   meets documents in either. `tw2sp` may change the length of the text, so a map from
-   normalised back to original offsets is kept: highlights show the original text.
+   included: 印表機→打印机, 網際網路→互联网), then the IT terms it leaves in Taiwan usage
+   (預設→默认, 逾時→超时: `strait`, `data/it-terms-strait.tsv`), so that a query in either
+   script and either usage meets documents in either. This may change the length of the
+   text, so a map from normalised back to original offsets is kept: highlights show the
+   original text.
 2. Segment the normalised text with `rjieba` (jieba-rs) plus the domain dictionary
    (`data/it-terms.zh-TW.txt`). A long word also yields its dictionary sub-words at the parent
    word's position (like jieba's search mode), so 電源 finds 關閉電源 and phrases still work.
@@ -26,6 +28,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from supportkb.search.text.strait import VOCABULARY, strait_map
 
 USER_TERMS = "it-terms.zh-TW.txt"
 SYNONYMS = "search-synonyms.zh-TW.txt"
@@ -62,6 +66,7 @@ class Normaliser:
 
         self._opencc = opencc
         self._to_simplified = opencc.OpenCC("tw2sp")
+        self._strait = strait_map()
         self._others: dict[str, Any] = {}  # loaded when first needed (about 30 ms each)
 
     def _converter(self, config: str) -> Any:
@@ -70,6 +75,11 @@ class Normaliser:
         return self._others[config]
 
     def simplified(self, text: str) -> str:
+        """`tw2sp`, then the IT terms it leaves in Taiwan usage made mainland (`strait`)."""
+        return self._strait.apply(_convert(self._to_simplified, text))
+
+    def script_simplified(self, text: str) -> str:
+        """`tw2sp` alone: the script and OpenCC's phrases, not the strait vocabulary."""
         return _convert(self._to_simplified, text)
 
     def from_simplified_characters(self, text: str) -> str:
@@ -319,7 +329,7 @@ def use_word_table(folder: Path, create: bool = False) -> None:
     from supportkb.search.text import word_table
 
     segmenter = text_analyzer().segmenter
-    key = word_table.table_key(_data(USER_TERMS))
+    key = word_table.table_key(_data(USER_TERMS) + _data(VOCABULARY))
     try:
         if create:
             entries = segmenter.dictionary()
@@ -493,7 +503,7 @@ class TextAnalyzer:
 
     def is_traditional(self, text: str) -> bool:
         """Does the text use Traditional characters (or Taiwan usage) that `tw2sp` changes?"""
-        return bool(_CJK.search(text)) and self.normaliser.simplified(text) != text
+        return bool(_CJK.search(text)) and self.normaliser.script_simplified(text) != text
 
 
 @cache
