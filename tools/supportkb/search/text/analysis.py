@@ -84,8 +84,10 @@ class Normaliser:
 
     def from_simplified_characters(self, text: str) -> str:
         """A query's Simplified characters made Traditional, character by character (`s2tw`),
-        so that Simplified characters with Taiwan wording (印表机, 软体) then meet the same
-        `tw2sp` phrases as 印表機, 軟體. Documents are Traditional: only queries need it.
+        so that Simplified characters (印表机, 软体, 执行) then meet the same `tw2sp` phrases
+        as 印表機, 軟體, 執行: queries and documents alike (a knowledge base in Simplified
+        characters would otherwise keep 执行 where its queries, and Traditional documents,
+        have tw2sp's 运行).
 
         Only the Simplified characters (`data/simplified-characters.txt`) are replaced, with
         their conversion in context: `s2tw` on Traditional characters misfires (系統 -> 繫統),
@@ -414,8 +416,9 @@ class TextAnalyzer:
         self._wordlike: dict[str, bool] = {}
 
     def terms(self, text: str, with_subwords: bool = True, query: bool = False) -> list[Term]:
-        if query:
-            text = self.normaliser.from_simplified_characters(text)
+        """`query` is kept for the callers' sake: documents and queries are cut alike (a
+        document in Simplified characters meets the same phrases as a query in them)."""
+        text = self.normaliser.from_simplified_characters(text)
         normalised, offsets = self.normaliser.normalise(text)
 
         def span(start: int, end: int) -> tuple[int, int]:
@@ -437,6 +440,7 @@ class TextAnalyzer:
     def positions(self, text: str, with_subwords: bool = True) -> list[tuple[str, int]]:
         """(text, position) of each of `terms`, without their spans in the original text:
         what the index stores, for a third less work (no offset map, no records)."""
+        text = self.normaliser.from_simplified_characters(text)
         normalised = self.normaliser.normalised_text(text)
         wordlike = self._wordlike
         found: list[tuple[str, int]] = []
