@@ -8,8 +8,8 @@ Whoosh the way Whoosh's own fields would.
 - Text fields (title, headings, body, tags) are cut by the analyzer (OpenCC `tw2sp` + rjieba +
   sub-words), then `indexed_word` (lowercased, stop words out, English stemmed). Token offsets
   are those of the original text, so highlights show it.
-- Keyword fields (id and its number, type, tag, status, owner, product, category, kind, visibility) are the
-  filters of the query syntax: `type:sop`, `tag:vpn`, `owner:network`, `product:ERP`.
+- Keyword fields (id and its number, type, tag, status, owner, product, category, kind,
+  visibility) are the filters of the query syntax: `type:sop`, `tag:vpn`, `owner:network`.
 """
 
 from __future__ import annotations

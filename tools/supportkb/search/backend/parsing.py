@@ -28,7 +28,7 @@ from supportkb.search.backend.fields import TEXT_FIELDS
 from supportkb.search.text.analysis import synonym_groups, text_analyzer
 from supportkb.search.text.words import indexed_word
 
-FIELD_WEIGHTS = {"id": 8.0, "title": 2.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
+FIELD_WEIGHTS = {"id": 8.0, "title": 4.0, "tags": 2.0, "headings": 1.5, "body": 1.0}
 # what the query syntax calls a field -> the field that answers it
 SYNTAX_FIELDS = {"type": "doctype", "owner": "owners", "tags": "tag", "products": "product"}
 SYNONYM_BOOST = 0.5
@@ -242,26 +242,46 @@ def expand(parsed: Any, reader: Any, lexicon: Lexicon | None = None) -> Any:
     return parsed.accept(visit)
 
 
-def _alternatives(term: Any, reader: Any) -> Any:
-    """The word, its synonyms and, when the index knows the word in few documents, its
-    sub-words (documents that cut it differently); a frequent word needs no help, and every
+@dataclass(frozen=True)
+class Alternative:
+    """Another way a document may have a query's word: a synonym (one word, or several as a
+    phrase) or the word's sub-words (`together`: all of them, the pieces of corp_vpn)."""
+
+    words: tuple[str, ...]
+    boost: float
+    phrase: bool = False
+    together: bool = False
+
+
+def alternatives(fieldname: str, text: str, reader: Any) -> list[Alternative]:
+    """The word's synonyms and, when the index knows the word in few documents, its sub-words
+    (documents that cut it differently); a frequent word needs no help, and every
     alternative costs a posting list to score."""
+    found = [
+        Alternative(words, SYNONYM_BOOST, phrase=len(words) > 1)
+        for words in synonyms(fieldname).get(text, ())
+    ]
+    parts = text_analyzer().subwords(text)
+    if parts and reader.doc_frequency(fieldname, text) < SUBWORDS_BELOW:
+        if text.isascii():  # corp_vpn, outlook2019: all the pieces, in any order
+            found.append(Alternative(tuple(parts), SUBWORD_BOOST, together=True))
+        else:
+            found.extend(Alternative((part,), SUBWORD_BOOST) for part in parts)
+    return found
+
+
+def _alternatives(term: Any, reader: Any) -> Any:
+    """The word or any of its `alternatives`, as a Whoosh query on the term's field."""
     options = [term]
-    for words in synonyms(term.fieldname).get(term.text, ()):
-        if len(words) == 1:
-            options.append(query.Term(term.fieldname, words[0], boost=term.boost * SYNONYM_BOOST))
+    field, boost = term.fieldname, term.boost
+    for other in alternatives(field, term.text, reader):
+        if other.phrase:
+            options.append(query.Phrase(field, list(other.words), boost=boost * other.boost))
+        elif other.together:
+            pieces = [query.Term(field, part) for part in other.words]
+            options.append(query.And(pieces, boost=boost * other.boost))
         else:
-            options.append(
-                query.Phrase(term.fieldname, list(words), boost=term.boost * SYNONYM_BOOST)
-            )
-    parts = text_analyzer().subwords(term.text)
-    if parts and reader.doc_frequency(term.fieldname, term.text) < SUBWORDS_BELOW:
-        boost = term.boost * SUBWORD_BOOST
-        if term.text.isascii():  # corp_vpn, outlook2019: all the pieces, in any order
-            pieces = [query.Term(term.fieldname, part) for part in parts]
-            options.append(query.And(pieces, boost=boost))
-        else:
-            options.extend(query.Term(term.fieldname, part, boost=boost) for part in parts)
+            options.append(query.Term(field, other.words[0], boost=boost * other.boost))
     return union(options) if len(options) > 1 else term
 
 

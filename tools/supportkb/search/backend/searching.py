@@ -34,6 +34,7 @@ from supportkb.search.backend.arrays import CACHE_BYTES, IndexArrays, PlainQuery
 from supportkb.search.backend.fields import UNDATED
 from supportkb.search.backend.parsing import (
     WordList,
+    alternatives,
     any_of,
     expand,
     marked_words,
@@ -160,9 +161,8 @@ class EngineSearcher:
         relevance, weak = self._relevance, weak_words()
         clauses, titles, weights, marked = [], [], [], set()
         for text, terms in words.words:
-            expanded = expand(union(list(terms)), reader, lexicon)
-            clauses.append(plain(expanded))
-            marked |= marked_words(expanded)
+            clauses.append(_across(text, terms, reader))
+            marked |= marked_words(expand(union(list(terms)), reader, lexicon))
             in_title = [term for term in terms if term.fieldname == "title"]
             title = expand(union(in_title), reader, lexicon) if in_title else query.NullQuery
             titles.append(plain(title))
@@ -175,8 +175,6 @@ class EngineSearcher:
             relevance.coordination,
             exact,
             relevance.few,
-            relevance.common,
-            bool(relevance.rarity),
         )
         order = tuple(text for text, _ in words.words)
         return _Graded(node, tuple(titles), order, frozenset(marked))
@@ -222,6 +220,27 @@ class EngineSearcher:
             value = fields.get(name) or UNDATED
             result[name] = date.fromordinal(value) if value != UNDATED else None
         return result
+
+
+def _across(text: str, terms: Sequence[Any], reader: Any) -> vs.Node:
+    """One word of a list as a clause: the word across the text fields (BM25F), or any of
+    its `alternatives` (synonyms, sub-words), each across the fields too."""
+    fields = tuple((term.fieldname, float(term.boost)) for term in terms)
+    options: list[vs.Node] = [vs.Across(text, fields)]
+    for other in alternatives("body", text, reader):
+        if other.phrase:
+            options.append(
+                vs.AnyOf(
+                    tuple(vs.Phrase(name, other.words, 1, weight) for name, weight in fields),
+                    other.boost,
+                )
+            )
+        elif other.together:
+            pieces = tuple(vs.Across(part, fields) for part in other.words)
+            options.append(vs.AllOf(pieces, other.boost))
+        else:
+            options.append(vs.Across(other.words[0], fields, other.boost))
+    return options[0] if len(options) == 1 else vs.AnyOf(tuple(options))
 
 
 def _hit(fields: Mapping[str, Any], score: float | None, words: frozenset[str]) -> EngineHit:

@@ -56,9 +56,7 @@ class Relevance:
     near_body: float = 0.5
     window: int = 4  # positions within which two words count as close
     reranked: int = 100  # the best documents whose title share and closeness are looked at
-    few: int = 10
-    common: float = 1.0
-    rarity: int = 0
+    few: int = 10  # below this many documents with the minimum, one word fewer will do
 
     should_match: float = 0.34
 
@@ -71,4 +69,4 @@ class Relevance:
 @cache
 def bm25() -> BM25F:
     """BM25F's parameters: Whoosh's defaults, with shorter-field B for titles and tags."""
-    return BM25F(k1=1.2, b=1.0, field_b=(("title", 0.4), ("tags", 0.2)))
+    return BM25F(k1=2.0, b=1.0, field_b=(("title", 0.4), ("tags", 0.2)))

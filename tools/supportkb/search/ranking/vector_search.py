@@ -125,6 +125,18 @@ class Given:
 
 
 @dataclass(frozen=True)
+class Across:
+    """One word in several fields, scored as BM25F: its frequency in each field, times the
+    field's weight and normalised by the field's length, is summed before it saturates once.
+    A word in a page's title, headings and body counts once, not three times (summing each
+    field's BM25 let long reference pages outrank a short answer titled by the question)."""
+
+    text: str
+    fields: tuple[tuple[str, float], ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
 class Graded:
     """A list of words as agents type them, matched by degree rather than all or nothing.
 
@@ -145,11 +157,9 @@ class Graded:
     coordination: float = 1.0
     exact: tuple[Node, ...] = ()
     few: int = 10
-    common: float = 1.0
-    rarity: bool = False
 
 
-Node = Word | Phrase | AllOf | AnyOf | AllBut | Inverse | Everything | Given | Graded
+Node = Word | Phrase | AllOf | AnyOf | AllBut | Inverse | Everything | Given | Across | Graded
 NOTHING = AnyOf(())
 
 
@@ -193,6 +203,8 @@ class Evaluator:
             return self._all(node)
         if isinstance(node, Phrase):
             return self._phrase(node)
+        if isinstance(node, Across):
+            return self._across(node)
         if isinstance(node, Graded):
             return self.graded(node)[0]
         if isinstance(node, AllBut):
@@ -230,6 +242,26 @@ class Evaluator:
             result.scores[postings.ids] = (
                 self.word_scores(node.fieldname, node.text, postings) * node.boost
             )
+        return result
+
+    def _across(self, node: Across) -> Matches:
+        corpus, model = self.corpus, self.model
+        result = Matches.none(corpus.size)
+        frequency = np.zeros(corpus.size)
+        for fieldname, weight in node.fields:
+            postings = corpus.postings(fieldname, node.text)
+            lengths = corpus.lengths(fieldname)
+            if postings is None or not len(postings.ids) or lengths is None:
+                continue
+            b, average = model.b_of(fieldname), corpus.average_length(fieldname) or 1.0
+            norm = (1 - b) + b * lengths[postings.ids] / average
+            frequency[postings.ids] += weight * postings.weights / norm
+            result.found[postings.ids] = True
+        having = int(np.count_nonzero(result.found))
+        if having:
+            idf = math.log(corpus.size / (having + 1)) + 1.0
+            k1 = model.k1
+            result.scores = idf * frequency * (k1 + 1) / (frequency + k1) * node.boost
         return result
 
     def _any(self, node: AnyOf) -> Matches:
@@ -293,9 +325,8 @@ class Evaluator:
 
     def graded(self, node: Graded) -> tuple[Matches, tuple[float, ...]]:
         """The matches of a `Graded` node, and the weight each clause counted for (0 for a
-        word found nowhere; times its rarity when the node asks)."""
+        word found nowhere)."""
         size, live = self.corpus.size, self.corpus.live
-        documents = max(int(np.count_nonzero(live)), 1)
         strong, matched, scores = np.zeros(size), np.zeros(size), np.zeros(size)
         known_strong, known_weight = 0, 0.0
         counted = [0.0] * len(node.clauses)
@@ -307,13 +338,11 @@ class Evaluator:
             if not having:
                 continue  # a word found nowhere asks nothing
             weight = given
-            if node.rarity:
-                weight *= math.log(documents / (having + 1)) + 1.0
             counted[number] = weight
             known_weight += weight
             matched += weight * found.found
             scores += given * found.scores
-            if given >= 1.0 and having <= node.common * documents:
+            if given >= 1.0:
                 known_strong += 1
                 strong += found.found
         coverage = matched / (known_weight or 1.0)
