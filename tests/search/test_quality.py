@@ -40,7 +40,7 @@ def test_quality_stays_above_the_floor(ranker) -> None:  # type: ignore[no-untyp
     judgements = load_query_set(QUERIES)
     original = evaluate(ranker, judgements)
     switched = evaluate(ranker, converted(judgements))
-    assert original.mrr_at_10 >= 0.89, original.misses
+    assert original.mrr_at_10 >= 0.90, original.misses
     assert original.recall_at_5 >= 0.92
     assert switched.mrr_at_10 >= original.mrr_at_10 - 0.025, switched.misses
 
