@@ -37,6 +37,7 @@ WIDTH = 140  # characters shown
 LEAD = 30  # characters before the first match, when no sentence starts nearer
 BACK = 60  # a sentence starting at most this far before the first match is shown whole
 MAX_MATCHES = 500
+CLOSE = 16  # closeness counts in steps of this many characters
 HEADING = 40  # a block of at most this many characters, with no final punctuation
 
 _ENDS = "。！？；!?;"  # a sentence ends after these (and after ". ")
@@ -348,7 +349,7 @@ def _best_passage(
         if not inside[kinds[first]]:
             del inside[kinds[first]]
     top = max(scores)
-    best: tuple[float, int, int] | None = None
+    best: tuple[int, int, int] | None = None
     chosen = (0, 0)
     for first, score in enumerate(scores):
         if score < top - 1e-9:
@@ -368,7 +369,9 @@ def _best_passage(
                 if seen == wanted:
                     break
         spread = spans[end_index][1] - spans[first][0]
-        key = (-float(spread), 1 if _near_heading(readable, spans[first][0]) else 0, -first)
+        # closeness in steps of CLOSE characters: 9 or 14 apart is as close, and then the
+        # heading (the title repeated in the body) is the better passage
+        key = (-(spread // CLOSE), 1 if _near_heading(readable, spans[first][0]) else 0, -first)
         if best is None or key > best:
             best, chosen = key, (first, end_index)
     return chosen
