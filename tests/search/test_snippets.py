@@ -203,3 +203,11 @@ def test_kb_search_shows_the_best_passage_without_table_rules(kb: KnowledgeBaseF
     assert result["id"] == "KB-0060"
     assert "---" not in result["snippet"]
     assert "<mark>禁止</mark>傳送與<mark>接收</mark>" in result["snippet"]
+
+
+def test_text_that_merely_looks_like_front_matter_is_kept() -> None:
+    body = plain_text("```\nerror: 0x809\nstatus: 500\n```\n\n請改用 SSL 通訊協定。\n")
+    assert shown(snippet(body, [])).startswith("error: 0x809 status: 500 請改用")
+    # and a block of front-matter keys at the top of a body is not text
+    left = plain_text("---\ntitle: 舊標題\nstatus: draft\n---\n\n請改用 SSL 通訊協定。\n")
+    assert shown(snippet(left, [])) == "請改用 SSL 通訊協定。"

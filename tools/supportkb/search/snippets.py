@@ -81,7 +81,19 @@ _ENTITY_SPACE = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0);", re.I)
 
 # line by line: every pattern starts with the line's "\n" (the text gets one in front), which
 # the regex engine finds fast; `^` with re.M is tried at every character (2 ms for 100 KB)
-_YAML = re.compile(r"[a-z_][a-z0-9_-]*:(?:\s|$)")
+_YAML = re.compile(r"([a-z_][a-z0-9_-]*):(?:\s|$)")
+# keys of supportkb's front-matter (schemas/front-matter.schema.json) and of other sites'
+# fmt: off
+FRONT_MATTER_KEYS = frozenset((
+    "applies_to", "approved_by", "category", "drill_every", "drills", "effective", "id",
+    "kind", "last_reviewed", "owner", "related", "review_by", "review_every", "reviewers",
+    "status", "supersedes", "tags", "title", "type", "version", "visibility",
+    "layout", "template", "hide", "search", "description", "summary", "date", "updated",
+    "author", "authors", "categories", "keywords", "slug", "source", "sidebar_label",
+    "sidebar_position", "weight", "draft", "toc", "aliases", "comments", "lang", "permalink",
+    "nav_order", "parent",
+))
+# fmt: on
 _LINE = re.compile(r"\n[ \t]*[!?=#>*_+`~\d-][^\n]*")  # a line that may start with markup
 _BLOCK_MARK = re.compile(
     r"(?:!!!|\?\?\?\+?|===)[ \t]*([\w-]+(?:[ \t]+[\w-]+)*)?[ \t]*(?:\"([^\"\n]*)\")?"
@@ -255,9 +267,10 @@ def _table_block(rows: list[str]) -> str:
 
 
 def _body_start(lines: list[str]) -> int:
-    """The first line after front-matter left at the top of a body: a `---` block, or (its
-    `---` lines already removed, as the index's text has them) two or more `key: value`
-    lines with lower-case keys before any text."""
+    """The first line after front-matter left at the top of a body: a `---` block of
+    `key: value` lines, or (its `---` lines already removed, as the index's text has them)
+    two or more such lines before any text, most of them with keys front-matter has (a log
+    excerpt `error: 5` / `status: 500` is text)."""
     start = 0
     for _ in range(3):  # front-matter, then another block after a comment...
         i = start
@@ -272,10 +285,11 @@ def _body_start(lines: list[str]) -> int:
             start = close + 1
             continue
         j = i
-        while j < len(lines) and _yamlish(lines[j]) and lines[j].strip():
+        while j < len(lines) and lines[j].strip() and _yamlish(lines[j]):
             j += 1
-        keys = sum(1 for line in lines[i:j] if _YAML.match(line))
-        if keys < 2:
+        keys = [m.group(1) for m in map(_YAML.match, lines[i:j]) if m is not None]
+        known = sum(1 for key in keys if key in FRONT_MATTER_KEYS)
+        if len(keys) < 2 or known < 2 or 2 * known < len(keys):
             return start
         start = j
     return start
@@ -335,6 +349,7 @@ def _best_passage(
     reach = max(1, width - LEAD)
     # sliding window: the matches within `reach` of match i, counted by word
     scores: list[float] = []
+    windows: list[frozenset[str]] = []  # the words within reach of each match
     inside: Counter[str] = Counter()
     last = -1
     for first, (start, _) in enumerate(spans):
@@ -345,6 +360,7 @@ def _best_passage(
             inside[kinds[first]] += 1
             last = first
         scores.append(sum(weight[kind] for kind in inside))
+        windows.append(frozenset(inside))
         inside[kinds[first]] -= 1
         if not inside[kinds[first]]:
             del inside[kinds[first]]
@@ -355,11 +371,7 @@ def _best_passage(
         if score < top - 1e-9:
             continue
         # the shortest stretch from this match holding all the window's words
-        wanted = set()
-        for j in range(first, len(spans)):
-            if spans[j][1] - spans[first][0] > reach and j > first:
-                break
-            wanted.add(kinds[j])
+        wanted = windows[first]
         seen: set[str] = set()
         end_index = first
         for j in range(first, len(spans)):
