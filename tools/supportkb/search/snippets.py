@@ -50,20 +50,14 @@ _FINAL = _ENDS + "。.，,：:、"
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _TAG_NAMES = (
-    "a|abbr|article|aside|audio|b|big|blockquote|br|button|caption|center|cite|code|col|"
-    "colgroup|dd|del|details|dfn|div|dl|dt|em|embed|figcaption|figure|font|footer|form|"
-    "h[1-6]|header|hr|i|iframe|img|input|ins|kbd|label|li|link|main|mark|meta|nav|object|"
-    "ol|p|picture|pre|q|s|samp|section|select|small|source|span|strike|strong|sub|summary|"
-    "sup|svg|table|tbody|td|textarea|tfoot|th|thead|tr|tt|u|ul|var|video|wbr"
+    "a|abbr|aside|audio|b|blockquote|br|caption|center|code|col|colgroup|dd|del|details|div|"
+    "dl|dt|em|embed|figcaption|figure|font|h[1-6]|hr|i|iframe|img|ins|kbd|li|mark|ol|p|"
+    "picture|pre|s|small|span|strong|sub|summary|sup|svg|table|tbody|td|tfoot|th|thead|tr|u|"
+    "ul|video"
 )
-# known HTML elements with whatever attributes, any tag with attributes, any closing tag;
-# a lone placeholder such as <username> in `ssh <username>@host` is text and stays
-_TAG = re.compile(
-    r"</?(?:" + _TAG_NAMES + r")\b[^<>]*>"
-    r"|<[A-Za-z][\w:-]*\s+[\w:-]+(?:=(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?[^<>]*>"
-    r"|</[A-Za-z][\w:-]*\s*>",
-    re.I,
-)
+# HTML elements a Markdown page uses, with whatever attributes; any other <word> is text: a
+# placeholder (`ssh <username>@host`, `cp <source> <target>`) or XML in an example
+_TAG = re.compile(r"</?(?:" + _TAG_NAMES + r")(?=[\s/>])[^<>]*>", re.I)
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^<>\s]+)>")
 _IMAGE = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
@@ -101,8 +95,10 @@ _BLOCK_MARK = re.compile(
 _LEADER = re.compile(
     r"[ \t]*(?:(?:>[ \t]?)+|#{1,6}(?=[ \t]|$)|(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?)"
 )
+# rules, fences, snippet includes, and the borders of a command's text table (+----+---+)
 _MARKER_LINE = re.compile(
-    r"[ \t]*(?:(?:```|~~~|--8<--).*|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:-[ \t]*){3,}|={3,}[ \t]*)"
+    r"[ \t]*(?:(?:```|~~~|--8<--).*|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:-[ \t]*){3,}|={3,}"
+    r"|\+(?:[-=]+\+)+)[ \t]*"
 )
 _CLOSING_HASHES = re.compile(r"#[#]*[ \t]*(?=\n)")
 # a table's separator row: |---|:--:|, or as the index's text has it, `--- :--:`
