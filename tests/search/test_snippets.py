@@ -205,6 +205,15 @@ def test_kb_search_shows_the_best_passage_without_table_rules(kb: KnowledgeBaseF
     assert "<mark>禁止</mark>傳送與<mark>接收</mark>" in result["snippet"]
 
 
+def test_placeholders_in_angle_brackets_are_text_and_page_elements_are_not() -> None:
+    body = plain_text(
+        '<main id="notice" type="notice">\n請先備份。\n</main>\n\n'
+        "執行 cp <source> <target>，再以 <user>@<host> 登入。<font color='red'>注意</font>\n"
+    )
+    text = shown(snippet(body, []))
+    assert text == "請先備份。 執行 cp <source> <target>，再以 <user>@<host> 登入。 注意"
+
+
 def test_text_that_merely_looks_like_front_matter_is_kept() -> None:
     body = plain_text("```\nerror: 0x809\nstatus: 500\n```\n\n請改用 SSL 通訊協定。\n")
     assert shown(snippet(body, [])).startswith("error: 0x809 status: 500 請改用")

@@ -50,14 +50,19 @@ _FINAL = _ENDS + "。.，,：:、"
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _TAG_NAMES = (
-    "a|abbr|aside|audio|b|blockquote|br|caption|center|code|col|colgroup|dd|del|details|div|"
-    "dl|dt|em|embed|figcaption|figure|font|h[1-6]|hr|i|iframe|img|ins|kbd|li|mark|ol|p|"
-    "picture|pre|s|small|span|strong|sub|summary|sup|svg|table|tbody|td|tfoot|th|thead|tr|u|"
-    "ul|video"
+    "a|abbr|article|aside|audio|b|blockquote|br|caption|center|code|col|colgroup|dd|del|"
+    "details|div|dl|dt|em|embed|figcaption|figure|font|footer|h[1-6]|header|hr|i|iframe|img|"
+    "ins|kbd|li|main|mark|nav|ol|p|picture|pre|s|section|small|span|strong|sub|summary|sup|"
+    "svg|table|tbody|td|tfoot|th|thead|tr|u|ul|video"
 )
-# HTML elements a Markdown page uses, with whatever attributes; any other <word> is text: a
-# placeholder (`ssh <username>@host`, `cp <source> <target>`) or XML in an example
-_TAG = re.compile(r"</?(?:" + _TAG_NAMES + r")(?=[\s/>])[^<>]*>", re.I)
+# HTML elements a Markdown page uses, with whatever attributes, and any opening tag with a
+# quoted attribute; any other <word> is text: a placeholder (`ssh <username>@host`,
+# `cp <source> <target>`) or XML in an example
+_TAG = re.compile(
+    r"</?(?:" + _TAG_NAMES + r")(?=[\s/>])[^<>]*>"
+    r"|<[A-Za-z][\w:-]*(?:\s+[\w:-]+=(?:\"[^\"<>]*\"|'[^'<>]*'))+\s*/?>",
+    re.I,
+)
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^<>\s]+)>")
 _IMAGE = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
