@@ -1,7 +1,7 @@
 """Search result snippets: a short passage of the document's own text with the matched words
 in <mark>, HTML-escaped.
 
-The text a snippet is cut from is what a reader of the page sees (`readable`): the index's
+The text a snippet is cut from is what a reader of the page sees (`readable_text`): the index's
 body text still carries Markdown that is not prose (table separator rows, front-matter
 left in a body, HTML comments, attribute lists, link reference definitions, admonition
 and heading markers...), and none of it is ever shown. Table rows read as rows: `；`
@@ -42,7 +42,7 @@ HEADING = 40  # a block of at most this many characters, with no final punctuati
 
 _ENDS = "。！？；!?;"  # a sentence ends after these (and after ". ")
 _CLAUSE = "，、：,:）)」』"  # a passage may start after these too
-_OPEN_TRAIL = "」』）)\"'"
+_CLOSERS = "」』）)\"'"  # closing marks that stay with the sentence they end
 _FINAL = _ENDS + "。.，,：:、"
 
 # Markup that is not text, removed over the whole body (each one only when its telltale
@@ -110,7 +110,7 @@ _CLOSING_HASHES = re.compile(r"#[#]*[ \t]*(?=\n)")
 _SEPARATOR = re.compile(r"\n[ \t]*[|:+-](?=[^\n]*-)(?=[^\n]*(?:[|:]|-[ \t]+[:-]))[|:+ \t-]*(?=\n)")
 _SPACES = re.compile(r"[^\S\n]{2,}|[\t\f\v\u3000\xa0]")
 _SENTENCE_END = re.compile(
-    r"[。！？；!?;]+[" + re.escape(_OPEN_TRAIL) + r"]*|\.[" + re.escape(_OPEN_TRAIL) + r"]*(?=\s)"
+    r"[。！？；!?;]+[" + re.escape(_CLOSERS) + r"]*|\.[" + re.escape(_CLOSERS) + r"]*(?=\s)"
 )
 
 
