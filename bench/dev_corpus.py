@@ -1,12 +1,12 @@
 """The development corpus of issue 16: a real documentation set made into a knowledge base.
 
-    python bench/dev_corpus.py GITDIR OUT [--commit C] [--tree zh-CN]
+    python bench/dev_corpus.py GITDIR OUT [--commit C]
 
 Reads the Markdown pages under `zh-CN/` of a documentation repository (OceanBase's
 `oceanbase-doc`, see bench/queries/oceanbase-zh.yml) straight from its git directory (no
 checkout: `git ls-tree` and `git cat-file --batch`) and writes a complete supportkb knowledge
-base at OUT: mkdocs.yml and owners.yml of the checkout under test, and under kb/<category>/
-one article per FAQ question and one per other page.
+base at OUT: mkdocs.yml, owners.yml and docs/ of the checkout under test, and under
+kb/<category>/ one article per FAQ question and one per other page.
 
   FAQ questions   in a page whose path contains "faq" (any case), every `##` or `###` heading
                   ending in "？" or "?" (outside code blocks): one article titled by the
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -40,7 +41,8 @@ TREE = "zh-CN"
 QUESTION_LEVELS = (2, 3)
 OWNERS = ("service-desk", "network", "systems", "security", "lin.meiling", "chen.jianhong")
 
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")  # fences inside list items are indented further
+CLOSING = re.compile(r"^\s*(`{3,}|~{3,})\s*$")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 METADATA_ROW = re.compile(r"^\s*\|")
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -126,7 +128,7 @@ def clean(text: str) -> list[str]:
         end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
         lines = lines[end + 1 :]
     result: list[str] = []
-    fence: str | None = None
+    code = code_lines(lines)
     notice: list[str] | None = None
     prose: list[str] = []  # prose lines held back to drop multi-line HTML comments
 
@@ -135,19 +137,12 @@ def clean(text: str) -> list[str]:
         result.extend(block.split("\n") if prose else [])
         prose.clear()
 
-    for line in lines:
-        opening = FENCE.match(line)
-        if fence is not None:
-            result.append(line)
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = None
-            continue
-        if opening and notice is None:
+    for number, line in enumerate(lines):
+        if number in code and notice is None:
             flush()
-            fence = opening.group(1)
             result.append(line)
             continue
-        if notice is None and line.lstrip().startswith("<main") and "</main>" not in line:
+        if notice is None and opens_notice(lines, number):
             flush()
             notice = [line]
             continue
@@ -158,10 +153,46 @@ def clean(text: str) -> list[str]:
                 notice = None
             continue
         prose.append(inline(line))
-    if notice is not None:
-        result.extend(["", *quote(" ".join(notice)), ""])
     flush()
     return result
+
+
+def opens_notice(lines: list[str], number: int) -> bool:
+    """Whether the line opens a `<main>` notice box that a later line closes."""
+    line = lines[number]
+    if not line.lstrip().startswith("<main") or MAIN_CLOSE.search(line):
+        return False
+    return any(MAIN_CLOSE.search(later) for later in lines[number + 1 :])
+
+
+def code_lines(lines: list[str]) -> set[int]:
+    """The numbers of the lines of fenced code blocks, fences included. A fence that is never
+    closed opens no block (as Python-Markdown's superfences reads it)."""
+    code: set[int] = set()
+    number = 0
+    while number < len(lines):
+        opening = FENCE.match(lines[number])
+        if opening:
+            end = next(
+                (
+                    later
+                    for later in range(number + 1, len(lines))
+                    if closes(lines[later], opening.group(1))
+                ),
+                None,
+            )
+            if end is not None:
+                code.update(range(number, end + 1))
+                number = end + 1
+                continue
+        number += 1
+    return code
+
+
+def closes(line: str, fence: str) -> bool:
+    """Whether `line` ends the code block that `fence` opened."""
+    match = CLOSING.match(line)
+    return bool(match) and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
 
 
 def inline(line: str) -> str:
@@ -192,17 +223,9 @@ def quote(block: str) -> list[str]:
 
 def headings(lines: list[str]) -> list[tuple[int, int, str]]:
     """(line number, level, text) of the headings outside code blocks."""
-    found, fence = [], None
+    found, code = [], code_lines(lines)
     for number, line in enumerate(lines):
-        opening = FENCE.match(line)
-        if fence is not None:
-            if opening and opening.group(1)[0] == fence[0]:
-                fence = None
-            continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        match = HEADING.match(line)
+        match = None if number in code else HEADING.match(line)
         if match and match.group(2).strip():
             found.append((number, len(match.group(1)), match.group(2).strip()))
     return found
@@ -282,6 +305,25 @@ def front_matter(number: int, part: Part) -> str:
     return "---\n" + "\n".join(fields) + "\n---\n\n"
 
 
+HOME = """\
+# OceanBase 文件（開發語料）
+
+本網站由 `bench/dev_corpus.py` 從 OceanBase 的中文文件產生：
+每個常見問題是一篇文章，其他頁面也各是一篇。
+"""
+CONTRIBUTING = "# 貢獻指南\n\n開發語料由程式產生，請勿手動修改。\n"
+
+
+def site_pages(docs: Path) -> None:
+    """The site's own pages of the checkout under test (its reference pages, images) that
+    mkdocs.yml's nav names, without its policies, and a home page and contributing guide of
+    this corpus's own: the checkout's link to its starter documents, which are not here."""
+    ignore = shutil.ignore_patterns("policies", "index.md", "contributing.md")
+    shutil.copytree(harness.checkout() / "docs", docs, ignore=ignore)
+    (docs / "index.md").write_text(HOME, encoding="utf-8")
+    (docs / "contributing.md").write_text(CONTRIBUTING, encoding="utf-8")
+
+
 def build_corpus(git_dir: Path, out: Path, commit: str = "HEAD") -> DevCorpus:
     """Write the knowledge base of `git_dir`'s zh-CN/ pages at `commit` into `out`."""
     if not (git_dir / "HEAD").is_file() and not (git_dir / ".git").exists():
@@ -289,6 +331,7 @@ def build_corpus(git_dir: Path, out: Path, commit: str = "HEAD") -> DevCorpus:
     if out.exists() and any(out.iterdir()):
         sys.exit(f"{out} is not empty: give a new folder for the development corpus")
     harness.copy_settings(out)
+    site_pages(out / "docs")
     answers: dict[str, str] = {}
     number = questions = distractors = 0
     for path, text in read_pages(git_dir, commit):
