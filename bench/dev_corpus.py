@@ -330,11 +330,12 @@ def build_corpus(git_dir: Path, out: Path, commit: str = "HEAD") -> DevCorpus:
         sys.exit(f"{git_dir} is not a git directory")
     if out.exists() and any(out.iterdir()):
         sys.exit(f"{out} is not empty: give a new folder for the development corpus")
+    pages = list(read_pages(git_dir, commit))  # read first: a wrong commit writes nothing
     harness.copy_settings(out)
     site_pages(out / "docs")
     answers: dict[str, str] = {}
     number = questions = distractors = 0
-    for path, text in read_pages(git_dir, commit):
+    for path, text in pages:
         for part in split_page(path, text):
             number += 1
             target = out / "kb" / category(path) / f"ob-{number:05d}.md"

@@ -127,3 +127,20 @@ def test_a_folder_that_is_not_a_git_directory_is_refused_with_a_message(tmp_path
     with pytest.raises(SystemExit) as exit_info:
         dev_corpus.build_corpus(tmp_path, tmp_path / "kb")
     assert "not a git directory" in str(exit_info.value)
+
+
+def test_the_query_files_answer_keys_become_ids_and_an_unknown_key_is_refused(
+    tmp_path: Path,
+) -> None:
+    import search_quality
+
+    queries = tmp_path / "queries.yml"
+    queries.write_text(
+        "queries:\n  - q: 记忆体 上限 调整\n    kind: sc\n    answer: [page.md#上限？]\n",
+        encoding="utf-8",
+    )
+    (judgement,) = search_quality.dev_judgements(queries, {"page.md#上限？": "KB-00007"})
+    assert (judgement.text, judgement.relevant) == ("记忆体 上限 调整", ("KB-00007",))
+    with pytest.raises(SystemExit) as exit_info:
+        search_quality.dev_judgements(queries, {"page.md#其他？": "KB-00001"})
+    assert "name no FAQ question" in str(exit_info.value)
