@@ -184,7 +184,12 @@ class MaterialSearch:
     """A callable ranker over one built, served site, in one page of the shared browser."""
 
     def __init__(
-        self, site: Path, page_ids: dict[str, str], timings: Timings, other_pages: bool
+        self,
+        site: Path,
+        page_ids: dict[str, str],
+        timings: Timings,
+        other_pages: bool,
+        browser: Any = None,
     ) -> None:
         self.site = site
         self.page_ids = page_ids
@@ -194,7 +199,7 @@ class MaterialSearch:
         self._server = _serve(site)
         self.url = f"http://127.0.0.1:{self._server.server_port}/"
         start = time.perf_counter()
-        self._context = _browser().new_context(
+        self._context = (browser or _browser()).new_context(
             locale="zh-TW", viewport={"width": 1280, "height": 900}
         )
         self._context.add_init_script(PROBE)
@@ -257,11 +262,13 @@ def material_ranker(
     *,
     audience: str | None = "restricted",
     other_pages: bool = True,
+    browser: Any = None,
 ) -> MaterialSearch:
     """Build the site of the knowledge base at `root` into `work`/site and return a ranker:
     query text -> the ids of the first 10 pages Material's search lists, in order, typed
     into the box of that site in headless Chromium. RuntimeError when Chromium or Playwright
-    is missing, or the site cannot be built."""
+    is missing, or the site cannot be built. `browser`: a Playwright Chromium browser to open
+    the page in (default: one started for the process, Debian's Chromium)."""
     _require_browser()
     timings = Timings()
     site = work / "site"
@@ -270,7 +277,7 @@ def material_ranker(
     timings.build = time.perf_counter() - start
     page_ids = _page_ids(root, site)
     timings.pages, timings.sections = _index_size(site)
-    return MaterialSearch(site, page_ids, timings, other_pages)
+    return MaterialSearch(site, page_ids, timings, other_pages, browser)
 
 
 # -- the site -----------------------------------------------------------------------------------
