@@ -34,7 +34,9 @@ document); `audience=None` keeps mkdocs.yml's.
 
 Run as a script it measures the query set (default: this checkout's starter content and
 tests/data/search_queries.yml) as written and converted to the other script
-(`quality.converted`): MRR@10 and Recall@5, with the timings. Exits 77 with a message when
+(`quality.converted`): MRR@10 and Recall@5, with the timings; with --plain, beside it plain
+Material on the same site (the queries as typed: search.js is served an empty table), which
+tells the conversion's share from Material's own. Exits 77 with a message when
 Chromium or Playwright is absent (run_all.py reports it as skipped).
 """
 
@@ -76,6 +78,7 @@ TOP = 10
 OTHER_PAGE = "page:"  # a result that is no document's page: "page:register/"
 READY_SECONDS = 900.0  # the worker's index of a large site (4,700 pages) takes a while
 QUERY_SECONDS = 60.0
+TABLE = "assets/supportkb/chinese-table.json"  # search.js's conversion table (the plugin's)
 
 # Installed before the page's own scripts (Playwright's init script), so supportkb's search.js
 # wraps this wrapper: what is recorded is what reaches the worker, after its conversion. Material's
@@ -190,6 +193,7 @@ class MaterialSearch:
         timings: Timings,
         other_pages: bool,
         browser: Any = None,
+        convert: bool = True,
     ) -> None:
         self.site = site
         self.page_ids = page_ids
@@ -203,6 +207,8 @@ class MaterialSearch:
             locale="zh-TW", viewport={"width": 1280, "height": 900}
         )
         self._context.add_init_script(PROBE)
+        if not convert:  # search.js gets an empty table: its queries go to the worker as typed
+            self._context.route(f"**/{TABLE}", lambda route: route.fulfill(json={}))
         self._page = self._context.new_page()
         self._page.goto(self.url)
         self._wait_ready()
@@ -263,12 +269,15 @@ def material_ranker(
     audience: str | None = "restricted",
     other_pages: bool = True,
     browser: Any = None,
+    convert: bool = True,
 ) -> MaterialSearch:
     """Build the site of the knowledge base at `root` into `work`/site and return a ranker:
     query text -> the ids of the first 10 pages Material's search lists, in order, typed
     into the box of that site in headless Chromium. RuntimeError when Chromium or Playwright
     is missing, or the site cannot be built. `browser`: a Playwright Chromium browser to open
-    the page in (default: one started for the process, Debian's Chromium)."""
+    the page in (default: one started for the process, Debian's Chromium). `convert=False`:
+    plain Material, without supportkb's conversion of the queries (search.js is served an
+    empty table), to tell the conversion's share from Material's."""
     _require_browser()
     timings = Timings()
     site = work / "site"
@@ -277,7 +286,7 @@ def material_ranker(
     timings.build = time.perf_counter() - start
     page_ids = _page_ids(root, site)
     timings.pages, timings.sections = _index_size(site)
-    return MaterialSearch(site, page_ids, timings, other_pages, browser)
+    return MaterialSearch(site, page_ids, timings, other_pages, browser, convert)
 
 
 # -- the site -----------------------------------------------------------------------------------
@@ -410,6 +419,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "search_quality.py's kb search); 'site' keeps mkdocs.yml's",
     )
     parser.add_argument("--keep", type=Path, help="build the site here and keep it")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="also plain Material (the queries as typed, without search.js's conversion)",
+    )
     parser.add_argument("--misses", action="store_true", help="list the queries missed")
     options = parser.parse_args(argv)
 
@@ -421,33 +435,44 @@ def main(argv: Sequence[str] | None = None) -> None:
     other = quality.converted(judgements)
     audience = None if options.audience == "site" else options.audience
     os.environ.setdefault("SUPPORTKB_CACHE_DIR", str(Path("/tmp/supportkb-static-cache")))
+    rows: dict[str, tuple[Any, Any, MaterialSearch]] = {}
     with harness.work_folder("kb-static-", options.keep) as work:
         try:
             rank = material_ranker(options.root, work, audience=audience)
         except RuntimeError as exc:
             print(f"skipped: {exc}", file=sys.stderr)
             sys.exit(SKIPPED)
-        found = (quality.evaluate(rank, judgements), quality.evaluate(rank, other))
-        rank.close()
-    name = f"Material static search ({options.queries.name})"
-    print(f"{len(judgements)} queries ({len(other)} converted to the other script)\n")
-    print(f"{'engine':<44}{'MRR@10':>8}{'R@5':>8}{'MRR@10 conv.':>14}{'R@5 conv.':>11}")
-    original, switched = found
-    harness.figure(f"{name} MRR@10", original.mrr_at_10, better="")
-    harness.figure(f"{name} R@5", original.recall_at_5, better="")
-    harness.figure(f"{name} MRR@10 conv.", switched.mrr_at_10, better="")
-    harness.figure(f"{name} R@5 conv.", switched.recall_at_5, better="")
-    print(
-        f"{name:<44}{original.mrr_at_10:>8.3f}{original.recall_at_5:>8.3f}"
-        f"{switched.mrr_at_10:>14.3f}{switched.recall_at_5:>11.3f}"
-    )
+        rankers = {"Material static search": rank}
+        if options.plain:  # the same site, its queries not converted
+            rankers["plain Material (no conversion)"] = MaterialSearch(
+                rank.site, rank.page_ids, Timings(), True, convert=False
+            )
+        for label, ranker in rankers.items():
+            found = quality.evaluate(ranker, judgements), quality.evaluate(ranker, other)
+            rows[label] = (*found, ranker)
+            ranker.close()
+    queries = options.queries.name
+    print(f"{queries}: {len(judgements)} queries ({len(other)} converted to the other script)")
+    print(f"site: {options.root.resolve()}\n")
+    print(f"{'engine':<34}{'MRR@10':>8}{'R@5':>8}{'MRR@10 conv.':>14}{'R@5 conv.':>11}")
+    for label, (original, switched, _) in rows.items():
+        name = f"{label} ({queries})"
+        harness.figure(f"{name} MRR@10", original.mrr_at_10, better="")
+        harness.figure(f"{name} R@5", original.recall_at_5, better="")
+        harness.figure(f"{name} MRR@10 conv.", switched.mrr_at_10, better="")
+        harness.figure(f"{name} R@5 conv.", switched.recall_at_5, better="")
+        print(
+            f"{label:<34}{original.mrr_at_10:>8.3f}{original.recall_at_5:>8.3f}"
+            f"{switched.mrr_at_10:>14.3f}{switched.recall_at_5:>11.3f}"
+        )
     print(f"\n{rank.timings.summary()}")
     if options.misses:
-        for result, label in ((original, "original"), (switched, "converted")):
-            print(f"\nmissed ({label}):")
-            for text, top in result.misses:
-                sent = rank.answers[text].sent if text in rank.answers else ()
-                print(f"  {text!r:32} sent {list(sent)!r:32} top: {', '.join(top)}")
+        for label, (original, switched, ranker) in rows.items():
+            for result, which in ((original, "original"), (switched, "converted")):
+                print(f"\n{label}, missed ({which}):")
+                for text, top in result.misses:
+                    sent = ranker.answers[text].sent if text in ranker.answers else ()
+                    print(f"  {text!r:32} sent {list(sent)!r:32} top: {', '.join(top)}")
 
 
 if __name__ == "__main__":
