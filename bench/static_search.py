@@ -86,7 +86,7 @@ TABLE = "assets/supportkb/chinese-table.json"  # search.js's conversion table (t
 PROBE = r"""
 (() => {
   if (window.__staticSearch) return;
-  const probe = { ready: false, sent: [], answered: 0, items: [] };
+  const probe = { ready: false, sent: [], posted: [], answered: 0, items: [], worker: [] };
   window.__staticSearch = probe;
   if (!window.Worker) return;
   const post = Worker.prototype.postMessage;
@@ -97,12 +97,16 @@ PROBE = r"""
         const data = event.data || {};
         if (data.type === 1) probe.ready = true;
         if (data.type === 3) {
+          probe.worker.push(performance.now() - probe.posted[probe.answered]);
           probe.answered += 1;
           probe.items.push(((data.data || {}).items || []).length);
         }
       });
     }
-    if (message && message.type === 2) probe.sent.push(String(message.data));
+    if (message && message.type === 2) {
+      probe.sent.push(String(message.data));
+      probe.posted.push(performance.now());
+    }
     return post.apply(this, arguments);
   };
 })();
@@ -133,7 +137,7 @@ async ([before, top, timeout]) => {
     const done = probe.sent.length > before && probe.answered >= probe.sent.length;
     if (done && !list.querySelector("[data-static-search-mark]")) break;
     if (performance.now() - start > timeout) {
-      return { timedOut: true, sent: probe.sent.slice(before), hrefs: [], items: 0 };
+      return { timedOut: true, sent: probe.sent.slice(before), hrefs: [], items: 0, worker: [] };
     }
     await pause(done ? 0 : 2);
   }
@@ -145,7 +149,7 @@ async ([before, top, timeout]) => {
     if (hrefs.length >= top) break;
   }
   return { timedOut: false, sent: probe.sent.slice(before), hrefs: hrefs,
-           items: probe.items[probe.items.length - 1] };
+           items: probe.items[probe.items.length - 1], worker: probe.worker.slice(before) };
 }
 """
 
@@ -157,17 +161,22 @@ class Timings:
     build: float = 0.0
     index: float = 0.0
     queries: list[float] = field(default_factory=list)
+    worker: list[float] = field(default_factory=list)  # of each query, the worker's answer
     pages: int = 0  # pages in the site's search index (sections not counted)
     sections: int = 0  # entries in search_index.json (pages and their sections)
 
     def summary(self) -> str:
-        median = statistics.median(self.queries) if self.queries else 0.0
-        p95 = harness.percentile(self.queries, 0.95) if self.queries else 0.0
+        def ms(values: list[float]) -> str:
+            if not values:
+                return "none"
+            p50, p95 = statistics.median(values), harness.percentile(values, 0.95)
+            return f"median {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+
         return (
             f"build {self.build:.1f} s; browser and worker index {self.index:.1f} s "
             f"({self.pages} pages, {self.sections} search entries); "
-            f"{len(self.queries)} queries, median {median * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms"
+            f"{len(self.queries)} queries: typed to list rendered {ms(self.queries)}, "
+            f"of which the worker's answer {ms(self.worker)}"
         )
 
 
@@ -200,6 +209,7 @@ class MaterialSearch:
         self.timings = timings
         self.other_pages = other_pages
         self.answers: dict[str, Answer] = {}
+        self.timings.pages, self.timings.sections = _index_size(site)
         self._server = _serve(site)
         self.url = f"http://127.0.0.1:{self._server.server_port}/"
         start = time.perf_counter()
@@ -238,6 +248,7 @@ class MaterialSearch:
         self._box.press("End")  # and a key released: Material reads the box on keyup
         found = self._page.evaluate(READ, [before, TOP, QUERY_SECONDS * 1000])
         self.timings.queries.append(time.perf_counter() - start)
+        self.timings.worker.extend(ms / 1000 for ms in found["worker"])
         if found["timedOut"] and text.strip():  # an empty box may send nothing
             print(f"static search: no answer to {text!r} in {QUERY_SECONDS:.0f} s")
         pages = tuple(_site_path(href, self.url) for href in found["hrefs"])
@@ -285,7 +296,6 @@ def material_ranker(
     _build(root, site, audience)
     timings.build = time.perf_counter() - start
     page_ids = _page_ids(root, site)
-    timings.pages, timings.sections = _index_size(site)
     return MaterialSearch(site, page_ids, timings, other_pages, browser, convert)
 
 
