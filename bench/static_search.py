@@ -34,9 +34,10 @@ hundred milliseconds at most, most of it the worker's; the box adds tens of mill
 Two things an agent meets that are not this script's: Material's worker answers nothing for
 some words (lunr's wildcard bug: Material appends `*` to every term, and for some terms lunr
 throws "Cannot read properties of undefined (reading '_index')", olivernn/lunr.js#279, #314;
-on the starter site "outlook" and "gpupdate"); the worker logs "Invalid query" and the list
-says no result. And search.js converts every query to Traditional (the site's words): on a
-site written in Simplified, that conversion costs what --plain shows.
+on the starter site "outlook" and "account locked out"); the worker logs "Invalid query",
+answers an empty list, and the box says no result (counted in `timings.failed`). And
+search.js converts every query to Traditional (the site's words): on a site written in
+Simplified, that conversion costs what --plain shows.
 
 The site is built for the widest audience (`restricted`) unless told otherwise, so that
 Material searches the same documents as `kb search` does in bench/search_quality.py (every
@@ -96,7 +97,8 @@ TABLE = "assets/supportkb/chinese-table.json"  # search.js's conversion table (t
 PROBE = r"""
 (() => {
   if (window.__staticSearch) return;
-  const probe = { ready: false, sent: [], posted: [], answered: 0, items: [], worker: [] };
+  const probe = { ready: false, sent: [], posted: [], answered: 0, items: [], worker: [],
+                  failed: [] };
   window.__staticSearch = probe;
   if (!window.Worker) return;
   const post = Worker.prototype.postMessage;
@@ -110,6 +112,9 @@ PROBE = r"""
           probe.worker.push(performance.now() - probe.posted[probe.answered]);
           probe.answered += 1;
           probe.items.push(((data.data || {}).items || []).length);
+          // the worker's answer when lunr threw ("Invalid query"): items only, without the
+          // suggestions every other answer carries (the site has search.suggest)
+          probe.failed.push(!("suggest" in (data.data || {})));
         }
       });
     }
@@ -147,11 +152,16 @@ async ([before, top, timeout]) => {
     const done = probe.sent.length > before && probe.answered >= probe.sent.length;
     if (done && !list.querySelector("[data-static-search-mark]")) break;
     if (performance.now() - start > timeout) {
-      return { timedOut: true, sent: probe.sent.slice(before), hrefs: [], items: 0, worker: [] };
+      return { timedOut: true, sent: probe.sent.slice(before), hrefs: [], items: 0, worker: [],
+               failed: false };
     }
     await pause(done ? 0 : 2);
   }
   await pause(0); // every listener of the RESULT message has run
+  const suggests = () => {
+    const config = JSON.parse(document.querySelector("#__config").textContent);
+    return (config.features || []).includes("search.suggest");
+  };
   const hrefs = [];
   for (const item of list.querySelectorAll(":scope > li.md-search-result__item")) {
     const link = item.querySelector("a.md-search-result__link");
@@ -159,7 +169,9 @@ async ([before, top, timeout]) => {
     if (hrefs.length >= top) break;
   }
   return { timedOut: false, sent: probe.sent.slice(before), hrefs: hrefs,
-           items: probe.items[probe.items.length - 1], worker: probe.worker.slice(before) };
+           items: probe.items[probe.items.length - 1], worker: probe.worker.slice(before),
+           failed: suggests() && probe.failed[probe.failed.length - 1] &&
+                   !!probe.sent[probe.sent.length - 1].trim() };
 }
 """
 
@@ -172,6 +184,7 @@ class Timings:
     index: float = 0.0
     queries: list[float] = field(default_factory=list)
     worker: list[float] = field(default_factory=list)  # of each query, the worker's answer
+    failed: int = 0  # queries the worker could not run (lunr threw: "Invalid query")
     pages: int = 0  # pages in the site's search index (sections not counted)
     sections: int = 0  # entries in search_index.json (pages and their sections)
 
@@ -186,7 +199,8 @@ class Timings:
             f"build {self.build:.1f} s; browser and worker index {self.index:.1f} s "
             f"({self.pages} pages, {self.sections} search entries); "
             f"{len(self.queries)} queries: typed to list rendered {ms(self.queries)}, "
-            f"of which the worker's answer {ms(self.worker)}"
+            f"of which the worker's answer {ms(self.worker)}; "
+            f"{self.failed} the worker could not run (lunr's error, no result)"
         )
 
 
@@ -200,6 +214,7 @@ class Answer:
     pages: tuple[str, ...]
     ranked: tuple[str, ...]
     items: int
+    failed: bool = False  # the worker could not run it ("Invalid query": lunr threw)
 
 
 class MaterialSearch:
@@ -269,8 +284,16 @@ class MaterialSearch:
                 ranked.append(doc)
             elif self.other_pages:
                 ranked.append(OTHER_PAGE + page)
-        answer = Answer(text, tuple(found["sent"]), pages, tuple(ranked[:TOP]), found["items"])
+        answer = Answer(
+            text,
+            tuple(found["sent"]),
+            pages,
+            tuple(ranked[:TOP]),
+            found["items"],
+            bool(found["failed"]),
+        )
         self.answers[text] = answer
+        self.timings.failed += answer.failed
         return answer
 
     def close(self) -> None:
