@@ -45,7 +45,7 @@ SIDES = ("baseline", "candidate")
 COMPARE = {
     "check_speed": "--docs 10000 --rounds 1",
     "site_speed": "--docs 1000 --rounds 1",
-    "search_quality": "",
+    "search_quality": "--no-static",
     "search_speed": "--docs 10000 --rounds 1 --changes 3 --searches 3 --repeats 5",
     "serve_load": "--docs 1000 --connections 4 8 --seconds 30 --soak-seconds 30 --burst-seconds 20",
     "serve_flood": "--docs 1000 --seconds 15",

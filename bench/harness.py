@@ -711,7 +711,7 @@ def stop_server(server: subprocess.Popen[bytes], timeout: float = 10) -> tuple[i
 SHORT = {
     "check_speed": "--docs 200 --rounds 1",
     "site_speed": "--docs 50 --rounds 1",
-    "search_quality": "",
+    "search_quality": "--no-static",
     "search_speed": "--docs 200 --rounds 1 --repeats 1 --searches 1 --changes 1",
     "serve_load": "--docs 100 --connections 2 4 --seconds 2 --soak-seconds 5 --burst-seconds 2",
     "serve_flood": "--docs 100 --idle 50 --flooders 2 --seconds 2",
