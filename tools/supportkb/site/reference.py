@@ -180,10 +180,12 @@ def search_syntax_page() -> str:
                 ("write", "finds"),
                 [
                     (
-                        "`印表機 卡紙`",
-                        "documents with the words; with every word first, and when "
-                        "fewer than ten have them all, with any (more words rank higher)",
+                        "`印表機 一直 卡紙 怎麼辦`",
+                        "documents with enough of the words, not necessarily all: more of "
+                        "them, in the title, close together and in this order rank higher; "
+                        "words like 問題, 一直, 怎麼辦 count little",
                     ),
+                    ("`KB-0014`, `kb0014`, `0014`", "that document first"),
                     ('`"錯誤 809"`', "the words together, in this order (a phrase)"),
                     (
                         "`VPN AND 809`, `VPN OR Wi-Fi`, `印表機 NOT 卡紙`",
