@@ -89,7 +89,6 @@ LIBRARY: dict[str, tuple[str, ...]] = {
     "SearchRequest": ("supportkb.search.query:SearchRequest", "supportkb.search:SearchRequest"),
     "run_search": ("supportkb.search.query:run_search", "supportkb.search:run_search"),
     "search_quality": ("supportkb.search.quality", "supportkb.search_quality"),
-    "strait": ("supportkb.search.text.strait",),
     "read_source": ("supportkb.documents.source:read_source", "supportkb.source:read_source"),
     "load_knowledge_base": (
         "supportkb.workspace.knowledge_base:load_knowledge_base",

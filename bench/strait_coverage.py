@@ -72,7 +72,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=20, help="how many top pairs to list")
     args = parser.parse_args()
 
-    strait = harness.library("strait")
+    # only this checkout's vocabulary is measured (no comparison of checkouts: not in LIBRARY)
+    from supportkb.search.text import strait
     analyzer = harness.library("text_analyzer")()
     tw2sp = analyzer.normaliser.script_simplified
     import opencc
