@@ -338,7 +338,8 @@ def _listed(node: Any, lexicon: Lexicon) -> Any:
 
 def synonym_words(text: str) -> tuple[str, ...]:
     """The indexed words of `text` cut as a document, without sub-words."""
-    cut = (indexed_word(term.text) for term in text_analyzer().terms(text, with_subwords=False))
+    terms = text_analyzer().terms(text, with_subwords=False, data=True)
+    cut = (indexed_word(term.text) for term in terms)
     return tuple(word for word in cut if word)
 
 

@@ -22,6 +22,6 @@ def weak_words() -> frozenset[str]:
     analyzer = text_analyzer()
     found: set[str] = set()
     for word in listed:
-        cut = [indexed_word(term.text) for term in analyzer.terms(word, False, query=True)]
+        cut = [indexed_word(term.text) for term in analyzer.terms(word, False, data=True)]
         found.update(w for w in cut if w)
     return frozenset(found)
