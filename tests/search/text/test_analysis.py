@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportkb.search.text.analysis import text_analyzer
+from supportkb.search.text.analysis import simplified_characters, text_analyzer
 
 from conftest import REPO_ROOT
 
@@ -167,3 +167,27 @@ def test_a_nul_character_does_not_stop_the_analysis() -> None:
     analyzer = text_analyzer()
     assert {"卡纸", "ipsec", "passthrough"} <= {w.lower() for w, _ in analyzer.positions(text)}
     assert analyzer.positions(text) == [(t.text, t.position) for t in analyzer.terms(text)]
+
+
+def test_documents_in_simplified_characters_are_cut_as_traditional_ones() -> None:
+    """tw2sp gives 运行 for 執行; a document typed with Simplified 执行 must be cut alike, or a
+    knowledge base written in Simplified never finds its own words (issue 16)."""
+    analyzer = text_analyzer()
+    simplified = [t.text for t in analyzer.terms("批量执行的说明", with_subwords=False)]
+    traditional = [t.text for t in analyzer.terms("批量執行的說明", with_subwords=False)]
+    assert simplified == traditional
+    assert [w for w, _ in analyzer.positions("批量执行")] == [
+        w for w, _ in analyzer.positions("批量執行")
+    ]
+
+
+def test_a_few_simplified_characters_in_a_long_text_convert_as_in_the_whole() -> None:
+    """Each lone Simplified character is converted in its neighbourhood, as the whole text
+    would convert it."""
+    normaliser = text_analyzer().normaliser
+    text = "服務台說明。" * 40 + "请先执行重新开机。" + "台北總部的印表機。" * 40
+    whole = normaliser.traditional_characters(text)
+    characters = simplified_characters()
+    expected = "".join(t if c in characters else c for c, t in zip(text, whole, strict=True))
+    assert normaliser.from_simplified_characters(text) == expected
+    assert "執行" in expected

@@ -95,10 +95,29 @@ class Normaliser:
         characters = simplified_characters()
         if text.isascii() or characters.isdisjoint(text):
             return text
+        present = characters.intersection(text)
+        if sum(text.count(c) for c in present) * SPARSE < len(text):
+            # a few in a Traditional text: each in its context
+            found = sorted(at for c in present for at in _places(text, c))
+            return self._sparse_simplified_characters(text, found)
         traditional = self.traditional_characters(text)
         if len(traditional) != len(text):
             return text
         return "".join(t if c in characters else c for c, t in zip(text, traditional, strict=True))
+
+    def _sparse_simplified_characters(self, text: str, found: list[int]) -> str:
+        """`from_simplified_characters` for a text with few of them (the 台 of 服務台 in a
+        Traditional document): each converted with CONTEXT characters either side, not the
+        whole document (a third of the analysis of a Traditional knowledge base)."""
+        pieces, last = [], 0
+        for at in found:
+            start, end = max(0, at - CONTEXT), min(len(text), at + CONTEXT + 1)
+            window = self.traditional_characters(text[start:end])
+            if len(window) == end - start:
+                pieces += [text[last:at], window[at - start]]
+                last = at + 1
+        pieces.append(text[last:])
+        return "".join(pieces)
 
     def traditional_characters(self, text: str) -> str:
         return _convert(self._converter("s2tw"), text)
@@ -368,6 +387,17 @@ def synonym_groups() -> list[list[str]]:
         if len(words) >= 2:
             groups.append(words)
     return groups
+
+
+SPARSE = 16  # fewer Simplified characters than one in this many: converted one by one
+CONTEXT = 6  # characters either side a lone Simplified character is converted with
+
+
+def _places(text: str, character: str) -> Iterator[int]:
+    at = text.find(character)
+    while at >= 0:
+        yield at
+        at = text.find(character, at + 1)
 
 
 @cache
