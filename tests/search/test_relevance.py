@@ -95,3 +95,41 @@ def test_an_id_alone_finds_its_document_among_many(kb: KnowledgeBaseFactory, typ
     for number in (13, 14, 15):
         _article(kb, number, f"文件 {number}", "參見 KB-0014 的說明。")
     assert _ids(kb.root, typed)[:1] == ["KB-0014"]
+
+
+def test_a_number_among_words_is_not_taken_for_an_id(kb: KnowledgeBaseFactory) -> None:
+    """`Office 2019 啟用` is about Office 2019, not about KB-2019."""
+    _article(kb, 1, "Office 2019 啟用失敗", "Office 2019 啟用時出現錯誤。")
+    _article(kb, 2019, "午餐訂購", "每週五訂購午餐。")
+    for number in range(2, 8):
+        _article(kb, number, f"Office 說明 {number}", "Office 的一般說明與 2019 版差異。")
+    assert "KB-2019" not in _ids(kb.root, "Office 2019 啟用")
+    assert _ids(kb.root, "2019")[:1] == ["KB-2019"]
+
+
+def test_an_explicit_or_finds_either(kb: KnowledgeBaseFactory) -> None:
+    """Six words OR-ed: a document with any one of them is found, even when many have two."""
+    words = ["VPN", "印表機", "密碼", "停電", "郵件", "會議室"]
+    for number, word in enumerate(words, 1):
+        _article(kb, number, f"{word} 說明", f"{word}。")
+    for number in range(10, 22):
+        _article(kb, number, f"綜合 {number}", "VPN 與印表機。")
+    assert len(_ids(kb.root, " OR ".join(words), limit=50)) == len(words) + 12
+
+
+def test_under_a_filter_the_minimum_is_lowered_among_the_allowed(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    """Twelve pages outside the filter have the other words: the one allowed answer is still
+    found."""
+    _article(kb, 1, "機房停電", "停電時的處理。")
+    for number in range(2, 14):
+        kb.document(
+            f"kb/misc/doc-{number}.md",
+            article_front(
+                id=f"KB-{number:04d}", title=f"雜項 {number}", last_reviewed="2026-06-01"
+            ),
+            "## 症狀\nqaaa qbaa qcaa qdaa qeaa 的說明。\n## 解決方法\n無。\n",
+        )
+    found = _ids(kb.root, "停電 qaaa qbaa qcaa qdaa qeaa", categories=("db",))
+    assert found == ["KB-0001"]

@@ -220,3 +220,10 @@ def test_text_that_merely_looks_like_front_matter_is_kept() -> None:
     # and a block of front-matter keys at the top of a body is not text
     left = plain_text("---\ntitle: 舊標題\nstatus: draft\n---\n\n請改用 SSL 通訊協定。\n")
     assert shown(snippet(left, [])) == "請改用 SSL 通訊協定。"
+
+
+def test_a_document_in_simplified_characters_has_its_words_marked() -> None:
+    """The index cuts 执行 as 運行's 运行 (issue 16): the snippet finds it there too."""
+    shown = snippet("请执行以下命令重新安装印表机软体。", frozenset({"运行", "打印机", "软件"}))
+    assert "<mark>执行</mark>" in shown
+    assert "<mark>印表机</mark>" in shown

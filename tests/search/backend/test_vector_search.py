@@ -1,7 +1,10 @@
 """Searching over posting arrays (`vector_search`) answers exactly as Whoosh's own matching
 and BM25F scoring do: same totals, same order, same scores, same facets. Checked on the
 starter content after an incremental build (several segments, deleted documents), with every
-query of the quality set, in both scripts, and the query syntax."""
+query of the quality set, in both scripts, and the query syntax. A plain list of words is
+graded over the arrays in both searchers (`Across` has no Whoosh equivalent: its tests are in
+tests/search/ranking/); what this compares there is the filters, the title clauses, the
+re-ranking and everything after matching."""
 
 from __future__ import annotations
 

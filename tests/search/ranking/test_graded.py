@@ -99,3 +99,9 @@ def test_closeness_prefers_the_querys_order() -> None:
     assert near[0] == pytest.approx(1.0)  # printer at 0, offline at 1
     assert 0 < near[1] < near[0]  # offline before printer: the other order counts less
     assert proximity(corpus, "body", ("printer", "jam"), docs, window=4).tolist() == [0.0, 0.0]
+
+
+def test_closeness_stops_when_the_search_is_out_of_time() -> None:
+    docs = np.array([0, 1], dtype=np.int64)
+    late = proximity(Corpus(), "body", ("printer", "offline"), docs, 8, late=lambda: True)
+    assert late.tolist() == [0.0, 0.0]

@@ -309,13 +309,16 @@ def _matches(flat: str, wanted: list[str]) -> tuple[list[tuple[int, int]], list[
     """Where the words are in the text, found in its normalised form (the index's)."""
     pattern = re.compile("|".join(_pattern(w) for w in wanted), re.IGNORECASE)
     normaliser = text_analyzer().normaliser
-    normalised, original = normaliser.mapped(flat)
+    # as the index cut it: Simplified characters first made Traditional (the same length), so
+    # that a Simplified document's 执行 is where the index's 运行 is
+    traditional = normaliser.from_simplified_characters(flat)
+    normalised, original = normaliser.mapped(traditional)
     spans: list[tuple[int, int]] = []
     kinds: list[str] = []
     converted: dict[str, str] = {}  # the same words come again
     for match in pattern.finditer(normalised):
         start, end = original(match.start()), original(match.end())
-        found, written = match.group(), flat[start:end]
+        found, written = match.group(), traditional[start:end]
         if written != found:
             if written not in converted:
                 converted[written] = normaliser.simplified(written)

@@ -108,8 +108,9 @@ class Engine:
         vectorised: bool = True,
         cache_bytes: int | None = None,
     ) -> EngineSearcher:
-        """`vectorised=False`: Whoosh's own matchers match and score each clause (slower; the
-        reference the arrays are tested against).
+        """`vectorised=False`: Whoosh's own matchers match and score what is written with
+        structure and the filters (slower; the reference the arrays are tested against); a
+        list of words is graded over the arrays either way (`searching`).
         `cache_bytes`: posting lists kept for the next queries (the default, when None).
         Searching's modules (NumPy, Whoosh's searching side) are imported here, not with this
         module: writing an index needs none of them, and importing them was a third of

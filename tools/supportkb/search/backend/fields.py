@@ -8,8 +8,9 @@ Whoosh the way Whoosh's own fields would.
 - Text fields (title, headings, body, tags) are cut by the analyzer (OpenCC `tw2sp` + rjieba +
   sub-words), then `indexed_word` (lowercased, stop words out, English stemmed). Token offsets
   are those of the original text, so highlights show it.
-- Keyword fields (id and its number, type, tag, status, owner, product, category, kind,
-  visibility) are the filters of the query syntax: `type:sop`, `tag:vpn`, `owner:network`.
+- Keyword fields (id, type, tag, status, owner, product, category, kind, visibility) are the
+  filters of the query syntax: `type:sop`, `tag:vpn`, `owner:network`, `product:ERP`; `number`
+  holds an id's number (0014), which a query of that number alone looks for.
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ def build_schema() -> Schema:
     return Schema(
         path=ID(stored=True, unique=True),
         id=keyword(),
+        number=IndexedKeyword(lowercase=True, commas=True, scorable=True),
         title=text(stored=True),
         headings=text(),
         body=text(stored=True),
@@ -188,8 +190,8 @@ _DOCTYPE_NAMES = {t.value: ",".join((t.value, *TYPE_TERMS[t].aliases)) for t in 
 def fields_of(entry: IndexEntry) -> dict[str, Any]:
     return {
         "path": entry.path,
-        "id": ",".join(_id_names(entry.id)),
-        "_stored_id": entry.id,  # Whoosh stores this instead of the indexed value
+        "id": entry.id,
+        "number": _id_number(entry.id),
         "title": entry.title,
         "headings": entry.headings,
         "body": entry.body,
@@ -212,10 +214,10 @@ def fields_of(entry: IndexEntry) -> dict[str, Any]:
     }
 
 
-def _id_names(doc_id: str) -> list[str]:
-    """`KB-0014` is found by `KB-0014` and by its number alone, `0014`, as agents type it."""
+def _id_number(doc_id: str) -> str:
+    """`0014` of `KB-0014`: a query that is only a number looks for it (`searching`)."""
     prefix, _, number = doc_id.rpartition("-")
-    return [doc_id, number] if prefix and number.isdigit() else [doc_id]
+    return number if prefix and number.isdigit() else ""
 
 
 def _category_levels(category: str) -> list[str]:

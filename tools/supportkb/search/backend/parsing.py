@@ -147,10 +147,13 @@ def none_of(conditions: Mapping[str, Sequence[str]] | None) -> Any:
     return query.Or(terms) if terms else None
 
 
+_EXPLICIT_OR = re.compile(r"(?<!\S)OR(?!\S)")
+
+
 @dataclass(frozen=True)
 class WordList:
     """A query that is a plain list of words (`印表機 離線 怎麼辦`), as `EngineSearcher` grades
-    it: the filters that must hold (`type:sop`, `-過期`), then each word in the query's order
+    it: the filters that must hold (`type:sop`, `NOT 過期`), then each word in the query's order
     with its (field, word) terms, and the terms of fields that take the query as typed (the
     id: `KB-0014` finds its document whatever the words do)."""
 
@@ -159,12 +162,14 @@ class WordList:
     exact: tuple[Any, ...]
 
 
-def word_list(parsed: Any) -> WordList | None:
+def word_list(parsed: Any, text: str) -> WordList | None:
     """The query as a `WordList`, or None when it is written with structure (phrases, groups,
-    wildcards, AND): that is then searched as written.
+    wildcards, AND, OR): that is then searched as written (`VPN OR 停電` is either).
 
     The multi-field parser gives one flat Or of (field, word) terms; the words are grouped
     back by their text."""
+    if _EXPLICIT_OR.search(text):
+        return None  # the parser reads `a OR b` as it reads `a b`: only the text tells
     node, filters = parsed, []
     if isinstance(node, query.And) and isinstance(node.subqueries[-1], query.Or):
         filters, node = list(node.subqueries[:-1]), node.subqueries[-1]

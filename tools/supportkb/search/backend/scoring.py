@@ -1,6 +1,7 @@
 """Whoosh's own scoring: `RankedBM25F`, Whoosh's BM25F with the ranking factors
 (`ranking.rules`), what Whoosh's matchers score with when they match a form the arrays do not
-know, and in `EngineSearcher(vectorised=False)`, the reference the arrays are tested against.
+know, and in `EngineSearcher(vectorised=False)`, the reference the arrays are tested against
+(for what Whoosh can match: words, phrases, AND, OR, NOT, filters).
 """
 
 from __future__ import annotations

@@ -14,12 +14,16 @@ match and score over arrays (`arrays`, `ranking.vector_search`):
 
 then the ranking factors (`ranking.rules`), the page (each hit with its text and the index
 words to mark in it, for `search.query`'s snippet), the facets and, when little was found, a
-suggestion (`suggestions`). `vectorised=False` has Whoosh's own matchers match and score each
-clause instead of the arrays: the reference the arrays are tested against.
+suggestion (`suggestions`). `vectorised=False` has Whoosh's own matchers match and score what
+is written with structure, the filters and the title clauses instead of the arrays: the
+reference the arrays are tested against. A graded word (`vector_search.Across`, BM25F across
+the fields) has no Whoosh equivalent and is scored over the arrays either way; its tests are
+in tests/search/ranking/.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +37,7 @@ from supportkb.errors import QuerySyntaxError
 from supportkb.search.backend.arrays import CACHE_BYTES, IndexArrays, PlainQuery
 from supportkb.search.backend.fields import UNDATED
 from supportkb.search.backend.parsing import (
+    FIELD_WEIGHTS,
     WordList,
     alternatives,
     any_of,
@@ -52,6 +57,7 @@ from supportkb.search.ranking.proximity import proximity
 from supportkb.search.ranking.rules import RankingRules, Relevance, bm25
 from supportkb.search.text.weak_words import weak_words
 
+_ID_NUMBER = re.compile(r"[0-9]{2,6}")
 _METADATA = ("id", "title", "type", "status", "owner", "visibility", "version", "url", "path")
 
 
@@ -128,7 +134,7 @@ class EngineSearcher:
             allowed &= evaluate(plain(wanted)).found
         if (unwanted := none_of(asked.exclude)) is not None:
             allowed &= ~evaluate(plain(unwanted)).found
-        words = word_list(parsed)
+        words = word_list(parsed, asked.text)
         if words is None:  # written with structure: matched as written
             chosen = expand(parsed, self._searcher.reader(), arrays.lexicon)
             matches = evaluate(plain(chosen))
@@ -140,8 +146,8 @@ class EngineSearcher:
         else:
             for required in words.filters:
                 allowed &= evaluate(plain(required)).found
-            graded = self._graded(words, plain)
-            matches, counted = evaluate.graded(graded.node)
+            graded = self._graded(words, plain, asked.text)
+            matches, counted = evaluate.graded(graded.node, allowed)
             found = matches.found & allowed
             scores = matches.scores * arrays.factors(self._rules, asked.as_of)
             scores = self._reranked(scores, found, graded, counted, evaluate)
@@ -154,7 +160,7 @@ class EngineSearcher:
         offered = suggestion(self._searcher, parsed, asked.text, total)
         return EngineResults(total, hits, offered, evaluate.timed_out, counts)
 
-    def _graded(self, words: WordList, plain: PlainQuery) -> _Graded:
+    def _graded(self, words: WordList, plain: PlainQuery, asked_text: str) -> _Graded:
         """Each word of the list as a clause (its synonyms and sub-words, every text field),
         weighted (weak words less), with the minimum a document must match."""
         reader, lexicon = self._searcher.reader(), self._arrays.lexicon
@@ -168,6 +174,9 @@ class EngineSearcher:
             titles.append(plain(title))
             weights.append(relevance.weak if text in weak else 1.0)
         exact = tuple(plain(term) for term in words.exact)
+        typed = asked_text.strip()
+        if _ID_NUMBER.fullmatch(typed):  # 0014 alone: that document first, not 2019 in a list
+            exact += (vs.Word("number", typed, FIELD_WEIGHTS["id"]),)
         node = vs.Graded(
             tuple(clauses),
             tuple(weights),
@@ -194,12 +203,14 @@ class EngineSearcher:
         for title, weight in zip(graded.titles, weights, strict=True):
             share += weight * evaluate(title).found
         scores = scores * (1.0 + relevance.title * share / (sum(weights) or 1.0))
-        if len(graded.order) < 2 or evaluate.late():
+        if sum(1 for weight in counted if weight) < 2 or evaluate.late():
             return scores
         best = vs.ranked(scores, found, relevance.reranked)
-        window = relevance.window
-        near_title = proximity(self._arrays, "title", graded.order, best, window)
-        near_body = proximity(self._arrays, "body", graded.order, best, window)
+        window, late = relevance.window, evaluate.late
+        # the words the index has, in the query's order (a typo between two does not part them)
+        order = tuple(w for w, weight in zip(graded.order, counted, strict=True) if weight)
+        near_title = proximity(self._arrays, "title", order, best, window, late)
+        near_body = proximity(self._arrays, "body", order, best, window, late)
         scores = scores.copy()
         scores[best] *= 1.0 + relevance.near_title * near_title + relevance.near_body * near_body
         return scores

@@ -15,31 +15,44 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from supportkb.search.ranking.vector_search import Corpus, Floats, Ids
 
 REVERSED = 0.25  # a pair in the other order counts this much of one in order
+MAX_POSITIONS = 256  # a word's positions looked at in one document (a long page repeats it)
 
 
 def proximity(
-    corpus: Corpus, fieldname: str, words: Sequence[str], docs: Ids, window: int
+    corpus: Corpus,
+    fieldname: str,
+    words: Sequence[str],
+    docs: Ids,
+    window: int,
+    late: Callable[[], bool] = lambda: False,
 ) -> Floats:
     """For each of `docs`, the average closeness (0 to 1) of the consecutive pairs of `words`
-    in the field: 1 / distance in the query's order, REVERSED / distance in the other."""
+    in the field: 1 / distance in the query's order, REVERSED / distance in the other. Each
+    word's first MAX_POSITIONS positions in a document are looked at; once `late()` says the
+    search is out of time, the pairs not yet looked at count nothing."""
     result = np.zeros(len(docs))
     pairs = [(a, b) for a, b in itertools.pairwise(words) if a != b]
     if not pairs or not len(docs):
         return result
-    where = {word: _where(corpus, fieldname, word, docs) for word in dict.fromkeys(words)}
+    where: dict[str, dict[int, Sequence[int]]] = {}
     for first, second in pairs:
+        if late():
+            break
+        for word in (first, second):
+            if word not in where:
+                where[word] = _where(corpus, fieldname, word, docs)
         before, after = where[first], where[second]
         for slot, doc in enumerate(docs):
             a, b = before.get(int(doc)), after.get(int(doc))
             if a is not None and b is not None:
-                result[slot] += _closeness(a, b, window)
+                result[slot] += _closeness(a[:MAX_POSITIONS], b[:MAX_POSITIONS], window)
     return result / len(pairs)
 
 

@@ -4,10 +4,11 @@ Whoosh matches a query one document at a time, in Python: about 20 ms of CPU for
 word over 10,000 documents, and as much again to count the matches exactly. Here a query is a
 tree of plain nodes (`Word`, `AllOf`, `AnyOf`, ...) evaluated over dense arrays (one slot per
 document): a word's posting list is read once (and kept), scored in one vector operation, and
-the tree is combined with array arithmetic. The scores are those of Whoosh's BM25F
-(`whoosh.scoring.BM25F`: the same idf, quantised field lengths, per-field B and boosts, and
-the same sums for AND and OR), so the ranking does not change;
-`tests/search/backend/test_vector_search.py` compares the two on the query set.
+the tree is combined with array arithmetic. A node Whoosh also has scores as Whoosh's BM25F
+does (`whoosh.scoring.BM25F`: the same idf, quantised field lengths, per-field B and boosts,
+and the same sums for AND and OR); `tests/search/backend/test_vector_search.py` compares the
+two. `Across` (a word's BM25F over several fields, saturated once) and `Graded` (a list of
+words matched by degree) are this module's own: tests/search/ranking/ tests them.
 
 This module knows nothing of Whoosh: the backend (`backend.arrays`) turns its parsed query into
 these nodes and gives a `Corpus`, the index seen as arrays.
@@ -323,10 +324,14 @@ class Evaluator:
         result.found[candidates] = True
         return result
 
-    def graded(self, node: Graded) -> tuple[Matches, tuple[float, ...]]:
+    def graded(
+        self, node: Graded, within: Flags | None = None
+    ) -> tuple[Matches, tuple[float, ...]]:
         """The matches of a `Graded` node, and the weight each clause counted for (0 for a
-        word found nowhere)."""
+        word found nowhere). `within`: the documents the filters allow, among which the
+        minimum is lowered when too few reach it (`type:ep 停電 ...`)."""
         size, live = self.corpus.size, self.corpus.live
+        allowed = live if within is None else live & within
         strong, matched, scores = np.zeros(size), np.zeros(size), np.zeros(size)
         known_strong, known_weight = 0, 0.0
         counted = [0.0] * len(node.clauses)
@@ -334,7 +339,7 @@ class Evaluator:
             if number and self.late():
                 break
             found = self(clause)
-            having = int(np.count_nonzero(found.found & live))
+            having = int(np.count_nonzero(found.found & allowed))
             if not having:
                 continue  # a word found nowhere asks nothing
             weight = given
@@ -350,7 +355,7 @@ class Evaluator:
         if known_strong:  # the minimum, lowered while fewer than `few` documents reach it
             needed = node.minimum(known_strong)
             enough = strong >= needed
-            while needed > 1 and np.count_nonzero(enough & live) < node.few:
+            while needed > 1 and np.count_nonzero(enough & allowed) < node.few:
                 needed -= 1
                 enough = strong >= needed
         result = Matches(enough, scores * coverage**node.coordination)
