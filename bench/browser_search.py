@@ -66,18 +66,7 @@ import harness
 import site_speed
 from harness import AS_OF, ServedKb, percentile
 
-CHROMIUM = Path("/usr/bin/chromium")
-SKIPPED = 77  # the exit code run_all.py reports as "skipped"
-FLAGS = [  # as tests/test_browser.py
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, SKIPPED, FLAGS = harness.CHROMIUM, harness.SKIPPED, harness.CHROMIUM_FLAGS
 VIEWPORT = {"width": 1366, "height": 768}
 TARGET_P50, TARGET_P95 = 80.0, 150.0  # ms, key -> painted (issue 15)
 WEIGHT_ARTICLE = "kb/printing/printer-offline.md"  # KB-0010

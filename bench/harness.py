@@ -49,6 +49,20 @@ from urllib.parse import urlencode
 
 BENCH = Path(__file__).resolve().parent
 AS_OF = date(2026, 11, 24)
+# Debian's headless Chromium, as the browser benchmarks start it (the same flags as the tests'
+# tests/test_browser.py); a script that cannot run without it exits SKIPPED
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SKIPPED = 77  # the exit code run_all.py reports as "skipped"
 
 # -- where the code under test is ---------------------------------------------------------------
 

@@ -73,18 +73,7 @@ from urllib.parse import unquote, urlsplit
 
 import harness
 
-CHROMIUM = Path("/usr/bin/chromium")
-SKIPPED = 77  # the exit code run_all.py reports as "skipped"
-FLAGS = [  # as tests/test_browser.py
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, SKIPPED, FLAGS = harness.CHROMIUM, harness.SKIPPED, harness.CHROMIUM_FLAGS
 TOP = 10
 OTHER_PAGE = "page:"  # a result that is no document's page: "page:register/"
 READY_SECONDS = 900.0  # the worker's index of a large site (4,700 pages) takes a while
