@@ -22,7 +22,7 @@ from pathlib import Path
 
 import harness
 
-SKIPPED = harness.SKIPPED  # a script that cannot run here (browser_search.py without Chromium) says why
+SKIPPED = harness.SKIPPED  # a script that cannot run here (no Chromium) says why
 SKIP = "skipped (see its message)"
 
 
