@@ -46,7 +46,8 @@ class Relevance:
 
     Chosen on the development corpus (`bench/search_quality.py --corpus`, a real
     documentation set with queries written before any engine ran), never on the held-out
-    sets; the starter set is a floor, not a target. The figures are in tools/docs/search.md.
+    sets; the starter set is a floor, not a target. How each is used: tools/docs/search.md;
+    the figures: tools/docs/performance.md.
     """
 
     coordination: float = 0.3  # the score times (share of the query's weight matched) ** this
@@ -55,10 +56,9 @@ class Relevance:
     near_title: float = 0.5  # times (1 + this * closeness in the title + near_body * ...)
     near_body: float = 0.5
     window: int = 4  # positions within which two words count as close
-    reranked: int = 100  # the best documents whose title share and closeness are looked at
+    reranked: int = 100  # the best documents whose closeness is looked at
     few: int = 10  # below this many documents with the minimum, one word fewer will do
-
-    should_match: float = 0.34
+    should_match: float = 0.34  # the share of the query's words a document needs (`minimum`)
 
     def minimum(self, words: int) -> int:
         """How many of a query's (strong) words a document needs: the share `should_match`
