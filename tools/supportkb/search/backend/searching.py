@@ -198,11 +198,11 @@ class EngineSearcher:
     ) -> vs.Floats:
         """A document whose title has more of the query ranks higher; among the best, one
         with the words close together and in the query's order (`ranking.proximity`)."""
-        relevance, weights = self._relevance, counted
+        relevance = self._relevance
         share = np.zeros(len(scores))
-        for title, weight in zip(graded.titles, weights, strict=True):
+        for title, weight in zip(graded.titles, counted, strict=True):
             share += weight * evaluate(title).found
-        scores = scores * (1.0 + relevance.title * share / (sum(weights) or 1.0))
+        scores = scores * (1.0 + relevance.title * share / (sum(counted) or 1.0))
         if sum(1 for weight in counted if weight) < 2 or evaluate.late():
             return scores
         best = vs.ranked(scores, found, relevance.reranked)

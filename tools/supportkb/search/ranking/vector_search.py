@@ -335,19 +335,18 @@ class Evaluator:
         strong, matched, scores = np.zeros(size), np.zeros(size), np.zeros(size)
         known_strong, known_weight = 0, 0.0
         counted = [0.0] * len(node.clauses)
-        for number, (clause, given) in enumerate(zip(node.clauses, node.weights, strict=True)):
+        for number, (clause, weight) in enumerate(zip(node.clauses, node.weights, strict=True)):
             if number and self.late():
                 break
             found = self(clause)
             having = int(np.count_nonzero(found.found & allowed))
             if not having:
                 continue  # a word found nowhere asks nothing
-            weight = given
             counted[number] = weight
             known_weight += weight
             matched += weight * found.found
-            scores += given * found.scores
-            if given >= 1.0:
+            scores += weight * found.scores
+            if weight >= 1.0:
                 known_strong += 1
                 strong += found.found
         coverage = matched / (known_weight or 1.0)
