@@ -7,8 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from supportkb.documents.model import Document
+
 AS_OF = date(2026, 11, 24)
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its mkdocs.yml, docs/, tools/
+
+
+def last_recorded_day(document: Document) -> date:
+    """The latest day a document records (its last review or drill; AS_OF for a draft, which
+    records none): tests of the shipped content judge a document as of that day, never as of
+    a fixed date (a document added today would be `date-in-future`) nor of the calendar's
+    today (the content would go stale under the tests)."""
+    days = [drill.date for drill in document.drills]
+    if document.last_reviewed is not None:
+        days.append(document.last_reviewed)
+    return max(days, default=AS_OF)
+
 
 MKDOCS_YML = """\
 site_name: Test KB

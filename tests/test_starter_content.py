@@ -12,17 +12,18 @@ from click.testing import CliRunner
 from supportkb.checking.check import check
 from supportkb.cli.main import cli
 from supportkb.documents.layout import discover
-from supportkb.documents.model import DocType, Document, Status
+from supportkb.documents.model import DocType, Status
 from supportkb.documents.source import read_source
 from supportkb.workspace.knowledge_base import load_knowledge_base
 from supportkb.workspace.owners import load_registry
 from supportkb.workspace.settings import load_config
 
+from conftest import last_recorded_day
+
 ROOT = Path(__file__).resolve().parents[1]
-AS_OF = date(2026, 11, 24)  # the day the starter content was written
 
 
-def test_every_shipped_document_passes_strict_check_as_of_the_day_it_was_last_changed() -> None:
+def test_every_shipped_document_passes_strict_check_as_of_the_day_it_waslast_recorded_day() -> None:
     """Each document is judged as of the latest day it records (its review, its last drill),
     not as of a fixed date: a document added or reviewed today passes (a fixed date would call
     its today `date-in-future`), and one that was already stale when it was last changed still
@@ -31,7 +32,7 @@ def test_every_shipped_document_passes_strict_check_as_of_the_day_it_was_last_ch
     assert documents
     by_day: dict[date, set[str]] = defaultdict(set)
     for document in documents:
-        by_day[_last_changed(document)].add(document.path)
+        by_day[last_recorded_day(document)].add(document.path)
     latest = max(by_day)
     findings = []
     for day, paths in sorted(by_day.items()):
@@ -44,14 +45,6 @@ def test_every_shipped_document_passes_strict_check_as_of_the_day_it_was_last_ch
             if f.path in paths or (day == latest and f.path not in {d.path for d in documents})
         ]
     assert findings == [], "\n".join(f"{f.path}:{f.line} {f.code} {f.message}" for f in findings)
-
-
-def _last_changed(document: Document) -> date:
-    """The latest day a document records: its last review or drill (a draft records none)."""
-    days = [drill.date for drill in document.drills]
-    if document.last_reviewed is not None:
-        days.append(document.last_reviewed)
-    return max(days, default=AS_OF)
 
 
 def test_starter_content_has_every_kind_of_document() -> None:
@@ -80,9 +73,9 @@ def test_starter_content_goes_stale_when_nobody_reviews_it() -> None:
     check notices (and says so per file)."""
     documents = load_knowledge_base(ROOT).documents
     config = load_config(ROOT)
-    later = max(_last_changed(d) for d in documents)
+    later = max(last_recorded_day(d) for d in documents)
     for interval in config.review_every.values():
-        later = max(later, interval.after(max(_last_changed(d) for d in documents)))
+        later = max(later, interval.after(max(last_recorded_day(d) for d in documents)))
     later += timedelta(days=1)
     result = CliRunner().invoke(cli, ["-C", str(ROOT), "check", "--as-of", later.isoformat()])
     assert result.exit_code == 1
