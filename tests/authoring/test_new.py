@@ -430,3 +430,10 @@ def test_a_new_contributor_gets_a_green_check(kb: KnowledgeBaseFactory) -> None:
     whole = runner.invoke(cli, ["check", "-C", str(kb.root), "--as-of", "2026-11-24"])
     assert whole.exit_code == 0, whole.output
     assert "0 errors, 0 warnings" in whole.output
+
+
+def test_the_title_is_not_taken_for_a_section(kb: KnowledgeBaseFactory) -> None:
+    """A title that starts like a section's name ("Procedure ...") is the page's title, not
+    its procedure section."""
+    result = invoke(kb, "sop", "--title", "Procedure for backups", "--owner", "alice")
+    assert "sections: 1. 目的, 2. 適用範圍, 3. 角色與職責, 4. 作業程序, 5. 紀錄\n" in result.stdout

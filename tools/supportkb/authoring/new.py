@@ -156,7 +156,7 @@ def sections_to_fill(document: Document, body: str, config: KnowledgeBaseConfig)
     """The headings of the body that are the document's required sections, in the order
     required (a required section the template has no heading for: its key)."""
     keys = missing_sections(document, (), config.required_sections, config.section_names)
-    headings = read_body(body, 1).headings
+    headings = [h for h in read_body(body, 1).headings if h.level > 1]  # not the title
     found = []
     for key in keys:
         rule = {required_key(document): (key,)}
