@@ -177,7 +177,7 @@ def test_on_a_terminal_it_asks_for_the_reviewer(
     assert result.stdout == "kb/vpn/error-809.md: reviewed by alice on 2026-11-24\n"
     assert "alice  Alice Lin" in result.stderr and "carol" not in result.stderr
     assert "did you mean 'alice'?" in result.stderr
-    assert "'network' is not one of them" in result.stderr
+    assert "'network' is not one of those listed" in result.stderr
     assert "reviewers: [alice]" in path.read_text(encoding="utf-8")
 
 

@@ -45,7 +45,9 @@ class OneOf(click.ParamType):  # type: ignore[type-arg]
         if text in self.choices:
             return self.choices[text]
         hint = self.hint(text)
-        self.fail(f"{text!r} is not one of them" + (f"; {hint}" if hint else ""), param, ctx)
+        self.fail(
+            f"{text!r} is not one of those listed" + (f"; {hint}" if hint else ""), param, ctx
+        )
 
 
 def _choose_category(needed: CategoryNeeded) -> str:
@@ -109,7 +111,7 @@ def _choose_category(needed: CategoryNeeded) -> str:
     "today",
     type=IsoDate(),
     default=None,
-    help="Date for the template's dates, such as a revision row (default: today).",
+    help="Date of the first revision-history row, in the templates that have one (default: today).",
 )
 @root_option
 def new_command(
@@ -131,6 +133,10 @@ def new_command(
     front-matter: status draft, and no last_reviewed (nobody has reviewed it yet). Then it
     prints the path (the first line, for scripts) and the next steps: the sections to fill,
     how to check and preview it, how to publish it and what the pull request runs.
+
+    What it cannot guess, it asks for by listing the choices and exiting with code 2: an
+    article's category (on a terminal it asks which one instead) and the owner, when git's
+    user.email is nobody's in owners.yml.
 
     When .github/CODEOWNERS exists and the new document needs a line in its generated block,
     the block is rewritten: commit it with the document. Never overwrites a file. Runs in
