@@ -148,7 +148,13 @@ def _update_codeowners(root: Path, drifted_before: bool) -> CodeownersChange:
     kb = load_knowledge_base(root)  # with the new document
     if drift(root, kb.documents, kb.registry) is None:
         return CodeownersChange.NONE
-    write_codeowners(root, kb.documents, kb.registry)
+    try:
+        write_codeowners(root, kb.documents, kb.registry)
+    except OSError as exc:  # the document is written: say so, and what is left to do
+        raise FatalError(
+            f"the document is written, but {CODEOWNERS_FILE} could not be updated "
+            f"({exc.strerror}): run kb codeowners and commit the result"
+        ) from None
     return CodeownersChange.UPDATED
 
 

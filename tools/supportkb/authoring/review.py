@@ -185,18 +185,24 @@ def listed(candidates: tuple[Candidate, ...]) -> str:
     )
 
 
+def shown(email: str) -> str:
+    """An e-mail as a message shows it: written with escapes unless it is printable text
+    (git's setting is anyone's text; a terminal must not run what it holds)."""
+    return email if email.isprintable() else ascii(email)
+
+
 def unknown_email(email: str) -> str:
     """The start of the message when git's e-mail names nobody in owners.yml."""
     if not email:
         return "git's user.email is not set, so you cannot be found in owners.yml"
-    return f"your git e-mail ({email}) is not in owners.yml"
+    return f"your git e-mail ({shown(email)}) is not in owners.yml"
 
 
 def add_yourself(email: str) -> str:
     """How to add yourself to owners.yml (one line, for a message)."""
     return (
         "to be found next time, add yourself under 'people:' in owners.yml "
-        f"(- id: your.id, name: 你的名字, email: {email or 'you@example.com'})"
+        f"(- id: your.id, name: 你的名字, email: {shown(email) or 'you@example.com'})"
     )
 
 

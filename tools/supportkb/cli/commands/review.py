@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from supportkb.authoring.review import BUMPS, PersonNeeded, record_review
+from supportkb.authoring.review import BUMPS, PersonNeeded, record_review, shown
 from supportkb.cli.commands.new import OneOf, interactive
 from supportkb.cli.commands.options import IsoDate, root_option
 
@@ -71,7 +71,11 @@ def _choose_reviewer(needed: PersonNeeded) -> str:
     """Ask who reviewed (on a terminal, on standard error): a person id of owners.yml."""
     from supportkb.documents.fields import did_you_mean
 
-    who = f"git's user.email ({needed.email})" if needed.email else "git's user.email (not set)"
+    who = (
+        f"git's user.email ({shown(needed.email)})"
+        if needed.email
+        else "git's user.email (not set)"
+    )
     click.echo(f"{who} is nobody's in owners.yml. People:", err=True)
     for candidate in needed.candidates:
         click.echo(f"  {candidate.id}  {candidate.name}", err=True)

@@ -140,4 +140,3 @@ def _delete_paths(writer: Any, paths: list[str]) -> None:
                     writer.delete_document(docnum)
     finally:
         reader.close()
-
