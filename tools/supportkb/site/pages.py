@@ -94,7 +94,9 @@ def due_time(rule: FreshnessRule, due: date | None, kind: str, as_of: date) -> M
 def status_badge(status: Status) -> Markup:
     """A status as the coloured badge the search results show (`kb-badge--ok|draft|retired`)."""
     terms = STATUS_TERMS[status]
-    return Markup(f'<span class="kb-badge kb-badge--{terms.badge}">{esc(terms.label)}</span>')
+    return Markup(
+        f'<span class="kb-badge kb-badge--{terms.badge}">{esc(terms.label)}</span>'
+    )
 
 
 @dataclass(frozen=True)

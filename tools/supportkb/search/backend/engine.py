@@ -140,3 +140,4 @@ def _delete_paths(writer: Any, paths: list[str]) -> None:
                     writer.delete_document(docnum)
     finally:
         reader.close()
+

@@ -676,7 +676,9 @@ def _index_entry(
         version=document.version or "",
         last_reviewed=document.last_reviewed,
         review_due=rule.review_due(document) if rule.is_held(document) else None,
-        url=page_url(context.site_url, document.path, context.use_directory_urls, context.docs_dir),
+        url=page_url(
+            context.site_url, document.path, context.use_directory_urls, context.docs_dir
+        ),
         digest=digest,
     )
 
