@@ -121,7 +121,9 @@ def create_document(root: Path, request: NewDocument, today: date) -> CreatedDoc
         try:
             write_atomic(path, text.encode("utf-8"), exclusive=True)
         except FileExistsError:
-            raise FatalError(f"{path} already exists; not overwriting it") from None
+            raise FatalError(
+                f"{path.relative_to(root)} already exists; not overwriting it"
+            ) from None
         except OSError as exc:  # a name too long for the file system, a folder we may not write
             raise FatalError(f"cannot write {path}: {exc.strerror}") from None
         document = Document(
