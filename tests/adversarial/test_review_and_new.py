@@ -10,6 +10,7 @@ handed out twice when `.git` is a file (a worktree) or absent.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from supportkb.authoring.new import MAX_SLUG
 from supportkb.authoring.review import _Intended, _refuse_unintended
 from supportkb.checking.check import check
 from supportkb.cli.main import cli
@@ -512,7 +514,7 @@ def _run_all(processes: list[subprocess.Popen[bytes]]) -> list[str]:
     for process in processes:
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()
-        outputs.append(out.decode().strip())
+        outputs.append(out.decode().splitlines()[0])  # the path, then the next steps
     return outputs
 
 
@@ -675,8 +677,10 @@ def test_any_title_is_refused_or_reads_back_exactly(kb: KnowledgeBaseFactory, ti
         assert code == 2 and "--title" in output, output
         assert not list(kb.root.rglob("*.md"))
         return
-    path = kb.root / output.strip()
+    path = kb.root / output.splitlines()[0]
     assert front_matter(path)["title"] == title
+    assert re.fullmatch(r"sop-0001(-[a-z0-9]+)*\.md", path.name), path.name  # ASCII, no space
+    assert len(path.name) <= len("sop-0001-.md") + MAX_SLUG
     assert [e for e in errors(kb.root) if "title" in e or "yaml" in e] == []
 
 
@@ -707,8 +711,30 @@ def test_new_refuses_a_category_folder_that_leads_out_of_the_checkout(
     (kb.root / "kb").mkdir(exist_ok=True)
     (kb.root / "kb/ext").symlink_to(outside, target_is_directory=True)
     args = ("--title", "Outside", "--owner", "alice", "--date", ON, "--kind", "faq")
-    code, output = run(kb.root, "new", "article", "--category", "ext", *args)
+    code, output = run(kb.root, "new", "article", "--new-category", "ext", *args)
     assert code == 1 and "out of the checkout" in output
     assert list(outside.iterdir()) == []
-    code, output = run(kb.root, "new", "article", "--category", "a" * 300, *args)
+    code, output = run(kb.root, "new", "article", "--new-category", "a" * 300, *args)
     assert code in (1, 2), output
+
+
+# --- git's e-mail is anyone's text ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["new", "sop", "--title", "x"], ["review", "KB-0001"]])
+def test_an_email_with_terminal_escapes_is_shown_escaped(
+    kb: KnowledgeBaseFactory,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    """git's user.email is printed in the message that says it is nobody's: an escape
+    sequence in it (clear the screen) must reach the terminal as text, not run."""
+    article(kb, "")
+    config = tmp_path_factory.mktemp("git") / "config"
+    config.write_text("[user]\n\temail = evil\x1b[2Jx@example.com\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    code, output = run(kb.root, *command, "--date", ON)
+    assert code == 2 and "\x1b" not in output
+    assert "evil\\x1b[2Jx@example.com" in output

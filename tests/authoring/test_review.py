@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import yaml
 from click.testing import CliRunner
+from git_identity import no_git_identity, set_git_email  # noqa: F401  (a fixture)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -104,9 +105,80 @@ def test_bump_creates_a_revision_section_when_there_is_none(kb: KnowledgeBaseFac
 
 
 def test_articles_cannot_be_bumped(kb: KnowledgeBaseFactory) -> None:
-    kb.article()
-    code, output = review(kb, "KB-0001", "--by", "bob", "--bump", "minor")
-    assert code == 1 and "only versioned documents" in output
+    """One line that says why (a user error about the document: exit code 1), before the
+    reviewer is even looked for; the file is left as it was."""
+    path = kb.article()
+    before = path.read_bytes()
+    for by in (["--by", "bob"], []):
+        result = CliRunner().invoke(
+            cli, ["review", "KB-0001", *by, "--bump", "minor", "-C", str(kb.root)]
+        )
+        assert result.exit_code == 1
+        assert result.output == (
+            "Error: KB-0001 is an article: articles carry no version, so there is nothing to "
+            "bump; record the review without --bump\n"
+        )
+    assert path.read_bytes() == before
+
+
+def test_a_document_without_a_version_cannot_be_bumped(kb: KnowledgeBaseFactory) -> None:
+    kb.write("sops/network.md", SOP_TEXT.replace('version: "1.2"\n', ""))
+    code, output = review(kb, "SOP-0001", "--by", "bob", "--bump", "minor")
+    assert code == 1 and "SOP-0001 has no version to bump" in output
+
+
+# --- the reviewer: git's e-mail, else asked (on a terminal) or listed ---------------------
+
+
+def test_the_reviewer_is_the_person_with_gits_email(kb: KnowledgeBaseFactory) -> None:
+    path = kb.article()
+    set_git_email("bob@example.com")
+    code, output = review(kb, "KB-0001", "--date", "2026-11-24")
+    assert code == 0 and "reviewed by bob" in output
+    assert "reviewers: [bob]" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "email, says",
+    [
+        ("new.person@example.com", "your git e-mail (new.person@example.com) is not in owners.yml"),
+        (None, "git's user.email is not set"),
+    ],
+)
+def test_an_unknown_email_lists_the_people(
+    kb: KnowledgeBaseFactory, email: str | None, says: str
+) -> None:
+    """Not on a terminal: nothing is asked; the error names --by and the active people."""
+    path = kb.article()
+    before = path.read_bytes()
+    set_git_email(email)
+    code, output = review(kb, "KB-0001", "--date", "2026-11-24")
+    assert code == 2 and says in output
+    assert "--by PERSON, one of: alice (Alice Lin), bob (Bob Chen);" in output
+    assert "carol" not in output and "network" not in output  # inactive; a team
+    assert "add yourself under 'people:' in owners.yml" in output
+    assert path.read_bytes() == before
+
+
+def test_on_a_terminal_it_asks_for_the_reviewer(
+    kb: KnowledgeBaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The people are listed; an id that is not a person is asked again with a did-you-mean
+    (a team is not a reviewer); the review is then recorded."""
+    path = kb.article()
+    set_git_email("new.person@example.com")
+    monkeypatch.setattr("supportkb.cli.commands.review.interactive", lambda: True)
+    result = CliRunner().invoke(
+        cli,
+        ["review", "KB-0001", "--date", "2026-11-24", "-C", str(kb.root)],
+        input="alcie\nnetwork\nalice\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "kb/vpn/error-809.md: reviewed by alice on 2026-11-24\n"
+    assert "alice  Alice Lin" in result.stderr and "carol" not in result.stderr
+    assert "did you mean 'alice'?" in result.stderr
+    assert "'network' is not one of those listed" in result.stderr
+    assert "reviewers: [alice]" in path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

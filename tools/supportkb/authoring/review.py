@@ -12,7 +12,7 @@ from typing import NoReturn
 from supportkb.authoring.editing import FrontMatterEditor, one_line_text
 from supportkb.documents.body import read_body
 from supportkb.documents.fields import did_you_mean
-from supportkb.documents.model import Document
+from supportkb.documents.model import DocType, Document
 from supportkb.documents.sections import SECTION_ALIASES, normalise_heading
 from supportkb.documents.source import MAX_FILE_BYTES, Source, read_source
 from supportkb.errors import FatalError, InvalidUsage
@@ -59,6 +59,7 @@ def record_review(
     with checkout_lock(root):
         kb = load_knowledge_base(root)
         document = find_document(kb, doc_id)
+        version = bumped_version(document, bump) if bump is not None else None
         person = reviewer or person_for_git_user(kb.registry, root)
         _check_reviewer(kb.registry, person)
         path = _file_to_edit(root, document.path)
@@ -67,7 +68,6 @@ def record_review(
         except OSError as exc:
             raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
         before = _readable(document.path, raw)
-        version = bumped_version(document, bump) if bump is not None else None
         intended = _Intended(on, person, version, None)
         data, intended = _edit(document.path, raw, intended, note or _default_note(bump))
         _refuse_unintended(document.path, before, data, intended)
@@ -128,22 +128,97 @@ def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
     return matches[0]
 
 
-def person_for_git_user(registry: OwnerRegistry, root: Path, option: str = "--by PERSON") -> str:
-    """The person in owners.yml whose e-mail is git's `user.email` in this checkout."""
+@dataclass(frozen=True)
+class Candidate:
+    """A person or team that may be named (as owner, as reviewer), as owners.yml lists it."""
+
+    id: str
+    name: str
+
+
+class PersonNeeded(InvalidUsage):
+    """The command needs a person (or team) it cannot guess from git's `user.email`: the
+    message names the option; `candidates` are the active ones to choose from, so that a front
+    end can offer them (exit code 2 when nobody chooses)."""
+
+    def __init__(self, message: str, email: str, candidates: tuple[Candidate, ...]) -> None:
+        super().__init__(message)
+        self.email = email
+        self.candidates = candidates
+
+
+def git_email(root: Path) -> str:
+    """git's `user.email` in this checkout ("" when git or the setting is missing)."""
     import subprocess
 
     try:
-        email = subprocess.run(
+        return subprocess.run(
             ["git", "config", "user.email"], cwd=root, capture_output=True, text=True, timeout=5
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        email = ""
+        return ""
+
+
+def person_with_email(registry: OwnerRegistry, email: str) -> str | None:
+    """The id of the person in owners.yml with this e-mail (compared without case)."""
     for person in registry.people.values():
         if email and person.email.lower() == email.lower():
             return person.id
-    raise FatalError(
-        f"git's user.email ({email or 'not set'}) is not anyone's in owners.yml: "
-        f"name the person with {option}"
+    return None
+
+
+def active_people(registry: OwnerRegistry) -> tuple[Candidate, ...]:
+    return tuple(Candidate(p.id, p.name) for p in registry.people.values() if p.active)
+
+
+def active_teams(registry: OwnerRegistry) -> tuple[Candidate, ...]:
+    return tuple(
+        Candidate(t.id, t.name) for t in registry.teams.values() if registry.is_active(t.id)
+    )
+
+
+def listed(candidates: tuple[Candidate, ...]) -> str:
+    """`id (name), ...` as a message lists them."""
+    return (
+        ", ".join(c.id if c.name in ("", c.id) else f"{c.id} ({c.name})" for c in candidates)
+        or "none"
+    )
+
+
+def shown(email: str) -> str:
+    """An e-mail as a message shows it: written with escapes unless it is printable text
+    (git's setting is anyone's text; a terminal must not run what it holds)."""
+    return email if email.isprintable() else ascii(email)
+
+
+def unknown_email(email: str) -> str:
+    """The start of the message when git's e-mail names nobody in owners.yml."""
+    if not email:
+        return "git's user.email is not set, so you cannot be found in owners.yml"
+    return f"your git e-mail ({shown(email)}) is not in owners.yml"
+
+
+def add_yourself(email: str) -> str:
+    """How to add yourself to owners.yml (one line, for a message)."""
+    return (
+        "to be found next time, add yourself under 'people:' in owners.yml "
+        f"(- id: your.id, name: 你的名字, email: {shown(email) or 'you@example.com'})"
+    )
+
+
+def person_for_git_user(registry: OwnerRegistry, root: Path) -> str:
+    """The reviewer: the person in owners.yml whose e-mail is git's `user.email` in this
+    checkout; `PersonNeeded` (listing the active people) when there is none."""
+    email = git_email(root)
+    person = person_with_email(registry, email)
+    if person is not None:
+        return person
+    people = active_people(registry)
+    raise PersonNeeded(
+        f"{unknown_email(email)}: name the reviewer with --by PERSON, one of: "
+        f"{listed(people)}; {add_yourself(email)}",
+        email,
+        people,
     )
 
 
@@ -256,7 +331,17 @@ def _only_added(old: str, new: str, row: str) -> bool:
 def bumped_version(document: Document, bump: str) -> str:
     if bump not in BUMPS:
         raise FatalError(f"--bump is minor or major, not {bump}")
-    match = _VERSION.match(document.version or "")
+    if document.version is None and document.type is DocType.ARTICLE:
+        raise FatalError(
+            f"{document.id} is an article: articles carry no version, so there is nothing to "
+            "bump; record the review without --bump"
+        )
+    if document.version is None:
+        raise FatalError(
+            f"{document.path}: {document.id} has no version to bump; add 'version: \"1.0\"' "
+            "to its front-matter, or record the review without --bump"
+        )
+    match = _VERSION.match(document.version)
     if match is None:
         raise FatalError(
             f"{document.path}: version {document.version!r} is not a number like 1.2; "
