@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from supportkb.authoring.schema import front_matter_schema
+from supportkb.checking.check import check
 from supportkb.documents.fields import (
     FIELDS,
     FIELDS_BY_NAME,
@@ -25,6 +26,8 @@ from supportkb.documents.fields import (
 from supportkb.documents.model import Document
 from supportkb.documents.vocabulary import DocType, Status
 from supportkb.search.indexing.entry import IndexEntry
+
+from conftest import AS_OF, KnowledgeBaseFactory
 
 SAMPLES: dict[str, Any] = {  # kind: a value written in a front-matter
     "text": "VPN 錯誤 809",
@@ -127,3 +130,14 @@ def test_the_requirement_in_words_agrees_with_the_checker() -> None:
             spec.is_required(doc_type, status) for doc_type in DocType for status in Status
         )
         assert (spec.requirement() != "optional") == required_somewhere, spec.name
+
+
+def test_a_published_document_without_last_reviewed_is_told_to_record_the_review(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    """`kb new` writes no last_reviewed on a draft: publishing it asks for the review, by the
+    command that records one."""
+    kb.article(last_reviewed="")
+    [finding] = [f for f in check(kb.root, AS_OF).findings if f.code == "field-missing"]
+    assert finding.path == "kb/vpn/error-809.md" and "last_reviewed" in finding.message
+    assert "kb review KB-0001" in finding.hint and "a draft needs none" in finding.hint

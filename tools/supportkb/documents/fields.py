@@ -334,6 +334,8 @@ class FieldSpec:
     default: Any = UNSET  # the Document's value when the field is absent
     if_refused: Any = UNSET  # the Document's value when it is written but refused
     example: str = "..."  # the value `field-missing` suggests
+    when_missing: str = ""  # `field-missing`'s fix when more helpful than "add NAME: example";
+    # {id} stands for the document's id
     index: Indexed | None = None
 
     def is_required(self, doc_type: DocType, status: Status | None) -> bool:
@@ -453,6 +455,9 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Date of the last review (YYYY-MM-DD)",
         required=Required.UNLESS_DRAFT,
         example="YYYY-MM-DD",
+        when_missing="once the document is reviewed, run `kb review {id}` (it writes last_reviewed "
+        "and adds the reviewer), or add 'last_reviewed: YYYY-MM-DD' with the day of the review; "
+        "a draft needs none",
         index=Indexed("last_reviewed"),
     ),
     _field("review_every", "duration", "Review interval (90d, 2w, 6m, 1y)"),
@@ -607,7 +612,7 @@ def build_document(
     status: Status | None = values.get("status")
     for spec in _required_fields(doc_type, status):
         if spec.name not in front_matter:
-            findings.append(_missing_field(path, spec, doc_type))
+            findings.append(_missing_field(path, spec, doc_type, str(values.get("id", "ID"))))
 
     findings.extend(_check_location(location, values, key_lines))
     if "id" not in values:
@@ -651,14 +656,15 @@ def _unknown_field(path: str, line: int, key: str) -> Finding:
     )
 
 
-def _missing_field(path: str, spec: FieldSpec, doc_type: DocType) -> Finding:
+def _missing_field(path: str, spec: FieldSpec, doc_type: DocType, doc_id: str) -> Finding:
     example = f"{doc_type.id_prefix}-0001" if spec.name == "id" else spec.example
     return error(
         path,
         1,
         "field-missing",
         f"required field '{spec.name}' is missing ({spec.description})",
-        f"add '{spec.name}: {example}' to the front-matter",
+        spec.when_missing.replace("{id}", doc_id)
+        or f"add '{spec.name}: {example}' to the front-matter",
     )
 
 
