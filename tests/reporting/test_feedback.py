@@ -151,3 +151,20 @@ def test_no_file_means_no_feedback_and_no_file_is_made(tmp_path: Path) -> None:
     path = tmp_path / "absent.sqlite"
     assert feedback_counts(path, as_of=AS_OF) == {}
     assert not path.exists()
+
+
+def test_serve_creates_the_stores_before_its_workers_start(tmp_path: Path) -> None:
+    """Two workers opening absent stores at once: one created the file, the other found it
+    without its tables, refused it and died (uvicorn restarted it). `kb serve` claims both
+    files first, which now leaves them with their tables, so every worker finds them ready."""
+    from supportkb.reporting.feedback import claim_feedback_file, feedback_path
+    from supportkb.reporting.hourly_store import claim_store_file
+    from supportkb.reporting.search_log import TABLES as LOG_TABLES
+    from supportkb.reporting.search_log import SearchLog, claim_log_file
+
+    log = tmp_path / ".kb-analytics" / "searches.sqlite"
+    claim_log_file(log)
+    claim_feedback_file(feedback_path(log))
+    claim_store_file(log, LOG_TABLES, SearchLog.WHAT)  # what a worker does first: accepted
+    claim_store_file(feedback_path(log), FeedbackStore.TABLES, FeedbackStore.WHAT)
+    assert log.is_file() and feedback_path(log).is_file()

@@ -28,7 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from supportkb.reporting.hourly_store import RETENTION_DAYS, HourlyStore, claim_store_file
+from supportkb.reporting.hourly_store import RETENTION_DAYS, HourlyStore
 from supportkb.reporting.search_log import mask_personal, normalise_query
 
 MAX_COMMENT = 1000
@@ -89,8 +89,10 @@ def feedback_path(analytics: Path) -> Path:
 
 
 def claim_feedback_file(path: Path) -> None:
-    """Refuse (FatalError) a path that is not absent or this store's file."""
-    claim_store_file(path, TABLES, FeedbackStore.WHAT)
+    """Refuse (FatalError) a path that is not absent or this store's file, and create its
+    tables: `kb serve` calls it before its workers start, so that two workers never both
+    find a file being created without its tables (one refused it, died and was restarted)."""
+    FeedbackStore(path)
 
 
 def clean_comment(text: str) -> str:

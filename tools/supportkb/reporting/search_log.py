@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from supportkb.reporting.hourly_store import HourlyStore, claim_store_file
+from supportkb.reporting.hourly_store import HourlyStore
 
 DEFAULT_FILE = ".kb-analytics/searches.sqlite"
 MAX_TEXT = 200
@@ -121,8 +121,9 @@ class SearchLog(HourlyStore):
 
 def claim_log_file(path: Path) -> None:
     """Refuse (FatalError) an analytics path that is not absent or supportkb's search log
-    (`--analytics README.md` would otherwise have been written into)."""
-    claim_store_file(path, TABLES, SearchLog.WHAT)
+    (`--analytics README.md` would otherwise have been written into), and create its tables
+    before `kb serve`'s workers start (see `feedback.claim_feedback_file`)."""
+    SearchLog(path)
 
 
 def since_days(as_of: date, days: int) -> date:
