@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supportkb.checking.check import check
+from supportkb.cli.main import cli
 from supportkb.documents.findings import Severity
 from supportkb.errors import ConfigError, InvalidUsage
 
@@ -464,3 +466,22 @@ def test_whole_check_never_raises_on_any_dates(
     kb.document("sops/emergency/plan.md", front, "## 應變組織\n")
     for as_of in (date(1, 1, 1), AS_OF, date(9999, 12, 31)):
         check(kb.root, as_of, use_cache=False)
+
+
+def test_paths_and_files_from_report_codeowners_drift_as_the_whole_run(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kb.article("kb/vpn/a.md", owner="network")
+    kb.write(".github/CODEOWNERS", "")
+    assert CliRunner().invoke(cli, ["codeowners", "-C", str(kb.root)]).exit_code == 0
+    kb.article("kb/wifi/b.md", id="KB-0002", owner="alice")  # a new folder, not yet listed
+    whole = check(kb.root, AS_OF).findings
+    assert [f.code for f in whole] == ["codeowners-drift"]
+    assert check(kb.root, AS_OF, paths=["kb/wifi/b.md"]).findings == whole
+    changed = tmp_path_factory.mktemp("pr") / "changed.txt"
+    changed.write_text("kb/wifi/b.md\n", encoding="utf-8")
+    ran = CliRunner().invoke(
+        cli, ["check", "-C", str(kb.root), "--as-of", "2026-11-24", "--files-from", str(changed)]
+    )
+    assert ran.exit_code == 1
+    assert ".github/CODEOWNERS" in ran.output and "codeowners-drift" in ran.output
