@@ -233,7 +233,8 @@ drills:
     scenario: ERP 資料庫主機故障
     report: drills/report.md
 """
-EMERGENCY_BODY = "## 應變組織\nx\n## 應變流程\nx\n## 應變措施\nx\n## 應變資源\nx\n## 溝通與通報\nx\n"
+PLAN_SECTIONS = ("應變組織", "應變流程", "應變措施", "應變資源", "溝通與通報")
+EMERGENCY_BODY = "".join(f"## {heading}\nx\n" for heading in PLAN_SECTIONS)
 
 
 def test_drill_overdue_and_missing_report(kb: KnowledgeBaseFactory) -> None:
