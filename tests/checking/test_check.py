@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from string import Template
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import supportkb
 from supportkb.checking.check import check
+from supportkb.cli.main import cli
 from supportkb.documents.findings import Severity
 from supportkb.errors import ConfigError, InvalidUsage
 
-from conftest import AS_OF, KnowledgeBaseFactory, codes
+from conftest import AS_OF, KnowledgeBaseFactory, article_front, codes
 
 
 def findings_for(kb: KnowledgeBaseFactory, code: str, as_of: date = AS_OF) -> list:
@@ -168,7 +173,7 @@ def test_sop_out_of_date_with_product_version(kb: KnowledgeBaseFactory) -> None:
 def test_sop_covering_current_version_and_english_headings(kb: KnowledgeBaseFactory) -> None:
     body = (
         "## 1. Purpose\nx\n## Scope\nx\n## Roles and responsibilities\nx\n"
-        "## Procedure\nx\n## Records\n"
+        "## Procedure\nx\n## Records\nx\n"
     )
     kb.document("sops/network.md", SOP.format(versions=">=7.0,<8"), body)
     assert check(kb.root, AS_OF).findings == ()
@@ -228,7 +233,8 @@ drills:
     scenario: ERP 資料庫主機故障
     report: drills/report.md
 """
-EMERGENCY_BODY = "## 應變組織\n## 應變流程\n## 應變措施\n## 應變資源\n## 溝通與通報\n"
+PLAN_SECTIONS = ("應變組織", "應變流程", "應變措施", "應變資源", "溝通與通報")
+EMERGENCY_BODY = "".join(f"## {heading}\nx\n" for heading in PLAN_SECTIONS)
 
 
 def test_drill_overdue_and_missing_report(kb: KnowledgeBaseFactory) -> None:
@@ -464,3 +470,103 @@ def test_whole_check_never_raises_on_any_dates(
     kb.document("sops/emergency/plan.md", front, "## 應變組織\n")
     for as_of in (date(1, 1, 1), AS_OF, date(9999, 12, 31)):
         check(kb.root, as_of, use_cache=False)
+
+
+def test_paths_and_files_from_report_codeowners_drift_as_the_whole_run(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kb.article("kb/vpn/a.md", owner="network")
+    kb.write(".github/CODEOWNERS", "")
+    assert CliRunner().invoke(cli, ["codeowners", "-C", str(kb.root)]).exit_code == 0
+    kb.article("kb/wifi/b.md", id="KB-0002", owner="alice")  # a new folder, not yet listed
+    whole = check(kb.root, AS_OF).findings
+    assert [f.code for f in whole] == ["codeowners-drift"]
+    assert check(kb.root, AS_OF, paths=["kb/wifi/b.md"]).findings == whole
+    changed = tmp_path_factory.mktemp("pr") / "changed.txt"
+    changed.write_text("kb/wifi/b.md\n", encoding="utf-8")
+    ran = CliRunner().invoke(
+        cli, ["check", "-C", str(kb.root), "--as-of", "2026-11-24", "--files-from", str(changed)]
+    )
+    assert ran.exit_code == 1
+    assert ".github/CODEOWNERS" in ran.output and "codeowners-drift" in ran.output
+
+
+# --- section-empty: a published document whose required section is still the template's ------
+
+TEMPLATES = Path(supportkb.__file__).parent / "templates"
+TEMPLATE_FRONT = {
+    "article-troubleshooting": article_front(id="KB-0001", title="測試"),
+    "article-howto": article_front(id="KB-0001", title="測試", kind="howto"),
+    "sop": SOP.format(versions="*"),
+}
+TEMPLATE_PLACE = {"article-troubleshooting": "kb/vpn/t.md", "article-howto": "kb/vpn/t.md",
+                  "sop": "sops/t.md"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "en"])
+@pytest.mark.parametrize(
+    "template, empty",
+    [
+        ("article-troubleshooting", ["symptom", "cause", "resolution"]),
+        ("article-howto", ["steps"]),
+        ("sop", ["purpose", "scope", "roles", "procedure", "records"]),
+    ],
+)
+def test_a_published_template_left_as_it_is_reports_each_required_section(
+    kb: KnowledgeBaseFactory, template: str, empty: list[str], language: str
+) -> None:
+    text = (TEMPLATES / f"{template}.{language}.md").read_text(encoding="utf-8")
+    body = Template(text).safe_substitute(title="測試", version="1.0", today="2026-11-01")
+    path = kb.document(TEMPLATE_PLACE[template], TEMPLATE_FRONT[template], body)
+    found = findings_for(kb, "section-empty")
+    assert [f.message.rsplit("'", 2)[1] for f in found] == empty
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for finding in found:  # on the heading's own line
+        assert lines[finding.line - 1].startswith("## "), finding
+    kb.document(TEMPLATE_PLACE[template], TEMPLATE_FRONT[template] + "\nstatus: draft", body)
+    assert findings_for(kb, "section-empty") == []  # drafts are still being written
+
+
+EMPTY_RESOLUTION = """\
+# VPN 錯誤 809
+
+## 症狀
+連線逾時。
+
+## 原因
+防火牆擋住 UDP 500。
+
+## 解決方法
+"""
+
+
+@pytest.mark.parametrize(
+    "resolution, empty",
+    [
+        ("", True),
+        ("\n\n   \n", True),
+        ("1. <!-- 第一個步驟 -->\n2.\n\n<!-- 仍無法解決時\n升級 -->\n", True),
+        ("- [ ]\n-\n", True),
+        ("### 方法一\n\n<!-- 待補 -->\n", True),  # a sub-heading counts only by what it holds
+        ("### 方法一\n\n重新啟動 VPN 用戶端。\n", False),
+        ("1. 重新啟動 VPN 用戶端。\n2.\n", False),
+        ("| 步驟 | 說明 |\n| --- | --- |\n| 1 | |\n", True),
+        ("| 步驟 | 說明 |\n| --- | --- |\n| 1 | 重新啟動 |\n", False),
+        ("```\n<!-- 設定檔 -->\n```\n", False),
+        ("見 [錯誤 691](vpn-691.md)。<!-- 之後補上 -->\n", False),
+    ],
+)
+def test_a_required_section_with_only_placeholders_is_empty(
+    kb: KnowledgeBaseFactory, resolution: str, empty: bool
+) -> None:
+    kb.write("kb/vpn/vpn-691.md", "")  # a link target (not read: an empty file)
+    kb.article(body=EMPTY_RESOLUTION + resolution + "\n## 相關文章\n\n見 KB-0002。\n")
+    found = findings_for(kb, "section-empty")
+    assert [(f.line, f.path) for f in found] == ([(18, "kb/vpn/error-809.md")] if empty else [])
+
+
+def test_section_empty_says_what_to_write(kb: KnowledgeBaseFactory) -> None:
+    kb.article(body=EMPTY_RESOLUTION + "<!-- 第一個步驟 -->\n")
+    [finding] = findings_for(kb, "section-empty")
+    assert finding.severity is Severity.ERROR
+    assert "解決方法" in finding.message and "status: draft" in finding.hint

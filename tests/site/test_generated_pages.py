@@ -14,8 +14,9 @@ from supportkb.errors import ConfigError
 from supportkb.reporting.feedback import FeedbackKind, FeedbackStore, feedback_path
 from supportkb.reporting.search_log import DEFAULT_FILE as ANALYTICS_FILE
 from supportkb.site.build import build_site
-from supportkb.site.pages import GENERATED_PAGES, SiteModel, site_free
-from supportkb.workspace.owners import OwnerRegistry
+from supportkb.site.pages import GENERATED_PAGES, SiteModel, generated_pages, site_free
+from supportkb.workspace.knowledge_base import load_knowledge_base
+from supportkb.workspace.owners import OwnerRegistry, load_registry
 from supportkb.workspace.settings import KnowledgeBaseConfig, load_config
 
 from conftest import POWER_PLAN, KnowledgeBaseFactory
@@ -196,3 +197,24 @@ def test_the_calendar_holds_later_reviews_for_the_day_they_come_near(
     assert later.split(">", 1)[0].endswith(" hidden") and "KB-0002" in later
     overdue = calendar.split('data-kb-bucket="overdue"', 1)[1].split("</section>", 1)[0]
     assert "KB-0001" in overdue and "(1)" in overdue
+
+
+def test_an_article_directly_under_kb_is_listed_as_uncategorised_and_builds(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    kb.write("docs/index.md", "# 首頁\n")
+    kb.article("kb/vpn/error-809.md")
+    kb.article("kb/x.md", id="KB-0002", title="沒有類別的文章")
+    config = load_config(kb.root)
+    registry, _ = load_registry(kb.root)
+    documents = load_knowledge_base(kb.root).documents
+    site = SiteModel(documents, registry, config, date(2026, 11, 24), str)
+    catalog = generated_pages(site)["kb/index.md"]
+    uncategorised = catalog.split("## 未分類 (1)", 1)[1]
+    assert '<a href="x.md">沒有類別的文章</a>' in uncategorised
+    assert "KB-0001" not in uncategorised  # the vpn article stays under its category
+    assert "-/" not in catalog
+    assert not any(page.startswith("kb/-") for page in generated_pages(site))
+    built = build_site(kb.root, date(2026, 11, 24), tmp_path / "site")  # strict, as in CI
+    assert "未分類" in _article(built.site_dir, "kb")
+    assert (built.site_dir / "kb" / "x" / "index.html").is_file()

@@ -429,6 +429,19 @@ _CODES: tuple[FindingCode, ...] = (
         "缺少此類型的必要章節（`mkdocs.yml` 的 `required_sections`）。",
         "依提示加上標題；繁體、簡體與英文名稱都可以。",
     ),
+    FindingCode(
+        "section-empty",
+        _E,
+        "A published document's required section holds nothing but the template's placeholders "
+        "(HTML comments, list items without text such as `1.` / `2.`, table rows with only their "
+        "first cell filled, blank lines). Sub-headings count only by what they hold; drafts are "
+        "exempt.",
+        "Write the section as the template's comment asks (comments are not shown to readers), "
+        "or keep `status: draft` until it is written.",
+        "已發布文件的必要章節只有範本的預留內容（HTML 註解、沒有文字的清單項目如 `1.`／`2.`、"
+        "只填了第一欄的表格列、空白行）。子標題只看其下的內容；草稿不檢查。",
+        "依範本註解的提示寫好該章節（註解不會顯示給讀者），寫好之前請維持 `status: draft`。",
+    ),
 )
 
 FINDING_CODES: dict[str, FindingCode] = {entry.code: entry for entry in _CODES}

@@ -1,8 +1,14 @@
-"""Required sections: which headings a document of each type must have.
+"""Required sections: which headings a document of each type must have, and which of them a
+published document left empty.
 
 A section is named by a key (`symptom`, `purpose`, ...). Each key has aliases in Traditional
 Chinese, Simplified Chinese and English; a heading counts when, once numbering such as "1." or
 "一、" is removed, it starts with one of the aliases (case-insensitive).
+
+A section is empty when, up to the next heading of its level or above, it holds nothing but what
+the templates (`supportkb/templates/*.md`, and a team's own under `templates/`) put there for
+the author to replace: HTML comments, list items without text (`1.`, `2.`, `-`), blank lines.
+Its sub-headings count only by what they hold.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from supportkb.documents.model import Document, Heading
+from supportkb.documents.findings import Finding, error
+from supportkb.documents.model import Document, Heading, Status
 
 SECTION_ALIASES: Mapping[str, tuple[str, ...]] = {
     "symptom": ("症狀", "症状", "問題現象", "问题现象", "現象", "现象", "symptom"),
@@ -159,3 +166,113 @@ def missing_sections(
         return []
     normalised = tuple(normalise_heading(heading.text) for heading in headings)
     return [key for key in keys if not _present(key, normalised, aliases)]
+
+
+def _section_key(
+    heading: Heading, keys: Iterable[str], aliases: Mapping[str, tuple[str, ...]]
+) -> str | None:
+    normalised = normalise_heading(heading.text)
+    return next((k for k in keys if normalised.startswith(_prefixes(aliases.get(k, (k,))))), None)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# a list item without text (the template's `1.` / `2.` / `-`), a task box left unticked
+_EMPTY_ITEM = re.compile(r"^(?:[-*+]|[0-9]+[.)])(?:\s+\[[ xX]?\])?$")
+_TABLE_DELIMITER = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$")
+
+
+def is_placeholder(text: str) -> bool:
+    """Does this text hold nothing an author wrote? Only comments, list items without text,
+    blank lines, and tables whose rows name nothing but their first column (the templates'
+    `| 服務台人員 | |` and `| 1 | | | |`: the roles or steps are still to be described)."""
+    lines = [line.strip() for line in _COMMENT.sub("", text).splitlines()]
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("|"):
+            end = index
+            while end < len(lines) and lines[end].startswith("|"):
+                end += 1
+            if not _empty_table(lines[index:end]):
+                return False
+            index = end
+            continue
+        if line and not _EMPTY_ITEM.match(line):
+            return False
+        index += 1
+    return True
+
+
+def _empty_table(rows: list[str]) -> bool:
+    """A table whose body rows fill at most their first cell (its header is the template's)."""
+    if len(rows) < 2 or not _TABLE_DELIMITER.match(rows[1]):
+        return False  # not a table: text that happens to start with '|'
+    for row in rows[2:]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) < 2 or any(cells[1:]):
+            return False
+    return True
+
+
+def empty_sections(
+    document: Document,
+    headings: tuple[Heading, ...],
+    body: str,
+    body_line: int,
+    required: Mapping[str, tuple[str, ...]],
+    aliases: Mapping[str, tuple[str, ...]] = SECTION_ALIASES,
+) -> list[tuple[str, Heading]]:
+    """The required sections (key, heading) of a published document that hold nothing but
+    placeholders; a key several headings name counts as written when any of them is. Drafts
+    and documents in review are exempt: they are still being written."""
+    if document.status is not Status.PUBLISHED:
+        return []
+    keys = required.get(required_key(document), required.get(document.type.value, ()))
+    if not keys:
+        return []
+    lines = body.split("\n")
+    heading_lines = {heading.line for heading in headings}
+    found: dict[str, Heading] = {}
+    written: set[str] = set()
+    for index, heading in enumerate(headings):
+        key = _section_key(heading, keys, aliases)
+        if key is None or key in written:
+            continue
+        end = next(
+            (h.line for h in headings[index + 1 :] if h.level <= heading.level),
+            body_line + len(lines),
+        )
+        content = "\n".join(
+            lines[number - body_line]
+            for number in range(heading.line + 1, end)
+            if number not in heading_lines
+        )
+        if is_placeholder(content):
+            found.setdefault(key, heading)
+        else:
+            written.add(key)
+    return [(key, heading) for key, heading in found.items() if key not in written]
+
+
+def empty_section_findings(
+    document: Document,
+    headings: tuple[Heading, ...],
+    body: str,
+    body_line: int,
+    required: Mapping[str, tuple[str, ...]],
+    aliases: Mapping[str, tuple[str, ...]] = SECTION_ALIASES,
+) -> list[Finding]:
+    """`section-empty`: each required section a published document left as the template had
+    it, on its heading's line."""
+    return [
+        error(
+            document.path,
+            heading.line,
+            "section-empty",
+            f"section '{heading.text}' is empty: nothing in it but template placeholders "
+            f"(every {required_key(document).replace('/', ' ')} needs its '{key}' section)",
+            "write the section: what the template's comment asks for, in your own words "
+            "(comments are not shown to readers); until then keep 'status: draft'",
+        )
+        for key, heading in empty_sections(document, headings, body, body_line, required, aliases)
+    ]

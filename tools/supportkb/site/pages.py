@@ -238,27 +238,36 @@ def table_rows(
     ]
 
 
+UNCATEGORISED = "未分類"  # the catalog's heading for the articles directly under kb/
+
+
 def catalog_page(site: SiteModel, doc_type: DocType) -> str:
+    """A type's catalog; the articles by category, each heading linking to the category's
+    page, and last those directly under kb/ (no category: no page) under `UNCATEGORISED`."""
     page = site.catalog(doc_type)
     documents = [d for d in site.documents if d.type is doc_type]
     by_category: dict[str, list[Document]] = defaultdict(list)
     if doc_type is DocType.ARTICLE:
         for document in documents:
-            by_category[document.category or "-"].append(document)
+            by_category[document.category or ""].append(document)
+    uncategorised = by_category.pop("", [])
+    categories: list[tuple[str, str | None, list[dict[str, object]]]] = [
+        (
+            site.category_name(category),
+            site.category_page(category),
+            table_rows(site, members, page),
+        )
+        for category, members in sorted(by_category.items())
+    ]
+    if uncategorised:
+        categories.append((UNCATEGORISED, None, table_rows(site, uncategorised, page)))
     return site.render(
         "catalog.md",
         page=page,
         doc_type=doc_type,
         type_label=doc_type.label,
         documents=documents,
-        categories=[
-            (
-                site.category_name(category),
-                site.category_page(category),
-                table_rows(site, members, page),
-            )
-            for category, members in sorted(by_category.items())
-        ],
+        categories=categories,
         rows=table_rows(site, documents, page),
     )
 

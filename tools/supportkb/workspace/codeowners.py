@@ -7,6 +7,10 @@ them is kept byte for byte.
 
 from __future__ import annotations
 
+import posixpath
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from supportkb.documents.findings import Finding, error
@@ -33,13 +37,82 @@ def owner_handles(registry: OwnerRegistry, owner: str) -> list[str]:
 
 
 def generated_block(documents: tuple[Document, ...], registry: OwnerRegistry) -> str:
+    """The generated lines: a pattern per folder for the owner of most of its documents (a
+    folder whose parent's pattern already names that owner gets none), then a line per document
+    that someone else owns. A document whose owner has no handle (inactive, or a team without
+    active members) gets a line that names nobody: it unsets the folder's owner instead of
+    silently asking them. Parents come before their sub-folders and a folder's pattern before
+    its files, since the last matching line wins."""
+    handles = {
+        document.path: tuple(h for h in owner_handles(registry, document.owner) if h)
+        for document in documents
+    }
     lines = [BEGIN]
-    for document in sorted(documents, key=lambda d: d.path):
-        handles = [h for h in owner_handles(registry, document.owner) if h]
-        if handles:
-            lines.append(f"/{_escape(document.path)} {' '.join(handles)}")
+    lines.extend(f"{pattern} {' '.join(names)}".rstrip() for pattern, names in ownership(handles))
     lines.append(END)
     return "\n".join(lines) + "\n"
+
+
+Handles = tuple[str, ...]
+
+
+def ownership(handles: Mapping[str, Handles]) -> list[tuple[str, Handles]]:
+    """CODEOWNERS lines (pattern, owners) under which every path of `handles` resolves to
+    its own handles (`resolve`)."""
+    by_folder: dict[str, dict[str, Handles]] = defaultdict(dict)
+    for path, names in handles.items():
+        by_folder[posixpath.dirname(path)][path] = names
+    folder_owner: dict[str, Handles | None] = {}  # what each folder's documents inherit
+    lines: list[tuple[str, Handles]] = []
+    for folder in sorted(by_folder, key=lambda f: f.split("/") if f else []):
+        members = by_folder[folder]
+        inherited = _inherited(folder, folder_owner)
+        owner = _most_common(members.values()) if folder else inherited
+        if folder and owner != inherited:
+            lines.append((f"/{_escape(folder)}/", owner or ()))
+        folder_owner[folder] = owner
+        lines.extend(
+            (f"/{_escape(path)}", names)
+            for path, names in sorted(members.items())
+            if names != owner
+        )
+    return lines
+
+
+def _inherited(folder: str, folder_owner: Mapping[str, Handles | None]) -> Handles | None:
+    """The owner a folder's pattern-less documents get from the nearest parent with a pattern
+    (None: no generated pattern covers it)."""
+    while folder:
+        folder = posixpath.dirname(folder)
+        if folder in folder_owner:
+            return folder_owner[folder]
+    return None
+
+
+def _most_common(owners: Iterable[Handles]) -> Handles:
+    """The handles most documents have; ties go to the first in sorted order. A document
+    without handles never makes a folder owner-less while others have owners."""
+    counts = Counter(owners)
+    named = {names: count for names, count in counts.items() if names} or dict(counts)
+    return min(named, key=lambda names: (-named[names], names))
+
+
+def resolve(text: str, path: str) -> Handles | None:
+    """The owners CODEOWNERS `text` gives the file at `path` (the last matching line wins;
+    None when no line matches), for the patterns `ownership` writes: `/dir/` matches every
+    file below it, `/file` that file."""
+    found: Handles | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pattern, *names = _WORD.findall(line)
+        target = _unescape(pattern.removeprefix("/"))
+        if path.startswith(target) if target.endswith("/") else path == target:
+            found = tuple(names)
+    return found
+
+
+_WORD = re.compile(r"(?:\\.|\S)+")  # a pattern or an owner: escaped spaces do not end it
 
 
 def render(existing: str, block: str) -> str:
@@ -87,8 +160,15 @@ def drift(root: Path, documents: tuple[Document, ...], registry: OwnerRegistry) 
     )
 
 
+_SPECIAL = "\\ #*?[]!"
+
+
 def _escape(path: str) -> str:
     """CODEOWNERS patterns: spaces and special characters escaped."""
-    for char in "\\ #*?[]!":
+    for char in _SPECIAL:
         path = path.replace(char, "\\" + char)
     return path
+
+
+def _unescape(pattern: str) -> str:
+    return re.sub(r"\\(.)", r"\1", pattern)

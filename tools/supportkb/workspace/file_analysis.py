@@ -18,7 +18,7 @@ from supportkb.documents.findings import Finding, error
 from supportkb.documents.layout import checkout_folders
 from supportkb.documents.model import Document, Heading
 from supportkb.documents.records import fast_pickle
-from supportkb.documents.sections import missing_sections, required_key
+from supportkb.documents.sections import empty_section_findings, missing_sections, required_key
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.system.safe_read import OutsideCheckout, TooLarge, UnsafeFile, read_regular
 
@@ -82,6 +82,16 @@ def analyse_bytes(location: Location, raw: bytes, sections: SectionRules) -> Fil
     findings.extend(find_secrets(path, source.text, 1))
     if document is not None:
         findings.extend(_section_findings(document, facts.headings, source.body_line, sections))
+        findings.extend(
+            empty_section_findings(
+                document,
+                facts.headings,
+                source.body,
+                source.body_line,
+                sections.required,
+                sections.names,
+            )
+        )
     return FileResult(document, tuple(findings))
 
 

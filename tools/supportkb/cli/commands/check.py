@@ -44,9 +44,10 @@ def check_command(
 ) -> None:
     """Validate documents, owners, freshness and structure.
 
-    With PATHS, report only on those files (for pre-commit); rules that look across documents
-    still see the whole knowledge base. Exit code 0 when clean, 1 on errors (or on warnings
-    with --strict), 2 on bad usage or an unreadable mkdocs.yml/owners.yml.
+    With PATHS, report only on those files (for pre-commit) and on .github/CODEOWNERS, as the
+    whole run does; rules that look across documents still see the whole knowledge base. Exit
+    code 0 when clean, 1 on errors (or on warnings with --strict), 2 on bad usage or an
+    unreadable mkdocs.yml/owners.yml.
     """
     if files_from is not None:
         paths += files_from
