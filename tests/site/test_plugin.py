@@ -70,3 +70,26 @@ def test_public_build_leaves_out_internal_documents(kb) -> None:  # type: ignore
     site = build_site(kb.root, audience="public")
     assert (site / "kb/vpn/public/index.html").is_file()
     assert not (site / "kb/vpn/internal").exists()
+
+
+class RecordingServer:
+    """What MkDocs' LiveReloadServer offers plugins: watch(path)."""
+
+    def __init__(self) -> None:
+        self.watched: list[str] = []
+
+    def watch(self, path: str, func: object = None, recursive: bool = True) -> None:
+        self.watched.append(path)
+
+
+def test_mkdocs_serve_watches_the_document_folders_and_the_owners(kb) -> None:  # type: ignore[no-untyped-def]
+    kb.article()
+    kb.write("sops/power.md", "# SOP\n")
+    kb.write("docs/index.md", "# Home\n")
+    config = load_mkdocs_config(str(kb.root / "mkdocs.yml"))
+    config.plugins.on_config(config)
+    server = RecordingServer()
+    config.plugins.on_serve(server, config=config, builder=lambda: None)
+    for name in ("kb", "sops", "owners.yml"):
+        assert str(kb.root / name) in server.watched, name
+    assert str(kb.root / "docs/policies") not in server.watched  # MkDocs watches docs/ itself

@@ -210,7 +210,7 @@ async def live_events(
         yield event_text(state)
     else:
         generation = state.generation if state is not None else 0
-        yield f"id: {generation}\nevent: hello\ndata: {{\"generation\": {generation}}}\n\n"
+        yield f'id: {generation}\nevent: hello\ndata: {{"generation": {generation}}}\n\n'
     seen = state.generation if state is not None else -1
     waited = since_keep_alive = 0.0
     while waited < lifetime:
