@@ -9,19 +9,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import TROUBLESHOOTING_BODY, KnowledgeBaseFactory
 from test_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     browser,
     page,
     playwright_api,
 )
-
-from conftest import TROUBLESHOOTING_BODY, KnowledgeBaseFactory
 
 DOCUMENT = "kb/vpn/error-809.md"
 
@@ -56,9 +54,10 @@ def watched(kb: KnowledgeBaseFactory) -> Iterator[tuple[str, KnowledgeBaseFactor
             with urllib.request.urlopen(url + "api/health", timeout=1) as answer:
                 if answer.status == 200:
                     break
-        except OSError:
+        except OSError as error:
             if server.poll() is not None:
-                raise RuntimeError(server.stderr.read().decode() if server.stderr else "exited")
+                output = server.stderr.read().decode() if server.stderr else "exited"
+                raise RuntimeError(output) from error
             time.sleep(0.1)
     yield url, kb
     server.terminate()
@@ -66,15 +65,18 @@ def watched(kb: KnowledgeBaseFactory) -> Iterator[tuple[str, KnowledgeBaseFactor
 
 
 def test_the_open_page_shows_the_saved_change_at_the_same_place(
-    page: Any, watched: tuple[str, KnowledgeBaseFactory]
+    page: Any,  # noqa: F811 (the fixture, by name)
+    watched: tuple[str, KnowledgeBaseFactory],
 ) -> None:
     url, kb = watched
     refused: list[str] = []  # scripts or connections (the test's mkdocs.yml keeps web fonts)
     page.on(
         "console",
-        lambda m: refused.append(m.text)
-        if "Content Security" in m.text and ("script" in m.text or "connect" in m.text)
-        else None,
+        lambda m: (
+            refused.append(m.text)
+            if "Content Security" in m.text and ("script" in m.text or "connect" in m.text)
+            else None
+        ),
     )
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(url + "kb/vpn/error-809/")
@@ -95,7 +97,8 @@ def test_the_open_page_shows_the_saved_change_at_the_same_place(
 
 
 def test_a_static_copy_of_the_page_does_not_listen(
-    page: Any, watched: tuple[str, KnowledgeBaseFactory], tmp_path: Path
+    page: Any,  # noqa: F811 (the fixture, by name)
+    watched: tuple[str, KnowledgeBaseFactory],
 ) -> None:
     """The same site on a static server: live.js asks api/health (the static file) and
     opens no event stream."""

@@ -386,6 +386,20 @@ def _traditional_search(config: Any) -> None:
         search.config.jieba_dict = str(traditional_dictionary())
     if not search.config.jieba_dict_user:
         search.config.jieba_dict_user = str(user_terms())
+    wanted = (os.path.abspath(search.config.jieba_dict), search.config.jieba_dict_user)
+    tokenizer = jieba.dt
+    held = (os.path.abspath(getattr(tokenizer, "dictionary", "") or ""), wanted[1])
+    loaded = getattr(tokenizer, "initialized", False)
+    if loaded and held == wanted and _jieba_loaded.get(id(tokenizer)) == wanted:
+        # a build again in the same process (`kb serve --watch`): jieba holds these already,
+        # and Material would read both files again (1-2 s of every rebuild)
+        search.config.jieba_dict = search.config.jieba_dict_user = ""
+    else:
+        _jieba_loaded[id(tokenizer)] = wanted  # Material's on_config, next, loads them
+
+
+# jieba's default tokenizer (its id) -> the dictionary and user terms Material loaded into it
+_jieba_loaded: dict[int, tuple[str, str]] = {}
 
 
 def escape_values(meta: dict[str, Any]) -> dict[str, Any]:
