@@ -83,6 +83,11 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("uvicorn.protocols.http.h11_impl", "RequestResponseCycle.response_complete"),
     ("uvicorn.protocols.http.h11_impl", "RequestResponseCycle.more_body"),
     ("fastapi.routing", "UNREADABLE_BODY"),  # a message, found in the module's code
+    # `service.site_files.SiteFiles`: a file answered from the file it opened (a site swap)
+    ("starlette.staticfiles", "StaticFiles.file_response"),
+    ("starlette.staticfiles", "StaticFiles.is_not_modified"),
+    ("starlette.staticfiles", "NotModifiedResponse"),
+    ("starlette.responses", "FileResponse.__call__"),
 )
 
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 detail (bad UTF-8)
