@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import socket
@@ -172,7 +173,11 @@ def test_watch_rebuilds_the_index_when_a_document_changes(kb: KnowledgeBaseFacto
         while time.time() < deadline and found("碳粉匣") != ["KB-0002"]:
             time.sleep(0.5)
         assert found("碳粉匣") == ["KB-0002"]
+        stream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        stream.request("GET", "/api/live")  # an open page's event stream, left open
+        assert stream.getresponse().readline() == b"retry: 1000\n"
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=20)
     assert "rebuilding" in stderr
+    assert "graceful shutdown exceeded" not in stderr  # the stream was closed, not waited for

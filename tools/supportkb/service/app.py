@@ -81,7 +81,7 @@ from supportkb.reporting.feedback import MAX_COMMENT, FeedbackKind, FeedbackStor
 from supportkb.reporting.search_log import SearchLog, since_days
 from supportkb.search.query import SearchRequest, SearchResult, clean_query
 from supportkb.service.internals import UNREADABLE_BODY
-from supportkb.service.live_reload import live_events
+from supportkb.service.live_reload import LIVE_PATH, live_events
 from supportkb.service.search_service import SearchService
 from supportkb.service.site_files import SiteFiles
 from supportkb.service.workers import OncePerInterval
@@ -526,7 +526,7 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
 
 def _live_route(app: FastAPI, live_file: Path) -> None:
     @app.get(
-        "/api/live",
+        LIVE_PATH,
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )

@@ -34,6 +34,7 @@ from supportkb.errors import FatalError
 from supportkb.site.marker import read_marker
 from supportkb.system.atomic import write_atomic
 
+LIVE_PATH = "/api/live"  # the event stream's route
 LIVE_FILE = "live.json"  # in the folder `kb serve --watch` makes for the run
 POLL_SECONDS = 0.2  # how often an open event stream looks at the live file
 KEEP_ALIVE_SECONDS = 15.0  # a comment line, so that proxies and browsers keep the stream
@@ -161,6 +162,9 @@ class LiveSite:
             )
         except FatalError as exc:
             return Rebuilt(LiveState(self.generation, error=str(exc)), 0, 0.0, 0.0)
+        except OSError as exc:  # a file that vanished or cannot be read while building
+            error = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+            return Rebuilt(LiveState(self.generation, error=error), 0, 0.0, 0.0)
         built = self._clock()
         if self.audience is None:
             marker = read_marker(self.site)
