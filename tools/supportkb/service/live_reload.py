@@ -130,6 +130,7 @@ class LiveSite:
         self.audience, self.as_of, self.live_file = audience, as_of, live_file
         self._clock = clock or time.perf_counter
         self.generation = 0
+        self._digests: dict[str, str] | None = None  # the served site's pages, once read
 
     def start(self) -> Rebuilt:
         """The first build, before serving: a document written before `kb serve` started is
@@ -152,7 +153,9 @@ class LiveSite:
         from supportkb.search.indexing.index import build_index
         from supportkb.site.build import build_site
 
-        before = page_digests(self.site) if self.site.is_dir() else {}
+        if self._digests is None:  # after a build, the pages it wrote (read once, not twice)
+            self._digests = page_digests(self.site) if self.site.is_dir() else {}
+        before = self._digests
         started = self._clock()
         try:
             report = build_index(self.root, self.index_folder)
@@ -169,7 +172,8 @@ class LiveSite:
         if self.audience is None:
             marker = read_marker(self.site)
             self.audience = marker.audience if marker is not None else None
-        changed, removed = compare_pages(before, page_digests(self.site))
+        self._digests = page_digests(self.site)
+        changed, removed = compare_pages(before, self._digests)
         problems = tuple(
             f"{finding.path}:{finding.line}: {finding.code}: {finding.message}"
             for finding in result.check.findings
