@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import socket
@@ -130,7 +131,8 @@ def test_bad_port_is_a_usage_error(kb: KnowledgeBaseFactory, tmp_path: Path) -> 
 
 
 def test_watch_rebuilds_the_index_when_a_document_changes(kb: KnowledgeBaseFactory) -> None:
-    _site(kb)
+    kb.article()
+    kb.write("docs/index.md", "# KB\n")  # no site, no index: --watch builds both first
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -157,7 +159,8 @@ def test_watch_rebuilds_the_index_when_a_document_changes(kb: KnowledgeBaseFacto
             return [r["id"] for r in json.loads(answer.read())["results"]]
 
     try:
-        for _ in range(150):
+        started = time.time() + 90  # --watch builds the index and the site first
+        while time.time() < started and server.poll() is None:
             try:
                 urllib.request.urlopen(base + "health").close()
                 break
@@ -170,7 +173,11 @@ def test_watch_rebuilds_the_index_when_a_document_changes(kb: KnowledgeBaseFacto
         while time.time() < deadline and found("碳粉匣") != ["KB-0002"]:
             time.sleep(0.5)
         assert found("碳粉匣") == ["KB-0002"]
+        stream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        stream.request("GET", "/api/live")  # an open page's event stream, left open
+        assert stream.getresponse().readline() == b"retry: 1000\n"
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=20)
     assert "rebuilding" in stderr
+    assert "graceful shutdown exceeded" not in stderr  # the stream was closed, not waited for

@@ -8,6 +8,8 @@ import pytest
 from mkdocs.config import load_config as load_mkdocs_config
 from mkdocs.exceptions import Abort, PluginError
 
+from conftest import AS_OF
+
 
 def site(tmp_path: Path, options: str) -> Path:
     (tmp_path / "docs").mkdir()
@@ -70,3 +72,50 @@ def test_public_build_leaves_out_internal_documents(kb) -> None:  # type: ignore
     site = build_site(kb.root, audience="public")
     assert (site / "kb/vpn/public/index.html").is_file()
     assert not (site / "kb/vpn/internal").exists()
+
+
+class RecordingServer:
+    """What MkDocs' LiveReloadServer offers plugins: watch(path)."""
+
+    def __init__(self) -> None:
+        self.watched: list[str] = []
+
+    def watch(self, path: str, func: object = None, recursive: bool = True) -> None:
+        self.watched.append(path)
+
+
+def test_mkdocs_serve_watches_the_document_folders_and_the_owners(kb) -> None:  # type: ignore[no-untyped-def]
+    kb.article()
+    kb.write("sops/power.md", "# SOP\n")
+    kb.write("docs/index.md", "# Home\n")
+    config = load_mkdocs_config(str(kb.root / "mkdocs.yml"))
+    config.plugins.on_config(config)
+    server = RecordingServer()
+    config.plugins.on_serve(server, config=config, builder=lambda: None)
+    for name in ("kb", "sops", "owners.yml"):
+        assert str(kb.root / name) in server.watched, name
+    assert str(kb.root / "docs/policies") not in server.watched  # MkDocs watches docs/ itself
+
+
+def test_a_second_build_in_one_process_does_not_read_jiebas_dictionaries_again(
+    kb,  # type: ignore[no-untyped-def]
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`kb serve --watch` builds again and again in one process: jieba already holds the
+    Traditional dictionary and the user terms (Material read both at every build, 1-2 s), and
+    the static search's index is the same."""
+    import jieba
+
+    from supportkb.site.build import build_site as kb_build
+
+    kb.article()
+    kb.write("docs/index.md", "# 首頁\n")
+    first = kb_build(kb.root, AS_OF, tmp_path_factory.mktemp("one") / "site").site_dir
+    loads: list[str] = []
+    real = jieba.set_dictionary
+    monkeypatch.setattr(jieba, "set_dictionary", lambda path: (loads.append(path), real(path)))
+    second = kb_build(kb.root, AS_OF, tmp_path_factory.mktemp("two") / "site").site_dir
+    assert loads == []
+    index = "search/search_index.json"
+    assert (second / index).read_bytes() == (first / index).read_bytes()

@@ -7,6 +7,7 @@
     POST /api/feedback        {"id": …, "kind": …, "comment": …, "query": …}   (a reader's word)
     GET  /api/popular?limit=… the most opened documents of the last 30 days
     GET  /api/openapi.json    the OpenAPI description
+    GET  /api/live            under `kb serve --watch` only: server-sent events, one per rebuild
     GET  /…                   the site built by `kb build`
 
 The service answers for one audience, the one its site was built for (`ServeSettings.audience`,
@@ -55,12 +56,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi import FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic.config import JsonDict
 from starlette.datastructures import MutableHeaders
@@ -81,7 +81,9 @@ from supportkb.reporting.feedback import MAX_COMMENT, FeedbackKind, FeedbackStor
 from supportkb.reporting.search_log import SearchLog, since_days
 from supportkb.search.query import SearchRequest, SearchResult, clean_query
 from supportkb.service.internals import UNREADABLE_BODY
+from supportkb.service.live_reload import LIVE_PATH, live_events
 from supportkb.service.search_service import SearchService
+from supportkb.service.site_files import SiteFiles
 from supportkb.service.workers import OncePerInterval
 from supportkb.site.content_policy import SitePolicy, policy
 from supportkb.workspace.freshness import HELD
@@ -142,6 +144,7 @@ class ServeSettings:
     expensive_queries: int = 1  # wildcard, phrase or long queries running at once, per worker
     analytics_per_second: float = 5.0  # events recorded per worker (bursts of 20 times that)
     analytics_days: int = 90  # the analytics' retention period
+    live_file: str | None = None  # `kb serve --watch`: the rebuilds' state (`live_reload`)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -239,6 +242,9 @@ class Health(BaseModel):
     documents: int
     generation: str
     worker: int = Field(description="the process id of the worker that answered")
+    watch: bool = Field(
+        False, description="`kb serve --watch`: /api/live tells the pages when they change"
+    )
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -412,7 +418,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"]
         )
     if settings.site_folder:
-        app.mount("/", StaticFiles(directory=settings.site_folder, html=True), name="site")
+        app.mount("/", SiteFiles(directory=settings.site_folder, html=True), name="site")
     return app
 
 
@@ -502,7 +508,10 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
     @app.get("/api/health", response_model=Health, responses=_errors(503))
     def health() -> dict[str, Any]:
         """Whether the index can be searched."""
-        return service.health()
+        return {**service.health(), "watch": settings.live_file is not None}
+
+    if settings.live_file is not None:
+        _live_route(app, Path(settings.live_file))
 
     @app.post("/api/opened", status_code=204, responses=_errors(404, 429, 503))
     def opened(event: Opened) -> Response:
@@ -513,6 +522,26 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
         _take_or_refuse(opened_recorded)
         service.record_opened(event.query, doc_id)
         return Response(status_code=204)
+
+
+def _live_route(app: FastAPI, live_file: Path) -> None:
+    @app.get(
+        LIVE_PATH,
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    def live(
+        last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    ) -> StreamingResponse:
+        """Under `kb serve --watch`: server-sent events, one per rebuild (`rebuilt`: the
+        generation, the site paths of the pages that changed or went away, or the error of a
+        failed rebuild); the first event (`hello`) gives the current generation."""
+        seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+        return StreamingResponse(
+            live_events(live_file, seen),
+            media_type="text/event-stream",
+            headers={"X-Accel-Buffering": "no"},
+        )
 
 
 def _reader_routes(

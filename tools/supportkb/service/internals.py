@@ -56,6 +56,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 from uvicorn.supervisors import multiprocess
 
+from supportkb.service.live_reload import LIVE_PATH
 from supportkb.service.sockets import listening_socket
 from supportkb.system.processes import end_with_parent
 
@@ -80,9 +81,16 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("uvicorn.protocols.http.h11_impl", "H11Protocol.connections"),
     ("uvicorn.protocols.http.h11_impl", "H11Protocol.transport"),
     ("uvicorn.protocols.http.h11_impl", "H11Protocol.loop"),
+    ("uvicorn.protocols.http.h11_impl", "H11Protocol.shutdown"),
+    ("uvicorn.protocols.http.h11_impl", "RequestResponseCycle.scope"),
     ("uvicorn.protocols.http.h11_impl", "RequestResponseCycle.response_complete"),
     ("uvicorn.protocols.http.h11_impl", "RequestResponseCycle.more_body"),
     ("fastapi.routing", "UNREADABLE_BODY"),  # a message, found in the module's code
+    # `service.site_files.SiteFiles`: a file answered from the file it opened (a site swap)
+    ("starlette.staticfiles", "StaticFiles.file_response"),
+    ("starlette.staticfiles", "StaticFiles.is_not_modified"),
+    ("starlette.staticfiles", "NotModifiedResponse"),
+    ("starlette.responses", "FileResponse.__call__"),
 )
 
 UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 detail (bad UTF-8)
@@ -201,6 +209,16 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_waiting()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        """A graceful shutdown lets the answers in progress finish; an open page's event
+        stream (`kb serve --watch`, `live_reload.LIVE_PATH`) never does: closed at once."""
+        cycle = self.cycle
+        streaming = cycle is not None and not cycle.response_complete
+        if streaming and cycle is not None and cycle.scope.get("path") == LIVE_PATH:
+            self._close()
+            return
+        super().shutdown()
 
     def _await_request(self) -> None:
         self._stop_waiting()

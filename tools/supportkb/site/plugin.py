@@ -33,7 +33,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from supportkb.documents.layout import checkout_folders
+from supportkb.documents.layout import ARTICLES_DIR, POLICIES_DIR, SOPS_DIR, checkout_folders
 from supportkb.documents.model import Document
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.documents.vocabulary import browser_labels
@@ -83,6 +83,7 @@ SCRIPTS = (
     "assets/supportkb/feedback.js",
     "assets/supportkb/theme.js",  # names what Material leaves unnamed (the search dialog)
     "assets/supportkb/print.js",  # the running header and footer of a printed document
+    "assets/supportkb/live.js",  # under `kb serve --watch`, a page reloads when it changed
 )
 ASSETS = STYLESHEETS + tuple(script for script in SCRIPTS if script != LABELS)
 log = logging.getLogger("mkdocs.plugins.supportkb")
@@ -229,6 +230,16 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
             markdown = home_page(self.site, markdown)
         return markdown
 
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        """`mkdocs serve` watches docs/ and mkdocs.yml; the knowledge base's documents live
+        outside docs/ (`documents.layout`), and owners.yml names their owners: watch those
+        too (the ones that exist; a folder inside docs/ is watched through it)."""
+        if not self.config["enabled"]:
+            return server
+        for path in watched_sources(Path(config.config_file_path).parent, config.docs_dir):
+            server.watch(str(path))
+        return server
+
     # --- the security policy and the assets that keep the site off the internet -----------
 
     def on_pre_build(self, config: Any) -> None:
@@ -274,6 +285,22 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
         self.script_hashes |= hashes
         return with_policy_meta(page, hashes)
+
+
+def watched_sources(root: Path, docs_dir: str | None = None) -> list[Path]:
+    """What a preview watches: the document folders (`documents.layout`), the site's pages
+    (MkDocs' `docs_dir`), mkdocs.yml and the owners registry, those that exist; a folder
+    inside another watched one is watched through it."""
+    from supportkb.workspace.owners import REGISTRY_FILE
+
+    if docs_dir is None:
+        from supportkb.workspace.settings import mkdocs_settings
+
+        docs_dir = str(mkdocs_settings(root)["docs_dir"])  # MkDocs' default filled in there
+    names = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR, docs_dir, "mkdocs.yml", REGISTRY_FILE)
+    paths = [Path(os.path.normpath(root / name)) for name in names]  # docs_dir may be absolute
+    found = [path for path in dict.fromkeys(paths) if path.exists()]
+    return [path for path in found if not any(other in path.parents for other in found)]
 
 
 def labels_script(categories: Mapping[str, str] | None = None) -> str:
@@ -359,6 +386,20 @@ def _traditional_search(config: Any) -> None:
         search.config.jieba_dict = str(traditional_dictionary())
     if not search.config.jieba_dict_user:
         search.config.jieba_dict_user = str(user_terms())
+    wanted = (os.path.abspath(search.config.jieba_dict), search.config.jieba_dict_user)
+    tokenizer = jieba.dt
+    held = (os.path.abspath(getattr(tokenizer, "dictionary", "") or ""), wanted[1])
+    loaded = getattr(tokenizer, "initialized", False)
+    if loaded and held == wanted and _jieba_loaded.get(id(tokenizer)) == wanted:
+        # a build again in the same process (`kb serve --watch`): jieba holds these already,
+        # and Material would read both files again (1-2 s of every rebuild)
+        search.config.jieba_dict = search.config.jieba_dict_user = ""
+    else:
+        _jieba_loaded[id(tokenizer)] = wanted  # Material's on_config, next, loads them
+
+
+# jieba's default tokenizer (its id) -> the dictionary and user terms Material loaded into it
+_jieba_loaded: dict[int, tuple[str, str]] = {}
 
 
 def escape_values(meta: dict[str, Any]) -> dict[str, Any]:

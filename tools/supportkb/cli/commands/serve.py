@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,8 +20,10 @@ from supportkb.cli.commands.options import (
     index_dir_option,
     root_option,
 )
-from supportkb.documents.layout import ARTICLES_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.errors import FatalError
+
+if TYPE_CHECKING:
+    from supportkb.service.live_reload import LiveSite, Rebuilt
 
 
 @click.command("serve")
@@ -52,7 +58,15 @@ from supportkb.errors import FatalError
     hidden=True,
     help="Refused: a restricted site is built with `kb build --audience restricted`.",
 )
-@click.option("--watch", is_flag=True, help="Rebuild the site and update the index on changes.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="For authors: build the index and the site first (the site too when there is none "
+    "yet), then on every save in kb/, sops/, docs/, mkdocs.yml or owners.yml update the index "
+    "and rebuild the site into a new folder swapped in at once (no request fails meanwhile); "
+    "an open page reloads itself when it changed. A failed rebuild keeps the previous site "
+    "and prints the error.",
+)
 @click.option(
     "--request-timeout",
     type=click.FloatRange(0.5, 300),
@@ -98,6 +112,7 @@ def serve_command(
     from supportkb.search.indexing.index import AUDIENCES, index_folder, open_engine
     from supportkb.service import workers as serve_workers
     from supportkb.service.app import SETTINGS_VARIABLE, ServeSettings
+    from supportkb.service.live_reload import LIVE_FILE, LiveSite
     from supportkb.service.sockets import claim_port
     from supportkb.site.marker import read_marker
 
@@ -108,35 +123,56 @@ def serve_command(
             "(behind single sign-on that admits only the restricted group)"
         )
     site = site_dir if site_dir.is_absolute() else root / site_dir
-    marker = read_marker(site)
-    if not (site / "index.html").is_file() or marker is None:
-        raise FatalError(
-            f"no site built by `kb build` in {site} (its audience is recorded there): "
-            f"run `kb build --site-dir {site_dir}`"
-        )
-    if marker.audience not in AUDIENCES:
-        raise FatalError(
-            f"the site in {site} names an unknown audience {marker.audience!r}: "
-            f"run `kb build --site-dir {site_dir}` again"
-        )
     folder = index_folder(root, index_dir)
-    open_engine(folder, marker.audience)  # a clear error now rather than in every worker
-    analytics_file = analytics if analytics.is_absolute() else root / analytics
-    if not no_analytics:
-        claim_log_file(analytics_file)
-        claim_feedback_file(feedback_path(analytics_file))
-    settings = ServeSettings(
-        index_folder=str(folder),
-        site_folder=str(site),
-        analytics=None if no_analytics else str(analytics_file),
-        cors_origins=cors_origin,
-        audience=marker.audience,
-        as_of=as_of.isoformat() if as_of else None,
-    )
-    os.environ[SETTINGS_VARIABLE] = settings.dumps()
-    with claim_port(host, port, workers):
+    with contextlib.ExitStack() as stack:
+        live: LiveSite | None = None
         if watch:
-            _watch(root, folder, site, as_of, marker.audience)
+            live_folder = Path(tempfile.mkdtemp(prefix="kb-serve-live-"))
+            stack.callback(shutil.rmtree, live_folder, ignore_errors=True)
+            marker = read_marker(site)
+            live = LiveSite(
+                root,
+                folder,
+                site,
+                marker.audience if marker is not None else None,
+                as_of or date.today(),
+                live_folder / LIVE_FILE,
+            )
+        stack.enter_context(claim_port(host, port, workers))  # before a build: a clear error
+        if live is not None:
+            click.echo(f"building the index and the site in {site} (--watch)", err=True)
+            started = live.start()
+            _report(started)
+            if started.state.error is not None and read_marker(site) is None:
+                raise FatalError(started.state.error)
+        marker = read_marker(site)
+        if not (site / "index.html").is_file() or marker is None:
+            raise FatalError(
+                f"no site built by `kb build` in {site} (its audience is recorded there): "
+                f"run `kb build --site-dir {site_dir}`, or `kb serve --watch` to build it"
+            )
+        if marker.audience not in AUDIENCES:
+            raise FatalError(
+                f"the site in {site} names an unknown audience {marker.audience!r}: "
+                f"run `kb build --site-dir {site_dir}` again"
+            )
+        open_engine(folder, marker.audience)  # a clear error now rather than in every worker
+        analytics_file = analytics if analytics.is_absolute() else root / analytics
+        if not no_analytics:
+            claim_log_file(analytics_file)
+            claim_feedback_file(feedback_path(analytics_file))
+        settings = ServeSettings(
+            index_folder=str(folder),
+            site_folder=str(site),
+            analytics=None if no_analytics else str(analytics_file),
+            cors_origins=cors_origin,
+            audience=marker.audience,
+            as_of=as_of.isoformat() if as_of else None,
+            live_file=str(live.live_file) if live is not None else None,
+        )
+        os.environ[SETTINGS_VARIABLE] = settings.dumps()
+        if live is not None:
+            _watch(root, live)
         logging.getLogger("supportkb.access").setLevel(logging.INFO)
         click.echo(
             f"serving {site} ({marker.audience} audience) and the search API on "
@@ -158,39 +194,46 @@ def serve_command(
         )
 
 
-def _watch(root: Path, folder: Path, site: Path, as_of: date | None, audience: str) -> None:
-    """Rebuild on changes, in a thread of the main process (the workers pick up the new
-    index by themselves; the site's files are replaced by MkDocs), for the audience the site
-    was built for (not the one mkdocs.yml names)."""
+def _watch(root: Path, live: LiveSite) -> None:
+    """Rebuild on changes, in a thread of the main process: the index (incrementally) and the
+    site (into a new folder swapped in at once), for the audience the site was built for (not
+    the one mkdocs.yml names); the workers, other processes, see the new index and site at
+    their next request and tell the open pages through /api/live (`service.live_reload`)."""
     from watchfiles import watch
-
-    from supportkb.search.indexing.index import build_index
-    from supportkb.site.build import build_site
 
     watched = watched_paths(root)
 
     def loop() -> None:
         for changes in watch(*watched):
-            names = sorted({Path(path).name for _, path in changes})
+            paths = tuple(sorted({Path(path) for _, path in changes}))
+            names = sorted({path.name for path in paths})
             click.echo(f"changed: {', '.join(names[:5])}; rebuilding", err=True)
-            try:
-                report = build_index(root, folder)
-                build_site(root, as_of or date.today(), site, strict=False, audience=audience)
-                click.echo(f"index: {report.documents} documents; site rebuilt", err=True)
-            except FatalError as exc:
-                click.echo(f"rebuild failed: {exc}", err=True)
+            _report(live.rebuild(paths))
 
     threading.Thread(target=loop, name="kb-watch", daemon=True).start()
 
 
-def watched_paths(root: Path) -> list[Path]:
-    """What `--watch` watches: the document folders (`documents.layout`), the site's pages
-    (MkDocs' `docs_dir`), mkdocs.yml and the owners registry; a folder inside another watched
-    one is watched through it."""
-    from supportkb.workspace.owners import REGISTRY_FILE
-    from supportkb.workspace.settings import mkdocs_settings
+def _report(rebuilt: Rebuilt) -> None:
+    """One rebuild in the terminal: what failed and where, or what it took."""
+    state = rebuilt.state
+    for problem in rebuilt.problems:
+        click.echo(problem, err=True)
+    if state.error is not None:
+        click.echo(f"build failed (the previous site, if any, is served): {state.error}", err=True)
+        return
+    pages = f"{len(state.changed)} page(s) changed" + (
+        f", {len(state.removed)} removed" if state.removed else ""
+    )
+    click.echo(
+        f"index: {rebuilt.documents} documents ({rebuilt.index_seconds:.2f} s); "
+        f"site rebuilt ({rebuilt.site_seconds:.2f} s); {pages}",
+        err=True,
+    )
 
-    docs_dir = str(mkdocs_settings(root)["docs_dir"])  # MkDocs' default filled in there
-    names = (ARTICLES_DIR, SOPS_DIR, POLICIES_DIR, docs_dir, "mkdocs.yml", REGISTRY_FILE)
-    found = [root / name for name in dict.fromkeys(names) if (root / name).exists()]
-    return [path for path in found if not any(other in path.parents for other in found)]
+
+def watched_paths(root: Path) -> list[Path]:
+    """What `--watch` watches: what `mkdocs serve` watches with the plugin
+    (`site.plugin.watched_sources`)."""
+    from supportkb.site.plugin import watched_sources
+
+    return watched_sources(root)
