@@ -119,3 +119,22 @@ def test_a_second_build_in_one_process_does_not_read_jiebas_dictionaries_again(
     assert loads == []
     index = "search/search_index.json"
     assert (second / index).read_bytes() == (first / index).read_bytes()
+
+
+def test_under_mkdocs_serve_pages_carry_no_policy_that_would_refuse_its_live_reload(kb) -> None:  # type: ignore[no-untyped-def]
+    """`mkdocs serve` appends its live-reload script (a new one for every answer) to each page
+    it sends; the policy in the page allowed only the theme's scripts, so the open page never
+    reloaded. A preview leaves the page's policy out; a build keeps it."""
+    from mkdocs.commands.build import build
+
+    kb.article()
+    (kb.root / "docs").mkdir(exist_ok=True)
+    (kb.root / "docs/index.md").write_text("# Home\n", encoding="utf-8")
+    pages = {}
+    for command in ("serve", "build"):
+        config = load_mkdocs_config(str(kb.root / "mkdocs.yml"))
+        config.plugins.on_startup(command=command, dirty=False)
+        build(config)
+        pages[command] = (kb.root / "site/kb/vpn/error-809/index.html").read_text("utf-8")
+    assert "Content-Security-Policy" not in pages["serve"]
+    assert 'http-equiv="Content-Security-Policy"' in pages["build"]

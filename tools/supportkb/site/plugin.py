@@ -134,6 +134,10 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
     site: SiteModel | None = None
     pages_by_site_path: dict[str, Document]
     script_hashes: set[str]
+    previewing = False  # under `mkdocs serve`
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.previewing = command == "serve"
 
     @event_priority(100)  # before the search plugin reads its jieba settings
     def on_config(self, config: Any) -> Any:
@@ -284,6 +288,8 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         page = page.replace(_REPOSITORY_FACTS, "")
         hashes = inline_script_hashes(page.replace(content, "", 1) if content else page)
         self.script_hashes |= hashes
+        if self.previewing:  # `mkdocs serve` adds its live-reload script (a new one for each
+            return page  # answer) to every page it sends: a policy in the page refuses it
         return with_policy_meta(page, hashes)
 
 
