@@ -240,6 +240,15 @@ def test_a_new_category_is_made_when_asked(kb: KnowledgeBaseFactory) -> None:
     assert check(kb.root, AS_OF).findings == ()
 
 
+def test_a_new_category_that_already_exists_is_refused(kb: KnowledgeBaseFactory) -> None:
+    """`--new-category vpn` where vpn is a category: said, not silently taken as --category."""
+    two_categories(kb)
+    before = files(kb)
+    code, output = new(kb, *ARTICLE, "--title", "x", "--owner", "alice", "--new-category", "vpn")
+    assert code == 2 and "it is already a category; use --category vpn" in output
+    assert files(kb) == before
+
+
 def test_on_a_terminal_it_asks_for_the_category(
     kb: KnowledgeBaseFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

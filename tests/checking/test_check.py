@@ -570,3 +570,4 @@ def test_section_empty_says_what_to_write(kb: KnowledgeBaseFactory) -> None:
     [finding] = findings_for(kb, "section-empty")
     assert finding.severity is Severity.ERROR
     assert "解決方法" in finding.message and "status: draft" in finding.hint
+    assert "every troubleshooting article needs its 'resolution' section" in finding.message

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from supportkb.cli.commands.serve import watched_paths
 from supportkb.documents.layout import ARTICLES_DIR, POLICIES_DIR, SOPS_DIR
@@ -123,3 +124,16 @@ def test_no_request_fails_during_rebuilds_and_a_document_written_before_is_serve
         server.wait(timeout=30)
     assert answered[0] > 0
     assert failures == []
+
+
+def test_hidden_files_start_no_rebuild(tmp_path: Path) -> None:
+    """A `kb new` while watching wrote `.kb-0034-….md.rnz8dydy.tmp` then renamed it: the
+    temporary file was named among the changes (and an editor's swap file rebuilt the site)."""
+    from watchfiles import Change
+
+    from supportkb.cli.commands.serve import starts_a_rebuild
+
+    folder = tmp_path / "kb" / "printing"
+    assert starts_a_rebuild(Change.added, str(folder / "kb-0034-toner-low.md"))
+    assert not starts_a_rebuild(Change.added, str(folder / ".kb-0034-toner-low.md.rnz8dydy.tmp"))
+    assert not starts_a_rebuild(Change.modified, str(folder / ".toner.md.swp"))

@@ -199,10 +199,15 @@ def _category(kb: KnowledgeBase, request: NewDocument) -> str | None:
     """An article's folder: an existing category, or a new one asked for by name."""
     if request.doc_type is not DocType.ARTICLE:
         return None
-    if request.new_category is not None:
-        return request.new_category
     existing = categories(kb)
     folders = [c.folder for c in existing]
+    if request.new_category in folders:
+        raise InvalidUsage(
+            f"--new-category {request.new_category}: it is already a category; "
+            f"use --category {request.new_category}"
+        )
+    if request.new_category is not None:
+        return request.new_category
     if request.category in folders:
         return request.category
     if existing:
@@ -212,7 +217,7 @@ def _category(kb: KnowledgeBase, request: NewDocument) -> str | None:
         choose = f"choose one with --category FOLDER: {listing}; "
     else:
         choose = f"there is no category under {ARTICLES_DIR}/ yet; "
-    create = "or create one with --new-category FOLDER (lower case, such as vpn or erp/login)"
+    create = "or create one with --new-category FOLDER (lower case, such as printers or erp/login)"
     if request.category is None:
         raise CategoryNeeded(f"an article needs a category: {choose}{create}", existing)
     hint = did_you_mean(request.category, folders)
@@ -341,7 +346,7 @@ def _check_request(request: NewDocument) -> None:
         if not _CATEGORY.fullmatch(folder):
             raise InvalidUsage(
                 f"{option}: a folder under {ARTICLES_DIR}/ in lower-case letters, digits and "
-                "hyphens, such as vpn or applications/erp"
+                "hyphens, such as vpn or erp/login"
             )
         if any(len(part) > MAX_CATEGORY_PART for part in folder.split("/")):
             raise InvalidUsage(

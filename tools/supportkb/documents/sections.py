@@ -270,9 +270,14 @@ def empty_section_findings(
             heading.line,
             "section-empty",
             f"section '{heading.text}' is empty: nothing in it but template placeholders "
-            f"(every {required_key(document).replace('/', ' ')} needs its '{key}' section)",
+            f"(every {_described(required_key(document))} needs its '{key}' section)",
             "write the section: what the template's comment asks for, in your own words "
             "(comments are not shown to readers); until then keep 'status: draft'",
         )
         for key, heading in empty_sections(document, headings, body, body_line, required, aliases)
     ]
+
+
+def _described(key: str) -> str:
+    """A required-sections key in words: "article/troubleshooting" → "troubleshooting article"."""
+    return " ".join(reversed(key.split("/")))

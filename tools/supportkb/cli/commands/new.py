@@ -81,7 +81,7 @@ def _choose_category(needed: CategoryNeeded) -> str:
 )
 @click.option(
     "--category",
-    help="Articles: an existing category, the folder under kb/ (vpn, applications/erp); "
+    help="Articles: an existing category, the folder under kb/ (vpn, printing); "
     "without it, kb new lists them (and asks, on a terminal). Others: the category field.",
 )
 @click.option(

@@ -23,6 +23,8 @@ from supportkb.cli.commands.options import (
 from supportkb.errors import FatalError
 
 if TYPE_CHECKING:
+    from watchfiles import Change
+
     from supportkb.service.live_reload import LiveSite, Rebuilt
 
 
@@ -204,13 +206,22 @@ def _watch(root: Path, live: LiveSite) -> None:
     watched = watched_paths(root)
 
     def loop() -> None:
-        for changes in watch(*watched):
+        for changes in watch(*watched, watch_filter=starts_a_rebuild):
             paths = tuple(sorted({Path(path) for _, path in changes}))
             names = sorted({path.name for path in paths})
             click.echo(f"changed: {', '.join(names[:5])}; rebuilding", err=True)
             _report(live.rebuild(paths))
 
     threading.Thread(target=loop, name="kb-watch", daemon=True).start()
+
+
+def starts_a_rebuild(change: Change, path: str) -> bool:
+    """What `--watch` rebuilds for: watchfiles' usual filter (no .git, no editor backups),
+    and no hidden file, which is never a document (`documents.layout`): an editor's swap file
+    or the temporary file of an atomic write (`kb new`, `kb review`) is not named either."""
+    from watchfiles import DefaultFilter
+
+    return DefaultFilter()(change, path) and not Path(path).name.startswith(".")
 
 
 def _report(rebuilt: Rebuilt) -> None:
