@@ -729,6 +729,10 @@ SHORT = {
     "serve_load": "--docs 100 --connections 2 4 --seconds 2 --soak-seconds 5 --burst-seconds 2",
     "serve_flood": "--docs 100 --idle 50 --flooders 2 --seconds 2",
     "browser_search": "--docs 100 --queries 3 --gap 0 --no-weight",
+    "preview_speed": (
+        "--docs 0 --edits 1 --no-warm-up --no-baseline --no-partial --timeout 20 --grace 3 "
+        "--gap 0"
+    ),
 }
 SCRIPTS = tuple(SHORT)
 
