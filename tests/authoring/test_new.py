@@ -4,8 +4,11 @@ git's e-mail, a readable file name, the next steps printed and CODEOWNERS kept i
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -446,3 +449,22 @@ def test_the_title_is_not_taken_for_a_section(kb: KnowledgeBaseFactory) -> None:
     its procedure section."""
     result = invoke(kb, "sop", "--title", "Procedure for backups", "--owner", "alice")
     assert "sections: 1. 目的, 2. 適用範圍, 3. 角色與職責, 4. 作業程序, 5. 紀錄\n" in result.stdout
+
+
+def test_next_steps_name_kb_as_it_can_be_run_from_here(tmp_path: Path) -> None:
+    """After `make setup` without an activated environment, `kb` is not on the PATH: the next
+    steps say `.venv/bin/kb check …`, which works when pasted."""
+    folder = tmp_path / "checkout"
+    kb_path = folder / ".venv" / "bin" / "kb"
+    kb_path.parent.mkdir(parents=True)
+    kb_path.write_text("#!/bin/sh\n", encoding="utf-8")
+    script = (
+        "import os, sys\n"
+        f"sys.argv[0] = {str(kb_path)!r}\n"
+        f"os.chdir({str(folder)!r})\n"
+        "os.environ['PATH'] = '/usr/bin:/bin'\n"
+        "from supportkb.cli.commands.new import kb_command\n"
+        "print(kb_command())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == ".venv/bin/kb", done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -159,16 +161,17 @@ def new_command(
 def next_steps(root: Path, created: CreatedDocument) -> list[str]:
     """What `kb new` prints: the path first, then what the author does next."""
     path = created.path.relative_to(root).as_posix()
+    kb = kb_command()
     lines = [path, "", "Next steps:"]
     if created.sections:
         lines.append(f"  1. Fill in the sections: {', '.join(created.sections)}")
     else:
         lines.append("  1. Write the content (no section is required for this kind)")
     lines += [
-        f"  2. Check it:   kb check {path}",
-        f"  3. Preview it: kb serve --watch, then open {_preview_url(root, path)}",
+        f"  2. Check it:   {kb} check {path}",
+        f"  3. Preview it: {kb} serve --watch, then open {_preview_url(root, path)}",
         "  4. Publish it once reviewed: set 'status: published' and record the review with "
-        f"kb review {created.document_id} (it writes last_reviewed and reviewers)",
+        f"{kb} review {created.document_id} (it writes last_reviewed and reviewers)",
         "  5. Open a pull request: it runs kb check on the changed files, "
         "mkdocs build --strict and make test",
     ]
@@ -180,6 +183,21 @@ def next_steps(root: Path, created: CreatedDocument) -> list[str]:
             "run kb codeowners and commit the result."
         )
     return lines
+
+
+def kb_command() -> str:
+    """How to call `kb` again from here: `kb` when the shell finds this very program, else
+    its path (`.venv/bin/kb` after `make setup` without an activated environment)."""
+    program = Path(sys.argv[0])
+    if program.name != "kb" or not program.is_file():
+        return "kb"  # run as python -m supportkb, or by a test
+    found = shutil.which("kb")
+    if found is not None and Path(found).resolve() == program.resolve():
+        return "kb"
+    try:
+        return os.path.relpath(program)
+    except ValueError:  # another drive (Windows)
+        return str(program)
 
 
 def _preview_url(root: Path, path: str) -> str:

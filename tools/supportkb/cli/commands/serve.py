@@ -63,8 +63,9 @@ if TYPE_CHECKING:
 @click.option(
     "--watch",
     is_flag=True,
-    help="For authors: build the index and the site first (the site too when there is none "
-    "yet), then on every save in kb/, sops/, docs/, mkdocs.yml or owners.yml update the index "
+    help="For authors: build the index and the site first (so a document written before it "
+    "started is served; no `kb build` needed), then on every save in kb/, sops/, docs/, "
+    "mkdocs.yml or owners.yml update the index "
     "and rebuild the site into a new folder swapped in at once (no request fails meanwhile); "
     "an open page reloads itself when it changed. A failed rebuild keeps the previous site "
     "and prints the error.",
