@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from click.testing import CliRunner
 
 from supportkb.checking.check import check
@@ -146,3 +147,45 @@ def test_no_drift_advice_while_an_owner_is_unknown(kb: KnowledgeBaseFactory) -> 
     run(kb)
     kb.article(owner="netwrok")
     assert codes(check(kb.root, AS_OF)) == ["owner-unknown"]
+
+
+def refused(kb: KnowledgeBaseFactory) -> str:
+    result = CliRunner().invoke(cli, ["codeowners", "-C", str(kb.root)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    return result.output
+
+
+def test_a_block_missing_its_end_marker_is_refused_not_eaten(kb: KnowledgeBaseFactory) -> None:
+    """Without its END line, a first run appended a second block and the next replaced from
+    the first BEGIN to that END: the team's lines in between were deleted."""
+    kb.article(owner="network")
+    run(kb)
+    path = kb.root / ".github/CODEOWNERS"
+    text = path.read_text(encoding="utf-8").replace(END + "\n", "")
+    text += "# hand-written, keep me\n/bench/ @perf-team\n"
+    path.write_text(text, encoding="utf-8")
+    assert "marker lines are not a pair" in refused(kb)
+    assert "marker lines are not a pair" in refused(kb)
+    assert path.read_text(encoding="utf-8") == text
+    assert codes(check(kb.root, AS_OF)) == ["codeowners-drift"]
+
+
+def test_a_linked_or_undecodable_codeowners_is_refused_clearly(
+    kb: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    kb.article(owner="network")
+    run(kb)
+    path = kb.root / ".github/CODEOWNERS"
+    original = path.read_bytes()
+    path.write_bytes(b"\xff\xfe hand line\n" + original)
+    assert ".github/CODEOWNERS:1: not UTF-8 text" in refused(kb)
+    assert path.read_bytes() == b"\xff\xfe hand line\n" + original
+    [finding] = check(kb.root, AS_OF).findings
+    assert finding.code == "codeowners-drift" and "not UTF-8" in finding.message
+    elsewhere = tmp_path_factory.mktemp("shared") / "CODEOWNERS"
+    elsewhere.write_bytes(original)
+    path.unlink()
+    path.symlink_to(elsewhere)
+    kb.article("kb/vpn/other.md", id="KB-0002", owner="alice")  # the block must change
+    assert "is a symbolic link" in refused(kb)
+    assert path.is_symlink() and elsewhere.read_bytes() == original

@@ -152,10 +152,9 @@ def _update_codeowners(root: Path, drifted_before: bool) -> CodeownersChange:
         return CodeownersChange.NONE
     try:
         write_codeowners(root, kb.documents, kb.registry)
-    except OSError as exc:  # the document is written: say so, and what is left to do
+    except FatalError as exc:  # the document is written: say so, and what is left to do
         raise FatalError(
-            f"the document is written, but {CODEOWNERS_FILE} could not be updated "
-            f"({exc.strerror}): run kb codeowners and commit the result"
+            f"the document is written, but {CODEOWNERS_FILE} could not be updated: {exc}"
         ) from None
     return CodeownersChange.UPDATED
 

@@ -136,20 +136,17 @@ class LiveSite:
         """The first build, before serving: a document written before `kb serve` started is
         served, and a site that does not exist yet is built. When it fails, a site built
         before may still be served (the caller decides)."""
-        rebuilt = self._build(changed_files=())
-        write_state(self.live_file, LiveState(self.generation))
-        return rebuilt
+        return self._build(changed_files=(), announce=False)
 
     def rebuild(self, changed_files: tuple[Path, ...] = ()) -> Rebuilt:
-        """Update the index (incrementally), rebuild the site into a new folder and swap it
-        in, then publish what changed; a failed rebuild leaves the previous site and index
-        served and publishes only its error."""
+        """Rebuild the site into a new folder and swap it in, publish what changed (the open
+        pages reload), then update the index (incrementally): a page does not wait for the
+        search. A failed rebuild leaves the previous site and index served and publishes only
+        its error."""
         self.generation += 1
-        rebuilt = self._build(changed_files)
-        write_state(self.live_file, rebuilt.state)
-        return rebuilt
+        return self._build(changed_files, announce=True)
 
-    def _build(self, changed_files: tuple[Path, ...]) -> Rebuilt:
+    def _build(self, changed_files: tuple[Path, ...], announce: bool) -> Rebuilt:
         from supportkb.search.indexing.index import build_index
         from supportkb.site.build import build_site
 
@@ -158,35 +155,39 @@ class LiveSite:
         before = self._digests
         started = self._clock()
         try:
-            report = build_index(self.root, self.index_folder)
-            indexed = self._clock()
             result = build_site(
                 self.root, self.as_of, self.site, strict=False, audience=self.audience
             )
-        except FatalError as exc:
-            return Rebuilt(LiveState(self.generation, error=str(exc)), 0, 0.0, 0.0)
-        except OSError as exc:  # a file that vanished or cannot be read while building
-            error = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
-            return Rebuilt(LiveState(self.generation, error=error), 0, 0.0, 0.0)
+        except (FatalError, OSError) as exc:  # OSError: a file vanished while building
+            state = LiveState(self.generation, error=_reason(exc))
+            write_state(self.live_file, state)
+            return Rebuilt(state, 0, 0.0, 0.0)
         built = self._clock()
         if self.audience is None:
             marker = read_marker(self.site)
             self.audience = marker.audience if marker is not None else None
         self._digests = page_digests(self.site)
         changed, removed = compare_pages(before, self._digests)
+        state = LiveState(self.generation, changed, removed) if announce else LiveState(0)
+        write_state(self.live_file, state)  # the open pages reload now; the search follows
         problems = tuple(
             f"{finding.path}:{finding.line}: {finding.code}: {finding.message}"
             for finding in result.check.findings
             if finding.severity is Severity.ERROR
             and _among(self.root / finding.path, changed_files)
         )
-        return Rebuilt(
-            LiveState(self.generation, changed, removed),
-            report.documents,
-            indexed - started,
-            built - indexed,
-            problems,
-        )
+        try:
+            report = build_index(self.root, self.index_folder)
+        except (FatalError, OSError) as exc:  # the previous index is still answered
+            problems += (f"the search index was not updated: {_reason(exc)}",)
+            return Rebuilt(state, 0, 0.0, built - started, problems)
+        return Rebuilt(state, report.documents, self._clock() - built, built - started, problems)
+
+
+def _reason(exc: FatalError | OSError) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return str(exc)
 
 
 def _among(path: Path, files: tuple[Path, ...]) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from supportkb.documents.findings import Finding, error
 from supportkb.documents.model import Document
+from supportkb.errors import FatalError
 from supportkb.system.atomic import write_atomic
 from supportkb.workspace.owners import OwnerRegistry
 
@@ -116,8 +117,16 @@ _WORD = re.compile(r"(?:\\.|\S)+")  # a pattern or an owner: escaped spaces do n
 
 
 def render(existing: str, block: str) -> str:
-    """`existing` with its generated block replaced by `block` (appended when absent)."""
+    """`existing` with its generated block replaced by `block` (appended when absent).
+    Raises FatalError when only one of the block's two marker lines is there (or they are
+    out of order): replacing up to a marker found elsewhere would delete the team's lines."""
     start, end = existing.find(BEGIN), existing.find(END)
+    if (start >= 0) != (end >= 0) or end < start or existing.count(BEGIN) > 1:
+        raise FatalError(
+            f"{CODEOWNERS_FILE}: the generated block's marker lines are not a pair "
+            f"('{BEGIN}' … '{END}', once each, in that order): put them back around the "
+            "generated lines (or remove the block and both markers), then run kb codeowners"
+        )
     if start >= 0 and end > start:
         tail = existing[end + len(END) :]
         return existing[:start] + block + tail.removeprefix("\n")
@@ -134,22 +143,53 @@ def render(existing: str, block: str) -> str:
 def write_codeowners(root: Path, documents: tuple[Document, ...], registry: OwnerRegistry) -> bool:
     """Write the file; False when it was already up to date."""
     path = root / CODEOWNERS_FILE
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    updated = render(existing, generated_block(documents, registry))
+    existing = _read(path)
+    updated = render(existing or "", generated_block(documents, registry))
     if updated == existing:
         return False
-    write_atomic(path, updated.encode("utf-8"))
+    try:
+        write_atomic(path, updated.encode("utf-8"))
+    except OSError as exc:
+        raise FatalError(f"cannot write {CODEOWNERS_FILE}: {exc.strerror}") from None
     return True
+
+
+def _read(path: Path) -> str | None:
+    """The file's text, None when there is none; FatalError for what is not a regular UTF-8
+    file: a link (replacing it would cut it, and write where nobody looks) or a folder."""
+    if path.is_symlink():
+        raise FatalError(
+            f"{CODEOWNERS_FILE} is a symbolic link: kb codeowners writes only a file of its "
+            "own; make it a regular file"
+        )
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise FatalError(f"{CODEOWNERS_FILE} is not a regular file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise FatalError(
+            f"{CODEOWNERS_FILE}:{line}: not UTF-8 text; save it as UTF-8, then run kb codeowners"
+        ) from None
+    except OSError as exc:
+        raise FatalError(f"cannot read {CODEOWNERS_FILE}: {exc.strerror}") from None
 
 
 def drift(root: Path, documents: tuple[Document, ...], registry: OwnerRegistry) -> Finding | None:
     """A finding when CODEOWNERS exists and its generated block no longer matches the owners."""
     path = root / CODEOWNERS_FILE
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return None
-    existing = path.read_text(encoding="utf-8", errors="replace")
-    if render(existing, generated_block(documents, registry)) == existing:
-        return None
+    try:
+        existing = _read(path)
+        if existing is None or render(existing, generated_block(documents, registry)) == existing:
+            return None
+    except FatalError as exc:  # kb codeowners cannot fix it: the finding says what will
+        return error(
+            CODEOWNERS_FILE, 1, "codeowners-drift", str(exc), "fix the file as the message says"
+        )
     line = existing[: max(existing.find(BEGIN), 0)].count("\n") + 1
     return error(
         CODEOWNERS_FILE,
