@@ -201,3 +201,27 @@ def test_only_a_watching_server_says_so_and_streams_events(
     assert answer.headers["content-type"].startswith("text/event-stream")
     assert answer.headers["cache-control"] == "no-store"
     assert "id: 2\nevent: rebuilt\n" in answer.text  # missed while reconnecting: sent at once
+
+
+def test_a_template_that_does_not_parse_fails_one_rebuild_not_the_watch(
+    knowledge_base: KnowledgeBaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A theme override with a Jinja syntax error raised past the watcher and ended its thread:
+    the server went on serving, and nothing was rebuilt again."""
+    kb = knowledge_base
+    settings = (kb.root / "mkdocs.yml").read_text(encoding="utf-8")
+    live = _live_site(kb, tmp_path_factory.mktemp("run"))
+    live.start()
+    overrides = kb.root / "overrides"
+    overrides.mkdir()
+    (overrides / "main.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ broken( }}{% endblock %}', "utf-8"
+    )
+    with_override = settings.replace("theme:\n", "theme:\n  custom_dir: overrides\n", 1)
+    assert with_override != settings
+    (kb.root / "mkdocs.yml").write_text(with_override, encoding="utf-8")
+    failed = live.rebuild((overrides / "main.html",))
+    assert failed.state.error and "TemplateSyntaxError" in failed.state.error
+    (kb.root / "mkdocs.yml").write_text(settings, encoding="utf-8")
+    fixed = live.rebuild((kb.root / "mkdocs.yml",))
+    assert fixed.state.error is None and fixed.state.generation == 2

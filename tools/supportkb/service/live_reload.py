@@ -158,7 +158,9 @@ class LiveSite:
             result = build_site(
                 self.root, self.as_of, self.site, strict=False, audience=self.audience
             )
-        except (FatalError, OSError) as exc:  # OSError: a file vanished while building
+        except Exception as exc:  # whatever a save causes, the watch goes on
+            # (FatalError; OSError: a file vanished while building; a theme override's
+            # template that does not parse, from Jinja, or any other error of MkDocs' plugins)
             state = LiveState(self.generation, error=_reason(exc))
             write_state(self.live_file, state)
             return Rebuilt(state, 0, 0.0, 0.0)
@@ -184,10 +186,12 @@ class LiveSite:
         return Rebuilt(state, report.documents, self._clock() - built, built - started, problems)
 
 
-def _reason(exc: FatalError | OSError) -> str:
+def _reason(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.filename}: {exc.strerror}"
-    return str(exc)
+    if isinstance(exc, FatalError):
+        return str(exc)
+    return f"the site could not be built: {type(exc).__name__}: {exc}"
 
 
 def _among(path: Path, files: tuple[Path, ...]) -> bool:
