@@ -225,3 +225,28 @@ def test_a_template_that_does_not_parse_fails_one_rebuild_not_the_watch(
     (kb.root / "mkdocs.yml").write_text(settings, encoding="utf-8")
     fixed = live.rebuild((kb.root / "mkdocs.yml",))
     assert fixed.state.error is None and fixed.state.generation == 2
+
+
+def test_live_streams_are_limited_and_give_their_place_back() -> None:
+    """Thousands of never-read /api/live streams took every connection of both workers (an
+    open stream is never idle, so never the one closed to make room): past the limit a
+    stream is refused, and one that ends or whose client goes frees its place."""
+
+    from supportkb.service.app import OpenStreams
+
+    async def two_events() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"
+
+    async def scenario() -> None:
+        streams = OpenStreams(2)
+        assert streams.take() and streams.take() and not streams.take()
+        finished = streams.held(two_events())
+        assert [part async for part in finished] == ["a", "b"]
+        assert streams.count == 1 and streams.take()
+        gone = streams.held(two_events())
+        assert await gone.__anext__() == "a"
+        await gone.aclose()  # the client went away mid-stream
+        assert streams.count == 1
+
+    asyncio.run(scenario())

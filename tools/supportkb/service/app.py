@@ -50,7 +50,7 @@ import re
 import threading
 import time
 import typing
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -525,10 +525,12 @@ def _routes(app: FastAPI, service: SearchService, settings: ServeSettings) -> No
 
 
 def _live_route(app: FastAPI, live_file: Path) -> None:
+    streams = OpenStreams(MAX_LIVE_STREAMS)
+
     @app.get(
         LIVE_PATH,
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}}},
+        responses={200: {"content": {"text/event-stream": {}}}, **_errors(503)},
     )
     def live(
         last_event_id: Annotated[str | None, Header(max_length=20)] = None,
@@ -537,11 +539,47 @@ def _live_route(app: FastAPI, live_file: Path) -> None:
         generation, the site paths of the pages that changed or went away, or the error of a
         failed rebuild); the first event (`hello`) gives the current generation."""
         seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+        if not streams.take():  # an open stream is never idle, so never closed to make room
+            raise HTTPException(
+                status_code=503,
+                detail=f"{MAX_LIVE_STREAMS} pages already listen to this worker's rebuilds",
+                headers={"Retry-After": "60"},
+            )
         return StreamingResponse(
-            live_events(live_file, seen),
+            streams.held(live_events(live_file, seen)),
             media_type="text/event-stream",
             headers={"X-Accel-Buffering": "no"},
         )
+
+
+MAX_LIVE_STREAMS = 64  # open /api/live streams per worker: an author's tabs, not a crowd
+
+
+class OpenStreams:
+    """How many event streams a worker holds open, at most `limit`: each holds a connection
+    that is never idle, so the limit on connections (which closes the longest idle one)
+    never frees theirs, and a client opening thousands took every connection."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+        self._lock = threading.Lock()  # taken in the thread pool, given back in the loop
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.count >= self.limit:
+                return False
+            self.count += 1
+            return True
+
+    async def held(self, stream: AsyncIterator[str]) -> AsyncIterator[str]:
+        """`stream`, giving its place back when it ends or its client goes."""
+        try:
+            async for part in stream:
+                yield part
+        finally:
+            with self._lock:
+                self.count -= 1
 
 
 def _reader_routes(
