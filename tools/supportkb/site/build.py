@@ -112,7 +112,7 @@ def _fresh_site(target: Path, marker: SiteMarker) -> Iterator[Path]:
         yield fresh
         _swap_in(fresh, target)
     finally:
-        shutil.rmtree(fresh, ignore_errors=True)  # the new site if it failed, else the old one
+        _remove_build(fresh)  # the new site if it failed, else the old one
 
 
 def _remove_dead_builds(target: Path) -> None:
@@ -120,7 +120,20 @@ def _remove_dead_builds(target: Path) -> None:
     for sibling in target.parent.glob(f".{_glob_escape(target.name)}{_BUILDING}*"):
         found = pattern.fullmatch(sibling.name)
         if found and not _running(int(found[1])) and read_marker(sibling) is not None:
-            shutil.rmtree(sibling, ignore_errors=True)
+            _remove_build(sibling)
+
+
+def _remove_build(folder: Path) -> None:
+    """Delete a build's folder, its marker last: a process stopped meanwhile (Ctrl-C during a
+    `kb serve --watch` rebuild) leaves a folder the next build still knows as its own."""
+    for item in folder.iterdir() if folder.is_dir() and not folder.is_symlink() else ():
+        if item.name == MARKER:
+            continue
+        if item.is_dir() and not item.is_symlink():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _glob_escape(name: str) -> str:
