@@ -138,3 +138,14 @@ def test_under_mkdocs_serve_pages_carry_no_policy_that_would_refuse_its_live_rel
         pages[command] = (kb.root / "site/kb/vpn/error-809/index.html").read_text("utf-8")
     assert "Content-Security-Policy" not in pages["serve"]
     assert 'http-equiv="Content-Security-Policy"' in pages["build"]
+
+
+def test_jieba_has_the_tokenizer_attributes_the_plugin_reads() -> None:
+    """`_traditional_search` reads jieba.dt's `dictionary` and `initialized` (undocumented
+    plain attributes) to skip reloading what jieba holds: an upgrade that drops them fails
+    here, by name."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    assert hasattr(jieba, "dt") and hasattr(tokenizer, "dictionary")
+    assert tokenizer.initialized is False

@@ -392,11 +392,14 @@ def _traditional_search(config: Any) -> None:
         search.config.jieba_dict = str(traditional_dictionary())
     if not search.config.jieba_dict_user:
         search.config.jieba_dict_user = str(user_terms())
-    wanted = (os.path.abspath(search.config.jieba_dict), search.config.jieba_dict_user)
+    wanted = (_file_state(search.config.jieba_dict), _file_state(search.config.jieba_dict_user))
+    # jieba.dt is jieba's default tokenizer (documented); `dictionary` and `initialized` are
+    # its plain attributes (tests/site/test_plugin.py checks them on the installed jieba)
     tokenizer = jieba.dt
-    held = (os.path.abspath(getattr(tokenizer, "dictionary", "") or ""), wanted[1])
+    held = os.path.abspath(getattr(tokenizer, "dictionary", "") or "")
     loaded = getattr(tokenizer, "initialized", False)
-    if loaded and held == wanted and _jieba_loaded.get(id(tokenizer)) == wanted:
+    same = held == os.path.abspath(search.config.jieba_dict)
+    if loaded and same and _jieba_loaded.get(id(tokenizer)) == wanted:
         # a build again in the same process (`kb serve --watch`): jieba holds these already,
         # and Material would read both files again (1-2 s of every rebuild)
         search.config.jieba_dict = search.config.jieba_dict_user = ""
@@ -405,7 +408,16 @@ def _traditional_search(config: Any) -> None:
 
 
 # jieba's default tokenizer (its id) -> the dictionary and user terms Material loaded into it
-_jieba_loaded: dict[int, tuple[str, str]] = {}
+_jieba_loaded: dict[int, tuple[tuple[str, int], tuple[str, int]]] = {}
+
+
+def _file_state(path: str) -> tuple[str, int]:
+    """A file and its modification time: a user's terms edited while `kb serve --watch`
+    runs are read again at the next build."""
+    try:
+        return os.path.abspath(path), os.stat(path).st_mtime_ns
+    except OSError:
+        return os.path.abspath(path), -1
 
 
 def escape_values(meta: dict[str, Any]) -> dict[str, Any]:
