@@ -45,6 +45,12 @@ def test_documents_still_being_written_are_exempt(status: Status) -> None:
         ("| 只有一欄 |\n| --- |\n| 內容 |\n", False),
         ("| 不是表格，只是以直線開頭的文字\n", False),
         ("<!-- 第一行\n第二行 -->\n\n1.\n2)\n- [ ]\n", True),
+        ("TODO\n", True),  # what an author leaves for later is not content
+        ("1. 待補\n2. TBD\n", True),
+        ("（請填寫）\n\n---\n", True),
+        ("…\n", True),
+        ("TODO: 更換碳粉匣後列印測試頁\n", False),  # a step with words of its own
+        ("1. 重新開機\n", False),
     ],
 )
 def test_what_counts_as_placeholder(text: str, placeholder: bool) -> None:

@@ -179,11 +179,19 @@ _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # a list item without text (the template's `1.` / `2.` / `-`), a task box left unticked
 _EMPTY_ITEM = re.compile(r"^(?:[-*+]|[0-9]+[.)])(?:\s+\[[ xX]?\])?$")
 _TABLE_DELIMITER = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$")
+# a line that says only that something is to be written (alone, or as a list item's text),
+# or a horizontal rule: what an author leaves for later is not content
+_TO_BE_WRITTEN = re.compile(
+    r"^(?:(?:[-*+]|[0-9]+[.)])\s+)?[(（\[【]?\s*(?:TODO|TBD|TBC|FIXME|XXX|待補充?|待填寫?|待补充?|"
+    r"待填写|請填寫|请填写|(?:\.{3}|…)+)\s*[)）\]】]?\s*[:：.。]*$|^(?:-{3,}|\*{3,}|_{3,})$",
+    re.IGNORECASE,
+)
 
 
 def is_placeholder(text: str) -> bool:
     """Does this text hold nothing an author wrote? Only comments, list items without text,
-    blank lines, and tables whose rows name nothing but their first column (the templates'
+    blank lines, a word that says it is still to be written (TODO, TBD, 待補, 請填寫, …), a
+    horizontal rule, and tables whose rows name nothing but their first column (the templates'
     `| 服務台人員 | |` and `| 1 | | | |`: the roles or steps are still to be described)."""
     lines = [line.strip() for line in _COMMENT.sub("", text).splitlines()]
     index = 0
@@ -197,7 +205,7 @@ def is_placeholder(text: str) -> bool:
                 return False
             index = end
             continue
-        if line and not _EMPTY_ITEM.match(line):
+        if line and not _EMPTY_ITEM.match(line) and not _TO_BE_WRITTEN.match(line):
             return False
         index += 1
     return True
