@@ -23,7 +23,7 @@ from conftest import last_recorded_day
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_every_shipped_document_passes_strict_check_as_of_the_day_it_waslast_recorded_day() -> None:
+def test_every_shipped_document_passes_strict_check_as_of_the_day_it_last_records() -> None:
     """Each document is judged as of the latest day it records (its review, its last drill),
     not as of a fixed date: a document added or reviewed today passes (a fixed date would call
     its today `date-in-future`), and one that was already stale when it was last changed still

@@ -468,3 +468,11 @@ def test_next_steps_name_kb_as_it_can_be_run_from_here(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.strip() == ".venv/bin/kb", done.stderr
+
+
+def test_a_new_category_that_is_a_file_is_named_as_such(kb: KnowledgeBaseFactory) -> None:
+    """`--new-category afile` where kb/afile is a file said "kb/afile/kb-0001-x.md already
+    exists": the folder could not be made, nothing existed."""
+    kb.write("kb/afile", "not a folder\n")
+    code, output = new(kb, *ARTICLE, "--title", "x", "--owner", "alice", "--new-category", "afile")
+    assert code == 1 and "kb/afile is a file" in output and "already exists" not in output

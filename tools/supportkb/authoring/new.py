@@ -370,6 +370,14 @@ def slug_of(title: str) -> str:
 def _free_path(root: Path, request: NewDocument, category: str | None, doc_id: str) -> Path:
     """`<id>-<slug>.md` in the type's (or category's) folder; just `<id>.md` without a slug."""
     folder = root / folder_for(request.doc_type, category)
+    for parent in (folder, *folder.parents):
+        if parent == root:
+            break
+        if parent.exists() and not parent.is_dir():
+            raise FatalError(
+                f"{parent.relative_to(root)} is a file, so it cannot be the folder of the new "
+                "document; choose another category"
+            )
     slug = request.slug if request.slug is not None else slug_of(request.title)
     path = folder / (f"{doc_id.lower()}-{slug}.md" if slug else f"{doc_id.lower()}.md")
     if path.exists() or path.is_symlink():
