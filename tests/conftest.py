@@ -1,16 +1,48 @@
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from supportkb.documents.model import Document
 
 AS_OF = date(2026, 11, 24)
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its mkdocs.yml, docs/, tools/
+
+
+QUERY_SET = REPO_ROOT / "tests" / "data" / "search_queries.yml"
+
+
+def judged_ids() -> set[str]:
+    """The shipped documents the query set was judged against (its `judged_against`)."""
+    data = yaml.safe_load(QUERY_SET.read_text(encoding="utf-8"))
+    return {str(doc_id) for doc_id in data["judged_against"]}
+
+
+def shipped_content(destination: Path) -> Path:
+    """A copy of the checkout's knowledge base (its settings, pages and documents) holding
+    only the documents the tests know: those the query set was judged against. Tests that
+    rank, count or show the shipped documents read this copy, so a document added to the
+    knowledge base cannot change their answers; the added document itself is judged by
+    `kb check` and by tests/test_starter_content.py, which read the checkout."""
+    from supportkb.workspace.knowledge_base import load_knowledge_base
+
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("mkdocs.yml", "owners.yml"):
+        shutil.copy2(REPO_ROOT / name, destination / name)
+    for name in ("kb", "sops", "docs", "templates", ".github"):
+        if (REPO_ROOT / name).is_dir():
+            shutil.copytree(REPO_ROOT / name, destination / name, symlinks=True)
+    known = judged_ids()
+    for document in load_knowledge_base(destination).documents:
+        if document.id not in known:
+            (destination / document.path).unlink()
+    return destination
 
 
 def last_recorded_day(document: Document) -> date:

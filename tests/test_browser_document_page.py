@@ -16,6 +16,7 @@ import pytest
 
 from supportkb.site.build import build_site
 
+from conftest import shipped_content
 from test_browser import ARTIFACTS, ROOT, _QuietHandler, browser, site_url  # noqa: F401
 from test_browser_live_search import COLOURS, contrast
 
@@ -51,7 +52,8 @@ FIRST_SECTION = ".md-content h2"
 def late_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The starter site built on `LATE`: its badges and banners say overdue from the build."""
     os.environ.setdefault("SUPPORTKB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    site = build_site(ROOT, LATE, tmp_path_factory.mktemp("late") / "site").site_dir
+    content = shipped_content(tmp_path_factory.mktemp("kb"))
+    site = build_site(content, LATE, tmp_path_factory.mktemp("late") / "site").site_dir
     handler = functools.partial(_QuietHandler, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -21,6 +21,7 @@ import pytest
 from supportkb.search.indexing.index import build_index
 from supportkb.site.build import build_site
 
+from conftest import shipped_content
 from test_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     ROOT,
@@ -42,8 +43,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Any]]:
     work = tmp_path_factory.mktemp("serve")
-    site = build_site(ROOT, AS_OF, work / "site").site_dir
-    build_index(ROOT, work / "index")
+    content = shipped_content(work / "kb")
+    site = build_site(content, AS_OF, work / "site").site_dir
+    build_index(content, work / "index")
     port = _free_port()
     analytics = work / "searches.sqlite"
     command = [
@@ -51,7 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "-m",
         "supportkb",
         "-C",
-        str(ROOT),
+        str(content),
         "serve",
         "--port",
         str(port),

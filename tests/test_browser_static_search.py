@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import shipped_content
 from test_browser import ROOT, browser  # noqa: F401  (fixture)
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -25,7 +26,10 @@ def ranker(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[static_search.MaterialSearch]:
     os.environ.setdefault("SUPPORTKB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    rank = static_search.material_ranker(ROOT, tmp_path_factory.mktemp("static"), browser=browser)
+    content = shipped_content(tmp_path_factory.mktemp("kb"))
+    rank = static_search.material_ranker(
+        content, tmp_path_factory.mktemp("static"), browser=browser
+    )
     yield rank
     rank.close()
 
@@ -55,9 +59,7 @@ def test_each_page_counts_once_and_other_pages_keep_their_place(
     assert len(answer.ranked) == len(answer.pages)
 
 
-def test_without_chromium_a_clear_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_without_chromium_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(static_search, "CHROMIUM", tmp_path / "no-chromium")
     with pytest.raises(RuntimeError, match="Chromium"):
         static_search.material_ranker(ROOT, tmp_path)

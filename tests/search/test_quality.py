@@ -4,17 +4,14 @@ thing to test. The full report, with the baseline, is `python bench/search_quali
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-import yaml
 
 from supportkb.search.indexing.index import build_index, open_engine
 from supportkb.search.quality import converted, evaluate, load_query_set
 from supportkb.search.query import SearchRequest, run_search
 from supportkb.workspace.knowledge_base import load_knowledge_base
 
-from conftest import AS_OF, REPO_ROOT
+from conftest import AS_OF, REPO_ROOT, judged_ids, shipped_content
 
 ROOT = REPO_ROOT
 QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
@@ -22,12 +19,8 @@ QUERIES = ROOT / "tests" / "data" / "search_queries.yml"
 
 @pytest.fixture(scope="module")
 def ranker(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    judged = tmp_path_factory.mktemp("kb")
-    for name in ("mkdocs.yml", "owners.yml"):
-        shutil.copy(ROOT / name, judged / name)
-    for path in _judged_documents():
-        (judged / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / path, judged / path)
+    judged = shipped_content(tmp_path_factory.mktemp("kb"))
+    assert {d.id for d in load_knowledge_base(judged).documents} == judged_ids()
     folder = tmp_path_factory.mktemp("index")
     build_index(judged, folder)
     searcher = open_engine(folder, "restricted").searcher()  # every document
@@ -64,14 +57,3 @@ def _front_matter_id_lines() -> list[str]:
                 front = text.split("---", 2)[1]
                 lines += [line for line in front.splitlines() if line.startswith("id:")]
     return lines
-
-
-def _judged_documents() -> list[str]:
-    """The paths of the documents the queries were judged against (`judged_against`): a
-    document added since is not indexed, so it cannot fail this test; one of them missing
-    (removed, or its id changed) fails it."""
-    wanted = set(yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["judged_against"])
-    found = {d.id: d.path for d in load_knowledge_base(ROOT).documents if d.id in wanted}
-    assert set(found) == wanted, sorted(wanted - set(found))
-    return sorted(found.values())
-
