@@ -13,7 +13,7 @@ from pathlib import Path
 from string import Template
 
 from supportkb.authoring.editing import one_line_text, quoted
-from supportkb.authoring.review import (
+from supportkb.authoring.identity import (
     PersonNeeded,
     active_people,
     active_teams,

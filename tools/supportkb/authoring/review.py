@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from supportkb.authoring.editing import FrontMatterEditor, one_line_text
+from supportkb.authoring.identity import person_for_git_user
 from supportkb.documents.body import read_body
 from supportkb.documents.fields import did_you_mean
 from supportkb.documents.model import DocType, Document
@@ -126,100 +127,6 @@ def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
             f"{doc_id} is used by {', '.join(d.path for d in matches)}: fix that first"
         )
     return matches[0]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A person or team that may be named (as owner, as reviewer), as owners.yml lists it."""
-
-    id: str
-    name: str
-
-
-class PersonNeeded(InvalidUsage):
-    """The command needs a person (or team) it cannot guess from git's `user.email`: the
-    message names the option; `candidates` are the active ones to choose from, so that a front
-    end can offer them (exit code 2 when nobody chooses)."""
-
-    def __init__(self, message: str, email: str, candidates: tuple[Candidate, ...]) -> None:
-        super().__init__(message)
-        self.email = email
-        self.candidates = candidates
-
-
-def git_email(root: Path) -> str:
-    """git's `user.email` in this checkout ("" when git or the setting is missing)."""
-    import subprocess
-
-    try:
-        return subprocess.run(
-            ["git", "config", "user.email"], cwd=root, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def person_with_email(registry: OwnerRegistry, email: str) -> str | None:
-    """The id of the person in owners.yml with this e-mail (compared without case)."""
-    for person in registry.people.values():
-        if email and person.email.lower() == email.lower():
-            return person.id
-    return None
-
-
-def active_people(registry: OwnerRegistry) -> tuple[Candidate, ...]:
-    return tuple(Candidate(p.id, p.name) for p in registry.people.values() if p.active)
-
-
-def active_teams(registry: OwnerRegistry) -> tuple[Candidate, ...]:
-    return tuple(
-        Candidate(t.id, t.name) for t in registry.teams.values() if registry.is_active(t.id)
-    )
-
-
-def listed(candidates: tuple[Candidate, ...]) -> str:
-    """`id (name), ...` as a message lists them."""
-    return (
-        ", ".join(c.id if c.name in ("", c.id) else f"{c.id} ({c.name})" for c in candidates)
-        or "none"
-    )
-
-
-def shown(email: str) -> str:
-    """An e-mail as a message shows it: written with escapes unless it is printable text
-    (git's setting is anyone's text; a terminal must not run what it holds)."""
-    return email if email.isprintable() else ascii(email)
-
-
-def unknown_email(email: str) -> str:
-    """The start of the message when git's e-mail names nobody in owners.yml."""
-    if not email:
-        return "git's user.email is not set, so you cannot be found in owners.yml"
-    return f"your git e-mail ({shown(email)}) is not in owners.yml"
-
-
-def add_yourself(email: str) -> str:
-    """How to add yourself to owners.yml (one line, for a message)."""
-    return (
-        "to be found next time, add yourself under 'people:' in owners.yml "
-        f"(- id: your.id, name: 你的名字, email: {shown(email) or 'you@example.com'})"
-    )
-
-
-def person_for_git_user(registry: OwnerRegistry, root: Path) -> str:
-    """The reviewer: the person in owners.yml whose e-mail is git's `user.email` in this
-    checkout; `PersonNeeded` (listing the active people) when there is none."""
-    email = git_email(root)
-    person = person_with_email(registry, email)
-    if person is not None:
-        return person
-    people = active_people(registry)
-    raise PersonNeeded(
-        f"{unknown_email(email)}: name the reviewer with --by PERSON, one of: "
-        f"{listed(people)}; {add_yourself(email)}",
-        email,
-        people,
-    )
 
 
 def _check_reviewer(registry: OwnerRegistry, person: str) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from supportkb.authoring.review import BUMPS, PersonNeeded, record_review, shown
+from supportkb.authoring.identity import PersonNeeded, shown
+from supportkb.authoring.review import BUMPS, record_review
 from supportkb.cli.commands.new import OneOf, interactive
 from supportkb.cli.commands.options import IsoDate, root_option
 
