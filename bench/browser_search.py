@@ -66,7 +66,7 @@ import harness
 import site_speed
 from harness import AS_OF, ServedKb, percentile
 
-CHROMIUM, SKIPPED, FLAGS = harness.CHROMIUM, harness.SKIPPED, harness.CHROMIUM_FLAGS
+CHROMIUM, SKIPPED = harness.CHROMIUM, harness.SKIPPED
 VIEWPORT = {"width": 1366, "height": 768}
 TARGET_P50, TARGET_P95 = 80.0, 150.0  # ms, key -> painted (issue 15)
 WEIGHT_ARTICLE = "kb/printing/printer-offline.md"  # KB-0010
@@ -525,20 +525,6 @@ def weight_bench(browser: Any, site: Path, index: Path, env: dict[str, str], wor
 # -- main -----------------------------------------------------------------------------------------
 
 
-def launch() -> tuple[Any, Any]:
-    """(Playwright, Chromium), or exit SKIPPED with a message."""
-    if not CHROMIUM.exists():
-        print(f"skipped: {CHROMIUM} is not installed (apt-get install chromium)")
-        sys.exit(SKIPPED)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("skipped: Playwright is not installed (make setup installs the test extras)")
-        sys.exit(SKIPPED)
-    playwright = sync_playwright().start()
-    return playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-
-
 def run(options: argparse.Namespace, work: Path) -> None:
     env = {**os.environ, "SUPPORTKB_CACHE_DIR": str(work / "cache")}
     harness.compile_package()
@@ -557,7 +543,7 @@ def run(options: argparse.Namespace, work: Path) -> None:
                 ServedKb([*harness.kb_command(), "-C", str(kb_root)], index, site),
             )
         )
-    playwright, browser = launch()
+    playwright, browser = harness.launch_chromium()
     try:
         typing_bench(browser, corpora, options, site, env, work)
         if options.weight:

@@ -64,6 +64,22 @@ CHROMIUM_FLAGS = [
 ]
 SKIPPED = 77  # the exit code run_all.py reports as "skipped"
 
+
+def launch_chromium() -> tuple[Any, Any]:
+    """(Playwright, Chromium) started with CHROMIUM_FLAGS, or exit SKIPPED with a message."""
+    if not CHROMIUM.exists():
+        print(f"skipped: {CHROMIUM} is not installed (apt-get install chromium)")
+        sys.exit(SKIPPED)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped: Playwright is not installed (make setup installs the test extras)")
+        sys.exit(SKIPPED)
+    playwright = sync_playwright().start()
+    return playwright, playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS
+    )
+
 # -- where the code under test is ---------------------------------------------------------------
 
 

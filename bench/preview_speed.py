@@ -72,7 +72,7 @@ from typing import Any
 import harness
 from harness import AS_OF, percentile
 
-CHROMIUM, SKIPPED, FLAGS = harness.CHROMIUM, harness.SKIPPED, harness.CHROMIUM_FLAGS
+CHROMIUM, SKIPPED = harness.CHROMIUM, harness.SKIPPED
 EDITED = "kb/printing/printer-offline.md"  # KB-0010, in the starter content
 PAGE = "/kb/printing/printer-offline/"
 TARGETS = {"starter": 3.0, "generated": 15.0}  # s, save -> refreshed page, p50 (issue 17)
@@ -620,20 +620,6 @@ def report(runs: Sequence[ServerRun], costs: dict[str, BuildCosts]) -> None:
 # -- main -----------------------------------------------------------------------------------------
 
 
-def launch() -> tuple[Any, Any]:
-    """(Playwright, Chromium), or exit SKIPPED with a message."""
-    if not CHROMIUM.exists():
-        print(f"skipped: {CHROMIUM} is not installed (apt-get install chromium)")
-        sys.exit(SKIPPED)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("skipped: Playwright is not installed (make setup installs the test extras)")
-        sys.exit(SKIPPED)
-    playwright = sync_playwright().start()
-    return playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-
-
 def load_line(when: str) -> str:
     return f"machine: {os.cpu_count()} cores; load average (1, 5, 15 min) {when}: {os.getloadavg()}"
 
@@ -657,7 +643,7 @@ def run(options: argparse.Namespace, work: Path) -> None:
     print(load_line("at the start"), flush=True)
     harness.compile_package()
     cases = prepare_cases(work, source, options.docs)
-    playwright, browser = launch()
+    playwright, browser = harness.launch_chromium()
     runs: list[ServerRun] = []
     costs: dict[str, BuildCosts] = {}
     try:
