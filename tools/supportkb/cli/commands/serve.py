@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from watchfiles import Change
 
     from supportkb.service.live_reload import LiveSite, Rebuilt
+    from supportkb.site.marker import SiteMarker
 
 
 @click.command("serve")
@@ -112,7 +113,7 @@ def serve_command(
     Ctrl-C or SIGTERM."""
     from supportkb.reporting.feedback import claim_feedback_file, feedback_path
     from supportkb.reporting.search_log import claim_log_file
-    from supportkb.search.indexing.index import AUDIENCES, index_folder, open_engine
+    from supportkb.search.indexing.index import index_folder
     from supportkb.service import workers as serve_workers
     from supportkb.service.app import SETTINGS_VARIABLE, ServeSettings
     from supportkb.service.live_reload import LIVE_FILE, LiveSite
@@ -141,25 +142,17 @@ def serve_command(
                 as_of or date.today(),
                 live_folder / LIVE_FILE,
             )
-        stack.enter_context(claim_port(host, port, workers))  # before a build: a clear error
-        if live is not None:
+        if live is None:  # what is missing is said first, whatever holds the port
+            marker = _servable(site, site_dir, folder)
+            stack.enter_context(claim_port(host, port, workers))
+        else:
+            stack.enter_context(claim_port(host, port, workers))  # before a build: a clear error
             click.echo(f"building the index and the site in {site} (--watch)", err=True)
             started = live.start()
             _report(started)
             if started.state.error is not None and read_marker(site) is None:
                 raise FatalError(started.state.error)
-        marker = read_marker(site)
-        if not (site / "index.html").is_file() or marker is None:
-            raise FatalError(
-                f"no site built by `kb build` in {site} (its audience is recorded there): "
-                f"run `kb build --site-dir {site_dir}`, or `kb serve --watch` to build it"
-            )
-        if marker.audience not in AUDIENCES:
-            raise FatalError(
-                f"the site in {site} names an unknown audience {marker.audience!r}: "
-                f"run `kb build --site-dir {site_dir}` again"
-            )
-        open_engine(folder, marker.audience)  # a clear error now rather than in every worker
+            marker = _servable(site, site_dir, folder)
         analytics_file = analytics if analytics.is_absolute() else root / analytics
         if not no_analytics:
             claim_log_file(analytics_file)
@@ -195,6 +188,29 @@ def serve_command(
             timeout_keep_alive=5,
             server_header=False,
         )
+
+
+def _servable(site: Path, site_dir: Path, index: Path) -> SiteMarker:
+    """The marker of the site `kb build` made in `site` (its audience), once its index is
+    known to open; FatalError when there is no such site, it names an audience this version
+    does not know, or its audience has no index (a clear error now rather than in every
+    worker)."""
+    from supportkb.search.indexing.index import AUDIENCES, open_engine
+    from supportkb.site.marker import read_marker
+
+    marker = read_marker(site)
+    if not (site / "index.html").is_file() or marker is None:
+        raise FatalError(
+            f"no site built by `kb build` in {site} (its audience is recorded there): "
+            f"run `kb build --site-dir {site_dir}`, or `kb serve --watch` to build it"
+        )
+    if marker.audience not in AUDIENCES:
+        raise FatalError(
+            f"the site in {site} names an unknown audience {marker.audience!r}: "
+            f"run `kb build --site-dir {site_dir}` again"
+        )
+    open_engine(index, marker.audience)
+    return marker
 
 
 def _watch(root: Path, live: LiveSite) -> None:
