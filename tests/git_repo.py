@@ -92,7 +92,8 @@ def policy(
         "approved_on": approved_on,
     }
     if not any(row[0] == version for row in rows):
-        rows = (*rows, (version, last_reviewed, f"第 {version} 版", approved_by or "待核准 pending"))
+        approver = approved_by or "待核准 pending"
+        rows = (*rows, (version, last_reviewed, f"第 {version} 版", approver))
     table = "\n".join(f"| {' | '.join(row)} |" for row in rows)
     lines = "\n".join(f"{key}: {value}" for key, value in front.items() if value is not None)
     return textwrap.dedent(

@@ -9,13 +9,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import KnowledgeBaseFactory
-from git_repo import BOB, STRANGER, DatedRepo, policy
 
+from git_repo import BOB, STRANGER, DatedRepo, policy
 from supportkb.history.git import GitHistory, NotARepository, ShallowClone
 from supportkb.history.reading import read_histories, read_history
 from supportkb.history.records import DocumentHistory
 from supportkb.workspace.knowledge_base import load_knowledge_base
+
+from conftest import KnowledgeBaseFactory
 
 PATH = "docs/policies/data-retention.md"
 

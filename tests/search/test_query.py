@@ -107,7 +107,13 @@ def test_traditional_simplified_and_english_queries_find_their_documents(indexed
 def test_json_output_is_the_documented_object(indexed: Path) -> None:
     data = search_json(indexed, "卡紙")
     assert set(data) == {
-        "query", "total", "took_ms", "suggestion", "results", "unmatched_words", "closest"
+        "query",
+        "total",
+        "took_ms",
+        "suggestion",
+        "results",
+        "unmatched_words",
+        "closest",
     }
     assert data["query"] == "卡紙" and data["total"] >= 1
     first = data["results"][0]

@@ -14,9 +14,7 @@ from conftest import AS_OF, KnowledgeBaseFactory, article_front
 @pytest.mark.parametrize(
     "typed", ["KB-0014", "kb-0014", "KB0014", "kb0014", "Kb0014", "0014", "0014 卡紙"]
 )
-def test_an_id_typed_any_way_lists_its_document_first(
-    kb: KnowledgeBaseFactory, typed: str
-) -> None:
+def test_an_id_typed_any_way_lists_its_document_first(kb: KnowledgeBaseFactory, typed: str) -> None:
     kb.document(
         "kb/printing/jam.md",
         article_front(id="KB-0014", title="印表機卡紙", last_reviewed="2026-06-01"),
