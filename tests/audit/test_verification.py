@@ -109,6 +109,20 @@ def test_an_output_that_is_a_folder_is_bad_usage(pack: Path, kb: KnowledgeBaseFa
     assert code == 2 and "is a folder" in err
 
 
+@pytest.mark.parametrize("what", ["absent.zip", "."])
+def test_verifying_no_file_is_bad_usage(tmp_path: Path, what: str) -> None:
+    code, _, err = run("audit-pack", "--verify", str(tmp_path / what))
+    assert code == 2 and err.count("\n") == 1
+    assert ("does not exist" in err) if what == "absent.zip" else ("is a folder" in err)
+
+
+def test_a_manifest_nested_too_deep_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "pack.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", "[" * 100_000 + "]" * 100_000)
+    one_line_error(path, "is not JSON")
+
+
 def one_line_error(path: Path, expected: str) -> None:
     code, out, err = run("audit-pack", "--verify", str(path))
     assert code == 1

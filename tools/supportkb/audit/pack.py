@@ -149,7 +149,7 @@ def is_pack(path: Path) -> bool:
     try:
         files = read_zip(path)
         manifest = json.loads(files[MANIFEST])
-    except (UnsafeArchive, KeyError, ValueError):
+    except (UnsafeArchive, KeyError, ValueError, RecursionError):
         return False
     return isinstance(manifest, dict) and manifest.get("kind") == PACK_KIND
 

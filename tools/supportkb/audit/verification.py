@@ -13,6 +13,7 @@ from typing import Any
 
 from supportkb.audit.archive import UnsafeArchive, check_name, read_zip
 from supportkb.audit.pack import MANIFEST, PACK_KIND
+from supportkb.errors import InvalidUsage
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,17 @@ class Verification:
 
 
 def verify_pack(path: Path) -> Verification:
+    """`InvalidUsage` (exit 2) when there is no file at `path`; `UnsafeArchive` (exit 1)
+    when it is not a pack or not a safe zip."""
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise InvalidUsage(f"{path} {what}: give the path of an audit pack's zip file")
     files = read_zip(path)
     if MANIFEST not in files:
         raise UnsafeArchive(f"{path}: not an audit pack (it has no {MANIFEST})")
     try:
         manifest = json.loads(files[MANIFEST].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise UnsafeArchive(f"{path}: its {MANIFEST} is not JSON ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("kind") != PACK_KIND:
         raise UnsafeArchive(f"{path}: not an audit pack (its {MANIFEST} is not a pack's)")
