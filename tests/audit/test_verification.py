@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -86,6 +87,34 @@ def test_the_made_pack_is_replaced_whole_and_anything_else_only_when_told(
     assert notes.read_bytes() == b"my notes"
     code, _, _ = run(*args[:-1], str(notes), "--force")
     assert code == 0 and zipfile.is_zipfile(notes)
+
+
+def test_a_failed_run_leaves_the_previous_pack(pack: Path, kb: KnowledgeBaseFactory) -> None:
+    before = pack.read_bytes()
+    (kb.root / "docs" / "policies" / "data-retention.md").write_text("changed", encoding="utf-8")
+    code, _, err = run("-C", str(kb.root), "audit-pack", "--as-of", "2026-04-01",
+                       "--output", str(pack))  # fmt: skip
+    assert code == 1 and err.count("\n") == 1
+    assert pack.read_bytes() == before
+    assert [p.name for p in pack.parent.iterdir()] == ["pack.zip"]
+
+
+def test_an_output_that_cannot_be_written_is_one_line(pack: Path, kb: KnowledgeBaseFactory) -> None:
+    a_file = pack.parent / "notes.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    code, _, err = run("-C", str(kb.root), "audit-pack", "--as-of", "2026-04-01",
+                       "--output", str(a_file / "pack.zip"))  # fmt: skip
+    assert code == 1 and "cannot be written" in err and err.count("\n") == 1
+
+
+def test_a_fifo_is_not_read(pack: Path, kb: KnowledgeBaseFactory) -> None:
+    fifo = pack.parent / "fifo.zip"
+    os.mkfifo(fifo)
+    code, _, err = run("audit-pack", "--verify", str(fifo))
+    assert code == 2 and "not a regular file" in err
+    code, _, err = run("-C", str(kb.root), "audit-pack", "--as-of", "2026-04-01",
+                       "--output", str(fifo))  # fmt: skip
+    assert code == 1 and "not an audit pack" in err
 
 
 @pytest.mark.parametrize(

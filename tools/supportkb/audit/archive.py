@@ -64,6 +64,8 @@ def check_name(name: str) -> None:
 def read_zip(path: Path) -> dict[str, bytes]:
     """Every entry of the zip at `path` (name -> content); `UnsafeArchive` when it is not a
     zip, or is one no audit pack would be (see the module's docstring)."""
+    if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+        raise UnsafeArchive(f"{path}: not a regular file")
     try:
         with zipfile.ZipFile(path) as archive:
             return _entries(archive, path)

@@ -141,7 +141,10 @@ def write_pack(pack: AuditPack, output: Path, force: bool = False) -> None:
             f"{output} exists and is not an audit pack; not overwriting it "
             "(choose another name, or --force to replace it)"
         )
-    write_atomic(output, pack.zip())
+    try:
+        write_atomic(output, pack.zip())
+    except OSError as exc:
+        raise FatalError(f"{output}: cannot be written ({exc.strerror or exc})") from None
 
 
 def is_pack(path: Path) -> bool:

@@ -35,7 +35,13 @@ def verify_pack(path: Path) -> Verification:
     """`InvalidUsage` (exit 2) when there is no file at `path`; `UnsafeArchive` (exit 1)
     when it is not a pack or not a safe zip."""
     if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
+        what = (
+            "is a folder"
+            if path.is_dir()
+            else "is not a regular file"
+            if path.exists()
+            else "does not exist"
+        )
         raise InvalidUsage(f"{path} {what}: give the path of an audit pack's zip file")
     files = read_zip(path)
     if MANIFEST not in files:
