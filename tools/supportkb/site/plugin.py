@@ -52,6 +52,8 @@ from supportkb.site.footer import document_footer
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_page
+from supportkb.site.provenance import BuildStamp, read_stamp, source_date, with_stamp
+from supportkb.site.register import is_withheld
 from supportkb.site.rendering import template_environment
 from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
@@ -135,6 +137,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
     pages_by_site_path: dict[str, Document]
     script_hashes: set[str]
     previewing = False  # under `mkdocs serve`
+    stamp: BuildStamp | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.previewing = command == "serve"
@@ -146,9 +149,12 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.kb_config = KnowledgeBaseConfig.from_plugin_options(self.config, source)
-            self.as_of = build_date(self.config, source) or date.today()
+            self.as_of = build_date(self.config, source) or source_date() or date.today()
         except FatalError as exc:
             raise PluginError(f"supportkb: {exc}") from exc
+        root = Path(config.config_file_path or "mkdocs.yml").parent
+        self.stamp = read_stamp(root, config.repo_url, self.as_of)
+        config.copyright = with_stamp(config.copyright, self.stamp)
         _traditional_search(config)
         for extension in _EXTENSIONS:
             if extension not in config.markdown_extensions:
@@ -192,6 +198,9 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
                 {d.id: d.last_reviewed for d in published},
                 self.as_of,
             ),
+            audience=audience,
+            listed_only=tuple(d for d in kb.documents if is_withheld(audience, d.visibility)),
+            stamp=self.stamp,
         )
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
