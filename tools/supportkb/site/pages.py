@@ -33,7 +33,7 @@ from supportkb.documents.vocabulary import STATUS_TERMS
 from supportkb.errors import FatalError
 from supportkb.history.records import DocumentHistory
 from supportkb.site import reference
-from supportkb.site.provenance import BuildStamp
+from supportkb.site.provenance import BuildStamp, RepositoryHost
 from supportkb.site.register import RegisterEntry, register_entries, register_html
 from supportkb.site.register import register_csv as entries_csv
 from supportkb.site.rendering import code, esc, md, template_environment
@@ -122,6 +122,8 @@ class SiteModel:
     histories: Mapping[str, DocumentHistory] = field(default_factory=dict)
     history_problem: str = ""  # why there is no history (not a git repository, shallow...)
     stamp: BuildStamp | None = None  # the commit the site is built from, the build day
+    with_history: bool = False  # the `history` option: history pages, superseded versions
+    repository: RepositoryHost | None = None  # repo_url on GitHub/GitLab: commits' pages
 
     def render(self, template: str, **variables: Any) -> str:
         """A template of `supportkb.site.rendering`'s environment, given this site too."""
