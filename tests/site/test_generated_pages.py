@@ -15,6 +15,7 @@ from supportkb.reporting.feedback import FeedbackKind, FeedbackStore, feedback_p
 from supportkb.reporting.search_log import DEFAULT_FILE as ANALYTICS_FILE
 from supportkb.site.build import build_site
 from supportkb.site.pages import GENERATED_PAGES, SiteModel, generated_pages, site_free
+from supportkb.site.register import HTML_COLUMNS
 from supportkb.workspace.knowledge_base import load_knowledge_base
 from supportkb.workspace.owners import OwnerRegistry, load_registry
 from supportkb.workspace.settings import KnowledgeBaseConfig, load_config
@@ -130,7 +131,7 @@ def test_every_column_is_labelled_for_the_phone_s_cards(
     site = build_site(kb.root, date(2026, 11, 24), tmp_path / "site").site_dir
     register = _html(site, "register")
     headers = re.findall(r'<th scope="col" class="kb-col-[a-z_]+">([^<]+)</th>', register)
-    assert len(headers) == 10
+    assert len(headers) == len(HTML_COLUMNS)
     for header in headers:
         assert f'data-label="{header}"' in register, header
 

@@ -156,7 +156,10 @@ def test_generated_pages(site_kb: KnowledgeBaseFactory, tmp_path: Path) -> None:
     rows = list(
         csv.DictReader(io.StringIO((site / "register.csv").read_text(encoding="utf-8-sig")))
     )
-    assert sorted(r["id"] for r in rows) == ["KB-0001", "KB-0002", "KB-0003", "SOP-0001"]
+    assert sorted(r["id"] for r in rows) == ["KB-0001", "KB-0002", "KB-0003", "KB-0004", "SOP-0001"]
+    # a restricted document is listed in the internal register, its title withheld
+    (restricted,) = [r for r in rows if r["id"] == "KB-0004"]
+    assert restricted["title"] == restricted["path"] == "" and restricted["status"] == "published"
     assert {r["approved_by"] for r in rows if r["id"] == "SOP-0001"} == {"bob"}
 
 

@@ -45,6 +45,9 @@ _BUILDING = ".kb-building-"  # .<site name>.kb-building-<pid>: a site being buil
 class BuildResult:
     check: CheckResult
     site_dir: Path
+    # why the site has no history pages though the `history` option asks for them (not a git
+    # repository, a shallow clone): `kb build` says so in one warning line
+    history_problem: str = ""
 
 
 def build_site(
@@ -84,13 +87,15 @@ def build_site(
             config["site_dir"] = str(fresh)
             build(config)
         config["site_dir"] = str(target)
+        model = getattr(plugin, "site", None) if plugin is not None and enabled else None
+        problem = str(getattr(model, "history_problem", "") or "")
     except MkDocsException as exc:
         raise FatalError(f"the site could not be built: {exc}") from None
     except SystemExit as exc:  # MkDocs' own "Aborted with N warnings in strict mode!"
         raise FatalError(
             f"the site could not be built (exit {exc.code}); see the messages above"
         ) from None
-    return BuildResult(result, target)
+    return BuildResult(result, target, problem)
 
 
 @contextlib.contextmanager

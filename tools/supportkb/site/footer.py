@@ -13,13 +13,13 @@ opens the link with the reader's comment added.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from markupsafe import Markup
 
 from supportkb.documents.model import Document
-from supportkb.documents.urls import web_url
 from supportkb.site.pages import SiteModel
+from supportkb.site.provenance import repository_host
 from supportkb.site.rendering import esc
 
 SUBJECT = "[{id}] {title}：內容有誤或過時"
@@ -57,16 +57,12 @@ def document_footer(site: SiteModel, document: Document, repo_url: str | None) -
 
 def issue_channel(repo_url: str | None) -> Channel | None:
     """A new issue in the repository, when `repo_url` is a GitHub or GitLab address."""
-    url = web_url(repo_url.rstrip("/")) if repo_url else None
-    host = (urlsplit(url).hostname or "") if url else ""
-    if url is None or not urlsplit(url).path.strip("/"):
-        return None  # a host alone is no repository
-    labels = host.split(".")
-    if "github" in labels:
-        return Channel(f"{url}/issues/new", "title", "body")
-    if "gitlab" in labels:
-        return Channel(f"{url}/-/issues/new", quote("issue[title]"), quote("issue[description]"))
-    return None
+    host = repository_host(repo_url)
+    if host is None:
+        return None
+    if host.kind == "github":
+        return Channel(f"{host.url}/issues/new", "title", "body")
+    return Channel(f"{host.url}/-/issues/new", quote("issue[title]"), quote("issue[description]"))
 
 
 def mail_channel(site: SiteModel, document: Document) -> Channel | None:

@@ -12,10 +12,8 @@ being rendered, so that MkDocs resolves and validates them.
 
 from __future__ import annotations
 
-import csv
 import functools
 import html
-import io
 import json
 import posixpath
 import traceback
@@ -28,13 +26,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.layout import ARTICLES_DIR, EMERGENCY_DIR, POLICIES_DIR, SOPS_DIR
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.urls import mailto_url
 from supportkb.documents.vocabulary import STATUS_TERMS
 from supportkb.errors import FatalError
+from supportkb.history.records import DocumentHistory
 from supportkb.site import reference
+from supportkb.site.provenance import BuildStamp, RepositoryHost
+from supportkb.site.register import RegisterEntry, register_entries, register_html
+from supportkb.site.register import register_csv as entries_csv
 from supportkb.site.rendering import code, esc, md, template_environment
 from supportkb.workspace.freshness import Freshness, FreshnessRule
 from supportkb.workspace.owners import OwnerRegistry
@@ -94,9 +95,7 @@ def due_time(rule: FreshnessRule, due: date | None, kind: str, as_of: date) -> M
 def status_badge(status: Status) -> Markup:
     """A status as the coloured badge the search results show (`kb-badge--ok|draft|retired`)."""
     terms = STATUS_TERMS[status]
-    return Markup(
-        f'<span class="kb-badge kb-badge--{terms.badge}">{esc(terms.label)}</span>'
-    )
+    return Markup(f'<span class="kb-badge kb-badge--{terms.badge}">{esc(terms.label)}</span>')
 
 
 @dataclass(frozen=True)
@@ -115,6 +114,16 @@ class SiteModel:
     # readers' open flags per document id (not helpful, wrong), from `kb serve`'s feedback file
     # in the checkout: the review calendar shows them; empty where nothing was recorded
     flags: Mapping[str, int] = field(default_factory=dict)
+    audience: str = "internal"  # who the site is for (`supportkb.site.sources`)
+    # documents the audience is told exist but may not read (restricted ones, in the internal
+    # site): the register lists them by id, type, owner and status only
+    listed_only: tuple[Document, ...] = ()
+    # each published document's history by id (`supportkb.history`); empty without history
+    histories: Mapping[str, DocumentHistory] = field(default_factory=dict)
+    history_problem: str = ""  # why there is no history (not a git repository, shallow...)
+    stamp: BuildStamp | None = None  # the commit the site is built from, the build day
+    with_history: bool = False  # the `history` option: history pages, superseded versions
+    repository: RepositoryHost | None = None  # repo_url on GitHub/GitLab: commits' pages
 
     def render(self, template: str, **variables: Any) -> str:
         """A template of `supportkb.site.rendering`'s environment, given this site too."""
@@ -362,61 +371,35 @@ def review_calendar(site: SiteModel) -> str:
     )
 
 
-REGISTER_COLUMNS = (
-    "id",
-    "title",
-    "type",
-    "version",
-    "status",
-    "owner",
-    "approved_by",
-    "effective",
-    "last_reviewed",
-    "next_review",
-    "path",
-)
-
-
-def register_rows(site: SiteModel) -> list[list[str]]:
-    rule = site.rule
-    rows = []
-    for d in sorted(site.documents, key=lambda d: d.id):
-        due = rule.review_due(d) if rule.is_held(d) else None
-        rows.append(
-            [
-                d.id,
-                d.title,
-                d.type.value,
-                d.version or "",
-                d.status.value,
-                d.owner,
-                d.approved_by or "",
-                str(d.effective or ""),
-                str(d.last_reviewed or ""),
-                str(due or ""),
-                site.site_path(d.path),
-            ]
-        )
-    return rows
+def site_register(site: SiteModel) -> tuple[RegisterEntry, ...]:
+    """The register of this site's audience on its build day (`supportkb.site.register`)."""
+    documents = site.documents + site.listed_only
+    return register_entries(documents, site.histories, site.config, site.as_of, site.audience)
 
 
 def register_page(site: SiteModel) -> str:
+    entries = site_register(site)
+
+    def link(entry: RegisterEntry) -> str | None:
+        document = site.by_id.get(entry.id)
+        return site.href(site.site_path(document.path), REGISTER_PAGE) if document else None
+
+    def due(entry: RegisterEntry) -> str:
+        return str(due_time(site.rule, entry.next_review, "review", site.as_of))
+
     return site.render(
         "register.md",
         page=REGISTER_PAGE,
-        documents=site.documents,
-        rows=table_rows(site, site.documents, REGISTER_PAGE),
+        entries=entries,
+        table=Markup(register_html(entries, link, due=due)),
+        as_of=site.as_of,
+        stamp=site.stamp,
         csv=REGISTER_CSV,
     )
 
 
 def register_csv(site: SiteModel) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(REGISTER_COLUMNS)
-    for row in register_rows(site):
-        writer.writerow([spreadsheet_cell(v) for v in row])
-    return "\ufeff" + out.getvalue()  # Excel opens UTF-8 CSV with Chinese correctly only with a BOM
+    return entries_csv(site_register(site))
 
 
 HOME_MARKER = "<!-- supportkb:home -->"  # where the home page's overview goes (else: the end)

@@ -15,6 +15,7 @@ it writes the labels the browser's scripts show (`labels.js`, from
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -38,6 +39,8 @@ from supportkb.documents.model import Document
 from supportkb.documents.source import MAX_FILE_BYTES, read_source
 from supportkb.documents.vocabulary import browser_labels
 from supportkb.errors import FatalError
+from supportkb.history.git import GitHistory
+from supportkb.history.reading import read_histories
 from supportkb.reporting.feedback import feedback_counts, feedback_path
 from supportkb.reporting.search_log import DEFAULT_FILE as ANALYTICS_FILE
 from supportkb.search.text.dictionary import traditional_dictionary, user_terms
@@ -50,13 +53,29 @@ from supportkb.site.content_policy import (
 )
 from supportkb.site.footer import document_footer
 from supportkb.site.header import document_header, insert_header
+from supportkb.site.history_pages import (
+    SupersededPage,
+    history_pages,
+    slot_contents,
+    slots,
+    superseded_pages,
+)
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_page
+from supportkb.site.provenance import (
+    BuildStamp,
+    read_stamp,
+    repository_host,
+    source_date,
+    with_stamp,
+)
+from supportkb.site.register import is_withheld
 from supportkb.site.rendering import template_environment
 from supportkb.site.sources import SiteSources
 from supportkb.system.output_folder import claim_folder
 from supportkb.system.safe_read import is_regular_inside, read_regular
 from supportkb.workspace.knowledge_base import load_knowledge_base
+from supportkb.workspace.owners import OwnerRegistry
 from supportkb.workspace.settings import (
     PLUGIN_OPTIONS,
     InvalidOptionValue,
@@ -90,6 +109,8 @@ log = logging.getLogger("mkdocs.plugins.supportkb")
 MERMAID = "assets/supportkb/vendor/mermaid/mermaid.min.js"  # see its README.md
 _EXTENSIONS = ("admonition", "tables", "md_in_html", "attr_list")
 _MATERIAL_BUNDLE = re.compile(r'<script src="[^"]*assets/javascripts/bundle\.[^"]*"')
+NOINDEX = '<meta name="robots" content="noindex">'  # a superseded version: not to be found
+NOINDEX_HEAD = re.compile(r"<head[^>]*>")
 _REPOSITORY_FACTS = ' data-md-component="source"'  # Material asks GitHub's API for stars
 
 
@@ -135,6 +156,8 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
     pages_by_site_path: dict[str, Document]
     script_hashes: set[str]
     previewing = False  # under `mkdocs serve`
+    stamp: BuildStamp | None = None
+    superseded: dict[str, SupersededPage]  # site path -> an earlier version published read-only
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.previewing = command == "serve"
@@ -146,9 +169,12 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         try:
             source = Path(config.config_file_path or "mkdocs.yml").name
             self.kb_config = KnowledgeBaseConfig.from_plugin_options(self.config, source)
-            self.as_of = build_date(self.config, source) or date.today()
+            self.as_of = build_date(self.config, source) or source_date() or date.today()
         except FatalError as exc:
             raise PluginError(f"supportkb: {exc}") from exc
+        root = Path(config.config_file_path or "mkdocs.yml").parent
+        self.stamp = read_stamp(root, config.repo_url, self.as_of)
+        config.copyright = with_stamp(config.copyright, self.stamp)
         _traditional_search(config)
         for extension in _EXTENSIONS:
             if extension not in config.markdown_extensions:
@@ -192,7 +218,14 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
                 {d.id: d.last_reviewed for d in published},
                 self.as_of,
             ),
+            audience=audience,
+            listed_only=tuple(d for d in kb.documents if is_withheld(audience, d.visibility)),
+            stamp=self.stamp,
+            repository=repository_host(config.repo_url),
         )
+        if self.config["history"]:
+            self.site = with_histories(self.site, root, kb.registry)
+        self.superseded = superseded_pages(self.site) if self.site.with_history else {}
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
             site_file = files.get_file_from_path(self.sources.site_path(repo_path))
@@ -203,7 +236,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         _drop_pages_for_other_audiences(files, self.sources, documents)
         for site_path, source in self.sources.outside_files():
             files.append(File.generated(config, site_path, abs_src_path=source))
-        for site_path, text in generated_pages(self.site).items():
+        for site_path, text in (generated_pages(self.site) | history_pages(self.site)).items():
             if files.get_file_from_path(site_path) is None:
                 files.append(File.generated(config, site_path, content=text))
         for asset in ASSETS:
@@ -234,6 +267,21 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
             markdown = home_page(self.site, markdown)
         return markdown
 
+    def on_page_content(self, content: str, page: Any, config: Any, files: Files) -> str:
+        """A superseded version's old text and comparison, rendered apart (see
+        `supportkb.site.history_pages`), go where its page holds their slots."""
+        superseded = getattr(self, "superseded", {}).get(page.file.src_uri)
+        if superseded is None or self.site is None:
+            return content
+        return slots(content, slot_contents(self.site, superseded))
+
+    def on_template_context(self, context: Any, template_name: str, config: Any) -> Any:
+        """sitemap.xml leaves out the superseded versions (they are not to be found)."""
+        superseded = getattr(self, "superseded", {})
+        if template_name == "sitemap.xml" and superseded and "pages" in context:
+            context["pages"] = [f for f in context["pages"] if f.src_uri not in superseded]
+        return context
+
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         """`mkdocs serve` watches docs/ and mkdocs.yml; the knowledge base's documents live
         outside docs/ (`documents.layout`), and owners.yml names their owners: watch those
@@ -255,6 +303,8 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
     def on_post_page(self, output: str, page: Any, config: Any) -> str:
         if not self.config["enabled"]:
             return output
+        if page.file.src_uri in getattr(self, "superseded", {}):
+            output = NOINDEX_HEAD.sub(lambda m: m.group(0) + NOINDEX, output, count=1)
         return self._secured(output, str(page.url), page.content or "")
 
     @event_priority(-100)
@@ -291,6 +341,20 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         if self.previewing:  # `mkdocs serve` adds its live-reload script (a new one for each
             return page  # answer) to every page it sends: a policy in the page refuses it
         return with_policy_meta(page, hashes)
+
+
+def with_histories(site: SiteModel, root: Path, registry: OwnerRegistry) -> SiteModel:
+    """The site with its documents' histories from git; a checkout that cannot give them
+    (not a git repository, a shallow clone) is built all the same, its history pages saying
+    why (`mkdocs build` says so in an INFO line: a warning would stop a strict build; `kb
+    build` prints one warning line from `BuildResult.history_problem`)."""
+    try:
+        git = GitHistory.open(root)
+        histories = read_histories(root, site.documents, registry, git)
+    except FatalError as exc:
+        log.info("supportkb: the site is built without history: %s", exc)
+        return dataclasses.replace(site, with_history=True, history_problem=str(exc))
+    return dataclasses.replace(site, with_history=True, histories=histories)
 
 
 def watched_sources(root: Path, docs_dir: str | None = None) -> list[Path]:

@@ -26,6 +26,13 @@ _VISIBLE = {
     "internal": {Visibility.PUBLIC, Visibility.INTERNAL},
     "restricted": set(Visibility),
 }
+
+
+def visible_to(audience: str, visibility: Visibility) -> bool:
+    """May a site (or register) for `audience` show a document of this visibility?"""
+    return visibility in _VISIBLE[audience]
+
+
 _LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+[\"'(][^)\n]*)?\))")
 _REFERENCE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*<?)(\S+?)(>?(?:\s|$))", re.MULTILINE)
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#|/)")

@@ -83,6 +83,12 @@ PLUGIN_OPTIONS: tuple[PluginOption, ...] = (
     PluginOption(  # YAML reads 2026-11-24 as a date, "2026-11-24" as text: both are fine
         "build_date", (str, date), optional=True, description="judge freshness as of this date"
     ),
+    PluginOption(
+        "history",
+        bool,
+        True,
+        description="publish each document's history and its superseded versions (from git)",
+    ),
     PluginOption("review_every", dict, {}, description="review interval per document type"),
     PluginOption("drill_every", str, "12m", description="drill interval of emergency plans"),
     PluginOption("due_soon_days", int, 30, description="days before a review is due soon"),
