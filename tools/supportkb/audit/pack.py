@@ -3,7 +3,7 @@
     README.txt                     what the pack is and how to check it (繁中 and English)
     manifest.json                  the pack's facts and the SHA-256 of every other file
     commit.txt                     the commit the pack was made from
-    register/register.csv          the document register as of DATE (site/register.py's)
+    register/register.csv          the register as of DATE (site/register.py's, every document)
     register/register.html
     approvals.csv                  every approval recorded by DATE
     reviews.csv                    every review recorded by DATE
@@ -39,7 +39,7 @@ import io
 import json
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -57,8 +57,10 @@ from supportkb.history.git import GitHistory
 from supportkb.history.reading import read_histories
 from supportkb.history.records import DocumentHistory, Revision
 from supportkb.site.plugin import _EXTENSIONS as PLUGIN_EXTENSIONS
+from supportkb.site.register import register_csv, register_entries, register_html
 from supportkb.system.atomic import write_atomic
 from supportkb.workspace.knowledge_base import load_knowledge_base
+from supportkb.workspace.settings import KnowledgeBaseConfig
 
 PACK_KIND = "supportkb-audit-pack"
 PACK_FORMAT = 1
@@ -96,8 +98,8 @@ def make_pack(root: Path, as_of: date, include_restricted: bool = False) -> Audi
             "commit it was made from, so commit or stash them first (git status)"
         )
     kb = load_knowledge_base(root)
+    histories = read_histories(root, kb.documents, kb.registry, git)  # the register's too
     controlled = [d for d in kb.documents if d.type is not DocType.ARTICLE]
-    histories = read_histories(root, controlled, kb.registry, git)
     existing = sorted(
         (d for d in controlled if _recorded(histories[d.id].revisions, as_of)), key=lambda d: d.id
     )
@@ -113,7 +115,9 @@ def make_pack(root: Path, as_of: date, include_restricted: bool = False) -> Audi
     files["approvals.csv"] = _csv(APPROVAL_COLUMNS, _approval_rows(shown, histories, as_of))
     files["reviews.csv"] = _csv(REVIEW_COLUMNS, _review_rows(shown, histories, as_of))
     files.update(_drill_files(git, shown, existing, histories, as_of))
-    files.update(_register_files(existing, histories, withheld, as_of, commit, kb))
+    files.update(
+        _register_files(kb.documents, histories, kb.config, as_of, commit, include_restricted)
+    )
     files["README.txt"] = _readme(as_of, commit, include_restricted, withheld).encode("utf-8")
     files[MANIFEST] = manifest_bytes(
         {
@@ -398,57 +402,24 @@ def _reports_on(git: GitHistory, as_of: date) -> dict[str, bytes]:
 
 def _register_files(
     documents: Sequence[Document],
-    histories: dict[str, DocumentHistory],
-    withheld: Sequence[str],
+    histories: Mapping[str, DocumentHistory],
+    config: KnowledgeBaseConfig,
     as_of: date,
     commit: str,
-    kb: Any,
+    include_restricted: bool,
 ) -> dict[str, bytes]:
-    """register/register.csv and register/register.html as of `as_of`."""
-    rows = []
-    for document in documents:
-        history = histories[document.id]
-        version = history.in_force_on(as_of)
-        standing = _standing(history, as_of)
-        shown = standing.document if standing is not None else None
-        hidden = document.id in withheld
-        rows.append(
-            [
-                document.id,
-                "" if hidden else (shown.title if shown else document.title),
-                document.type.value,
-                "" if hidden or version is None else (version.version or ""),
-                (shown.status.value if shown else document.status.value),
-                document.owner,
-                "" if hidden or version is None else (version.approved_by or ""),
-                "" if hidden or version is None else _day(version.approved_on, ""),
-                "" if hidden or version is None else _day(version.in_force_from, ""),
-                document.visibility.value,
-            ]
-        )
-    columns = (
-        "id",
-        "title",
-        "type",
-        "version_in_force",
-        "status",
-        "owner",
-        "approved_by",
-        "approved_on",
-        "in_force_from",
-        "visibility",
+    """register/register.csv and register/register.html as of `as_of`: the site's register
+    (site/register.py) of the internal audience, where restricted documents are named by id,
+    type, owner and status only; of every audience with `include_restricted`."""
+    audience = Visibility.RESTRICTED.value if include_restricted else Visibility.INTERNAL.value
+    entries = register_entries(documents, histories, config, as_of, audience)
+    note = (
+        f"{as_of} 的文件清單，提交 {commit}。The register as of {as_of}, from commit {commit}."
     )
-    import html
-
-    head = "".join(f"<th scope='col'>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows
-    )
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    note = f"{as_of}（提交 commit {commit}）"
+    page = table_page(f"文件清單 Register {as_of}", note, register_html(entries))
     return {
-        "register/register.csv": _csv(columns, rows),
-        "register/register.html": table_page(f"文件清單 Register {as_of}", note, table).encode(),
+        "register/register.csv": register_csv(entries).encode("utf-8"),
+        "register/register.html": page.encode("utf-8"),
     }
 
 
