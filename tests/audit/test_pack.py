@@ -197,3 +197,16 @@ def test_changes_not_committed_are_refused(repo: DatedRepo, tmp_path: Path) -> N
     code, _, err = run(repo.root, "audit-pack", "--as-of", "2026-03-15", "--output", str(output))
     assert code == 1 and "not committed" in err
     assert not output.exists()
+
+
+def test_the_register_is_as_it_stood_on_the_date(repo: DatedRepo, tmp_path: Path) -> None:
+    files = make(repo.root, "2026-03-15", tmp_path / "pack.zip")
+    register = {r["id"]: r for r in rows(files["register/register.csv"])}
+    # 1.1 was recorded on 1 March and takes effect on 1 April: 1.0 is the one in force
+    assert (register["POL-0001"]["version"], register["POL-0001"]["in_force"]) == ("1.1", "1.0")
+    assert register["POL-0001"]["approved_by"] == "bob"
+    page = files["register/register.html"].decode()
+    assert "default-src 'none'" in page and "2026-03-15" in page and "POL-0001" in page
+    # a document committed after the date is not in that day's register
+    early = make(repo.root, "2025-12-10", tmp_path / "early.zip")
+    assert rows(early["register/register.csv"]) == []
