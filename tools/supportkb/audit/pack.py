@@ -135,9 +135,9 @@ def make_pack(root: Path, as_of: date, include_restricted: bool = False) -> Audi
     return AuditPack(as_of, commit, files, tuple(d.id for d in shown), withheld)
 
 
-def write_pack(pack: AuditPack, output: Path, force: bool = False) -> None:
+def write_pack(pack: AuditPack, output: Path, force: bool = False) -> bytes:
     """Write the pack's zip at `output` at once (a temporary file renamed: never half a zip
-    there). Replaces an earlier audit pack; anything else only with `force`."""
+    there) and return it. Replaces an earlier audit pack; anything else only with `force`."""
     if output.is_dir():
         raise InvalidUsage(f"{output} is a folder: give the path of the zip file to write")
     if output.exists() and not force and not is_pack(output):
@@ -145,10 +145,12 @@ def write_pack(pack: AuditPack, output: Path, force: bool = False) -> None:
             f"{output} exists and is not an audit pack; not overwriting it "
             "(choose another name, or --force to replace it)"
         )
+    data = pack.zip()
     try:
-        write_atomic(output, pack.zip())
+        write_atomic(output, data)
     except OSError as exc:
         raise FatalError(f"{output}: cannot be written ({exc.strerror or exc})") from None
+    return data
 
 
 def is_pack(path: Path) -> bool:

@@ -76,8 +76,7 @@ def audit_pack_command(
     from supportkb.audit.pack import make_pack, write_pack
 
     pack = make_pack(root, as_of, include_restricted)
-    data = pack.zip()
-    write_pack(pack, output, force)
+    data = write_pack(pack, output, force)
     withheld = f", {len(pack.withheld)} restricted named only" if pack.withheld else ""
     click.echo(
         f"{output}: audit pack as of {as_of} from commit {pack.commit[:12]}: "
