@@ -22,6 +22,7 @@ from supportkb.documents.source import read_source
 from supportkb.history.git import FileVersion, GitHistory, follow
 from supportkb.history.records import Author, DocumentHistory, Review, Revision, Version
 from supportkb.history.revision_table import row_for
+from supportkb.workspace.knowledge_base import find_document, load_knowledge_base
 from supportkb.workspace.owners import OwnerRegistry
 
 APPROVER_REQUIRED = frozenset({DocType.SOP, DocType.POLICY})  # as the field table says
@@ -200,7 +201,7 @@ def _reviews(oldest_first: Sequence[Revision]) -> list[Review]:
             added = [
                 p for p in document.reviewers if previous is None or p not in previous.reviewers
             ]
-            reviewer = added[-1] if added else revision.author.shown
+            reviewer = _reviewer(added, document, revision.author)
             reviews.append(
                 Review(
                     document.last_reviewed,
@@ -213,3 +214,22 @@ def _reviews(oldest_first: Sequence[Revision]) -> list[Review]:
             )
         previous = document
     return reviews
+
+
+def document_history(root: Path, doc_id: str) -> tuple[Document, DocumentHistory]:
+    """The document with id `doc_id` in the checkout and its history (git is asked first, so
+    a shallow clone or a folder outside git is said before anything is read)."""
+    git = GitHistory.open(root)
+    kb = load_knowledge_base(root)
+    document = find_document(kb, doc_id)
+    return document, read_history(root, document, kb.registry, git)
+
+
+def _reviewer(added: list[str], document: Document, author: Author) -> str:
+    """Who recorded a review: the one reviewer it added (`kb review` adds its reviewer),
+    else its author when a reviewer, else the reviewers it added, else its author."""
+    if len(added) == 1:
+        return added[0]
+    if author.person is not None and author.person in document.reviewers:
+        return author.person
+    return ", ".join(added) or author.shown

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from supportkb.documents.fields import Location
+from supportkb.documents.fields import Location, did_you_mean
 from supportkb.documents.findings import Finding
 from supportkb.documents.layout import checkout_folders, discover
 from supportkb.documents.model import Document
+from supportkb.errors import FatalError
 from supportkb.system.safe_read import read_head
 from supportkb.workspace.cache import Batch, ResultCache, Stamp
 from supportkb.workspace.codeowners import CODEOWNERS_FILE
@@ -60,6 +61,28 @@ def ids_in_unreadable_files(root: Path, files: dict[str, FileResult]) -> dict[st
                 head = raw.decode("utf-8", errors="replace")
                 found.update((doc_id, path) for doc_id in _ID_LINE.findall(head))
     return found
+
+
+def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
+    """The document with id `doc_id`; `FatalError` naming the reason when there is not
+    exactly one (none, a close id, an unreadable file that holds it, two files using it)."""
+    matches = [d for d in kb.documents if d.id == doc_id]
+    unreadable = ids_in_unreadable_files(kb.root, kb.files)
+    if not matches and doc_id in unreadable:
+        path = unreadable[doc_id]
+        reason = kb.files[path].findings[0]
+        raise FatalError(
+            f"{path}:{reason.line}: {doc_id} is in a file whose front-matter cannot be read "
+            f"({reason.message}); fix it first (kb check {path})"
+        )
+    if not matches:
+        hint = did_you_mean(doc_id, [d.id for d in kb.documents])
+        raise FatalError(f"no document has the id {doc_id}" + (f"; {hint}" if hint else ""))
+    if len(matches) > 1:
+        raise FatalError(
+            f"{doc_id} is used by {', '.join(d.path for d in matches)}: fix that first"
+        )
+    return matches[0]
 
 
 def load_knowledge_base(root: Path, use_cache: bool = True) -> KnowledgeBase:
