@@ -12,8 +12,9 @@ What counts as content: the body and the front-matter, but not what records a re
 without a new version, or the approval of a version already raised, is not a new version.
 
 The day of the change is the day of the first commit after REF whose file differs from REF's
-in content or version (the commit's date), or the day of the check when the change is not committed yet. An
-approval dated before it cannot be the approval of this change: it is the previous version's.
+in content or version (the commit's date), or the day of the check when the change is not
+committed yet. An approval dated before it cannot be the approval of this change: it is the
+previous version's.
 A document absent at REF (new, or renamed: it is matched to REF's file by its id) needs a
 revision row and an approval only when published.
 """
