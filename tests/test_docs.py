@@ -269,3 +269,32 @@ def test_every_plugin_option_is_in_the_configuration_reference() -> None:
     page = (REPO_ROOT / "docs/contributing/reference/configuration.md").read_text("utf-8")
     for option in PLUGIN_OPTIONS:
         assert f"| `{option.name}` |" in page, f"document {option.name} in configuration.md"
+
+
+def test_every_key_of_the_history_json_is_in_the_history_reference(tmp_path: Path) -> None:
+    """`kb history --json` is a documented, stable object: each key it prints (at any depth)
+    is named in docs/contributing/reference/history.md."""
+    from datetime import date
+
+    from git_repo import DatedRepo, policy
+    from supportkb.history.export import history_object
+    from supportkb.history.reading import document_history
+
+    from conftest import KnowledgeBaseFactory
+
+    kb = KnowledgeBaseFactory(tmp_path)
+    repo = DatedRepo(kb.root)
+    repo.write("docs/policies/retention.md", policy("1.0"))
+    repo.commit("1.0", on="2025-12-20")
+    document, history = document_history(kb.root, "POL-0001")
+    data = history_object(history, document.title, date(2026, 1, 2))
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for item in value for k in keys(item)}
+        return set()
+
+    page = (REPO_ROOT / "docs" / "contributing" / "reference" / "history.md").read_text("utf-8")
+    assert {key for key in keys(data) if f"`{key}`" not in page} == set()

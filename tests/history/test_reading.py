@@ -176,3 +176,17 @@ def test_a_folder_outside_git_has_no_history(kb: KnowledgeBaseFactory, tmp_path:
     outside.mkdir()
     with pytest.raises(NotARepository, match="not in a git repository"):
         GitHistory.open(outside)
+
+
+def test_a_file_name_with_a_line_break_is_read_as_absent_not_as_an_error(
+    repo: DatedRepo,
+) -> None:
+    """`git cat-file --batch` takes one request a line: such a name is skipped, the others
+    are still read (a hostile file name must not stop a site build's history)."""
+    repo.write(PATH, policy("1.0"))
+    head = repo.commit("1.0", on="2025-12-20")
+    git = GitHistory.open(repo.root)
+    assert git.read_many([(head, "kb/a\nb.md"), (head, PATH)]) == [
+        None,
+        (repo.root / PATH).read_bytes(),
+    ]
