@@ -190,3 +190,17 @@ def test_a_file_name_with_a_line_break_is_read_as_absent_not_as_an_error(
         None,
         (repo.root / PATH).read_bytes(),
     ]
+
+
+def test_changes_since_a_commit_are_seen_at_the_top_of_the_repository(repo: DatedRepo) -> None:
+    """`:(top).` matches nothing in git: the whole tree is `:(top)` alone."""
+    repo.write(PATH, policy("1.0"))
+    first = repo.commit("1.0", on="2025-12-20")
+    git = GitHistory.open(repo.root)
+    assert (git.changed_since(first), git.has_changes()) == ((), False)
+    repo.write(PATH, policy("1.1"))
+    repo.write("sops/new.md", "x")
+    assert git.changed_since(first) == (PATH, "sops/new.md")
+    assert git.has_changes() and git.has_changes([PATH])
+    last = git.last_author(PATH)
+    assert last is not None and last.sha == first

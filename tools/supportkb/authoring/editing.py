@@ -175,6 +175,27 @@ class FrontMatterEditor:
 
     # --- rendering ------------------------------------------------------------------------
 
+    def replace(self, start: int, end: int, text: str) -> None:
+        """Replace a span of the normalised text."""
+        self.edits.append(_Edit(start, end, text))
+
+    def remove(self, key: str) -> None:
+        """Remove the line of a top-level `key: value` (a single-line value; a comment on
+        the same line goes with it, comment lines around it stay). Nothing when absent."""
+        for key_node, value in self.mapping.value:
+            if key_node.value != key:
+                continue
+            if not isinstance(value, yaml.ScalarNode) or value.style in ("|", ">"):
+                raise FatalError(f"'{key}' is not a single-line value; remove it by hand")
+            text = self.normalised
+            start = text.rfind("\n", 0, self.front_start + key_node.start_mark.index) + 1
+            end = text.find("\n", self.front_start + value.end_mark.index)
+            end = len(text) if end < 0 else end + 1
+            if end > self.front_end:
+                raise FatalError(f"'{key}' cannot be removed safely; remove it by hand")
+            self.replace(start, end, "")
+            return
+
     def render(self) -> str:
         """The original text with the edits applied, in the file's own line ends and BOM."""
         result = []

@@ -122,8 +122,14 @@ class GitHistory:
 
     def has_changes(self, paths: Sequence[str] = ()) -> bool:
         """Whether the working tree differs from HEAD (under `paths`, relative to the root)."""
-        spec = [self._top_path(p) for p in paths] or [self.prefix or "."]
+        spec = [self._top_path(p) for p in paths] or [self.prefix]  # ":(top)": everything
         return bool(self._git("status", "--porcelain", "--", *(f":(top){p}" for p in spec)))
+
+    def last_author(self, path: str) -> Commit | None:
+        """The last commit that changed the file at `path` (following renames); None when
+        it was never committed."""
+        changes = self.file_changes(path)
+        return changes[0].commit if changes else None
 
     def resolve(self, ref: str) -> str:
         """The commit `ref` names; `FatalError` (exit 2 is the caller's) when none."""
@@ -158,7 +164,7 @@ class GitHistory:
         """Paths (relative to the root) whose content differs between `ref` and the working
         tree, untracked files included."""
         commit = self.resolve(ref)
-        scope = f":(top){self.prefix or '.'}"
+        scope = f":(top){self.prefix}"  # ":(top)" alone: the whole repository
         changed = self._git("diff", "--no-renames", "-z", "--name-only", commit, "--", scope)
         paths = {self._from_top(p) for p in changed.split("\0") if p}
         # ls-files names them from the working directory, the root
