@@ -25,7 +25,6 @@ from supportkb.authoring.review import (
     _file_to_edit,
     _is_date,
     _readable,
-    replace_text,
 )
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.source import MAX_FILE_BYTES, Source, read_source
@@ -151,10 +150,9 @@ def last_author(root: Path, relative: str, registry: OwnerRegistry) -> tuple[str
     if git.has_changes([relative]):
         email = git_email(root)
         return person_with_email(registry, email), "the uncommitted change (git's user)"
-    changes = git.file_changes(relative)
-    if not changes:
+    commit = git.last_author(relative)
+    if commit is None:
         return None, ""
-    commit = changes[0].commit
     where = f"the last commit of the file ({commit.sha[:7]}, {commit.date.date()})"
     return person_with_email(registry, commit.author_email), where
 
@@ -208,7 +206,7 @@ def _fill_row(editor: FrontMatterEditor, version: str, approver: str) -> str | N
         return None
     offset = body_start + sum(len(each) + 1 for each in lines[: rows[-1].line - 1])
     cell = approver.replace("\\", "\\\\").replace("|", "\\|")
-    replace_text(editor, offset + match.start(2), offset + match.end(2), cell)
+    editor.replace(offset + match.start(2), offset + match.end(2), cell)
     return line[: match.start(2)] + cell + line[match.end(2) :]
 
 

@@ -9,9 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-import yaml
-
-from supportkb.authoring.editing import FrontMatterEditor, _Edit, one_line_text
+from supportkb.authoring.editing import FrontMatterEditor, one_line_text
 from supportkb.authoring.identity import person_for_git_user
 from supportkb.documents.body import read_body
 from supportkb.documents.model import DocType, Document, Status
@@ -99,37 +97,12 @@ def _edit(path: str, raw: bytes, intended: _Intended, note: str) -> tuple[bytes,
             if intended.status is not None:
                 editor.set_scalar("status", intended.status.value, plain=True)
             for key in intended.cleared:
-                remove_field(editor, key)
+                editor.remove(key)
             row = _add_revision_row(editor, intended.version, intended.on, intended.person, note)
             intended = replace(intended, row=row)
     except FatalError as exc:
         raise FatalError(f"{path}: cannot record a review: {exc}; nothing was written") from None
     return editor.render().encode("utf-8"), intended
-
-
-def remove_field(editor: FrontMatterEditor, key: str) -> None:
-    """Remove the line of a top-level `key: value` (a single value; its comment on the same
-    line goes with it). Comment lines around it stay."""
-    # TODO(requests-18): FrontMatterEditor.remove(key) in editing.py; until then, the edit
-    # is made here from the editor's parsed mapping
-    for key_node, value in editor.mapping.value:
-        if key_node.value != key:
-            continue
-        if not isinstance(value, yaml.ScalarNode) or value.style in ("|", ">"):
-            raise FatalError(f"'{key}' is not a single-line value; remove it by hand")
-        text = editor.normalised
-        start = text.rfind("\n", 0, editor.front_start + key_node.start_mark.index) + 1
-        end = text.find("\n", editor.front_start + value.end_mark.index)
-        end = len(text) if end < 0 else end + 1
-        if end > editor.front_end:
-            raise FatalError(f"'{key}' cannot be removed safely; remove it by hand")
-        replace_text(editor, start, end, "")
-        return
-
-
-def replace_text(editor: FrontMatterEditor, start: int, end: int, text: str) -> None:
-    """Replace a span of the editor's normalised text (`insert` for a span that is not empty)."""
-    editor.edits.append(_Edit(start, end, text))  # TODO(requests-18): an editor method
 
 
 def _file_to_edit(root: Path, relative: str) -> Path:

@@ -103,7 +103,7 @@ def check_since(
         if isinstance(exc, (NotARepository, ShallowClone)):
             raise
         raise InvalidUsage(f"--since {ref}: {exc}") from None
-    changed = _changed_since(git, commit)
+    changed = git.changed_since(commit)
     existing = [str(root / p) for p in changed if (root / p).is_file()]
     selection = [*paths, *existing]
     found = list(change_findings(git, root, commit, changed, as_of))
@@ -112,17 +112,6 @@ def check_since(
     result = check(root, as_of, selection, use_cache=use_cache)
     findings = sorted({*result.findings, *found}, key=lambda f: f.sort_key)
     return CheckResult(as_of, result.documents, tuple(findings))
-
-
-def _changed_since(git: GitHistory, commit: str) -> tuple[str, ...]:
-    found = git.changed_since(commit)
-    if found or git.prefix:
-        return found
-    # TODO(requests-18): at the repository's top, changed_since's pathspec ':(top).' matches
-    # nothing in git 2.39; ':(top)' is the whole tree. Remove once history/git.py has the fix.
-    out = git._git("diff", "--no-renames", "-z", "--name-only", commit, "--", ":(top)")
-    untracked = git._git("ls-files", "-z", "--others", "--exclude-standard")
-    return tuple(sorted({p for p in (*out.split("\0"), *untracked.split("\0")) if p}))
 
 
 def _open(root: Path) -> GitHistory:
