@@ -197,3 +197,23 @@ def test_an_approval_before_its_effective_date_leaves_the_previous_version_in_fo
         "1.3",
     ]
     assert history.versions[0].approved_on == date(2026, 11, 21)
+
+
+def test_a_version_without_a_revision_row_is_approved_with_a_warning(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    kb.write(PATH, IN_REVIEW.split("## 修訂紀錄")[0])
+    code, out, err = approve(kb.root, "POL-0001", "--by", "bob", "--date", "2026-11-21")
+    assert code == 0 and out.endswith("effective 2026-11-21\n")
+    assert err == (
+        f"Warning: {PATH}: the revision history has no row for version 1.3: add one (version, "
+        "date, change), or kb check --since will report revision-missing\n"
+    )
+
+
+def test_a_retired_document_is_not_put_back_in_force(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write(PATH, IN_REVIEW.replace("status: in-review", "status: deprecated"))
+    before = path.read_bytes()
+    code, _, err = approve(kb.root, "POL-0001", "--by", "bob")
+    assert code == 1 and "POL-0001 is deprecated; approving it would put it back in force" in err
+    assert path.read_bytes() == before
