@@ -22,9 +22,9 @@ from supportkb.authoring.editing import FrontMatterEditor, one_line_text
 from supportkb.authoring.identity import git_email, person_with_email
 from supportkb.authoring.review import (
     APPROVAL_FIELDS,
-    _file_to_edit,
-    _is_date,
-    _readable,
+    file_to_edit,
+    is_date,
+    readable_source,
 )
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.source import MAX_FILE_BYTES, Source, read_source
@@ -75,12 +75,12 @@ def record_approval(
         document = find_document(kb, doc_id)
         version = _version_to_approve(document)
         check_approver(kb.registry, approver)
-        path = _file_to_edit(root, document.path)
+        path = file_to_edit(root, document.path)
         try:
             raw = read_regular(str(path), MAX_FILE_BYTES, (str(root.resolve()),))
         except OSError as exc:
             raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
-        before = _readable(document.path, raw)
+        before = readable_source(document.path, raw, "the approval")
         warnings = [*_own_change(root, document.path, approver, kb.registry)]
         if document.effective is not None and document.effective > effective:
             warnings.append(
@@ -236,9 +236,9 @@ def _refuse_unintended(
         _refuse(path, "status would not read as published")
     if new.get("approved_by") != approver:
         _refuse(path, f"approved_by would not read as {approver}")
-    if not _is_date(new.get("approved_on"), on):
+    if not is_date(new.get("approved_on"), on):
         _refuse(path, f"approved_on would not read as {on}")
-    if not _is_date(new.get("effective"), effective):
+    if not is_date(new.get("effective"), effective):
         _refuse(path, f"effective would not read as {effective}")
     old_lines, new_lines = before.body.split("\n"), source.body.split("\n")
     differ = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b]

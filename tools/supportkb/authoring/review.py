@@ -63,12 +63,12 @@ def record_review(
         version = bumped_version(document, bump) if bump is not None else None
         person = reviewer or person_for_git_user(kb.registry, root)
         _check_reviewer(kb.registry, person)
-        path = _file_to_edit(root, document.path)
+        path = file_to_edit(root, document.path)
         try:
             raw = read_regular(str(path), MAX_FILE_BYTES, (str(root.resolve()),))
         except OSError as exc:
             raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
-        before = _readable(document.path, raw)
+        before = readable_source(document.path, raw)
         status: Status | None = None
         cleared: tuple[str, ...] = ()
         if version is not None:
@@ -105,7 +105,7 @@ def _edit(path: str, raw: bytes, intended: _Intended, note: str) -> tuple[bytes,
     return editor.render().encode("utf-8"), intended
 
 
-def _file_to_edit(root: Path, relative: str) -> Path:
+def file_to_edit(root: Path, relative: str) -> Path:
     """The regular file inside the checkout that holds the document. A symlink is followed
     (replacing the link by a file would leave its target unreviewed); one that leads out of
     the checkout, or to something that is not a regular file, is refused."""
@@ -130,12 +130,14 @@ def _check_reviewer(registry: OwnerRegistry, person: str) -> None:
         raise FatalError(f"'{person}' is inactive in owners.yml")
 
 
-def _readable(path: str, raw: bytes) -> Source:
+def readable_source(path: str, raw: bytes, record: str = "a review") -> Source:
+    """The file's front-matter and body as `kb check` reads them; `FatalError` saying why not
+    (`record` is what could not be recorded)."""
     source, findings = read_source(path, raw)
     if source is None:
         reason = findings[0].message if findings else "unreadable"
         raise FatalError(
-            f"{path}:{findings[0].line if findings else 1}: cannot record a review: {reason}"
+            f"{path}:{findings[0].line if findings else 1}: cannot record {record}: {reason}"
         )
     return source
 
@@ -174,7 +176,7 @@ def _refuse_unintended(path: str, before: Source, data: bytes, intended: _Intend
     for key in old:
         if key not in changed and repr(old[key]) != repr(new[key]):
             _refuse(path, f"the edit would change '{key}'")
-    if not _is_date(new.get("last_reviewed"), intended.on):
+    if not is_date(new.get("last_reviewed"), intended.on):
         _refuse(path, "last_reviewed would not read as the review date")
     if new.get("reviewers") != _reviewers_after(old.get("reviewers"), intended.person):
         _refuse(path, "the reviewers list would not read as the old one plus the reviewer")
@@ -202,7 +204,7 @@ def _refuse(path: str, reason: str) -> NoReturn:
     )
 
 
-def _is_date(value: object, on: date) -> bool:
+def is_date(value: object, on: date) -> bool:
     return value == on or value == on.isoformat()
 
 
