@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from git_repo import DatedRepo
 from supportkb.workspace.knowledge_base import load_knowledge_base
 
-from conftest import last_recorded_day
+from conftest import last_recorded_day, shipped_content
 
 ROOT = Path(__file__).resolve().parents[1]
 CI_FILES = [
@@ -57,7 +58,7 @@ def test_workflows_run_on_the_events_the_issue_asks_for() -> None:
     assert "pull_request" in pull[True]  # YAML 1.1 reads the key `on` as True
     assert daily[True]["schedule"][0]["cron"]
     runs = [line for _, line in scripts()]
-    assert "kb check --format github --files-from changed.txt" in runs
+    assert 'kb check --format github --since "origin/${GITHUB_BASE_REF}"' in runs
     assert "mkdocs build --strict" in runs and "kb check --format github" in runs
     assert any("GITHUB_STEP_SUMMARY" in line and line.startswith("kb report") for line in runs)
 
@@ -77,12 +78,17 @@ def test_every_command_works_on_the_starter_content(
     """Each command as the workflow runs it, judged as of the latest day the content records
     (so a document added today passes, and the calendar moving on fails nothing)."""
     command = shlex.split(re.split(r"\s(?:[>|]|\|\|)", line)[0])
+    root = ROOT
     if "--files-from" in command:  # a pull request that changed one article
         changed = tmp_path / "changed.txt"
         changed.write_text("kb/vpn/vpn-error-809.md\n", encoding="utf-8")
         command[command.index("--files-from") + 1] = str(changed)
+    if "--since" in command:  # the base branch: a repository of the content, one commit
+        root = shipped_content(tmp_path / "repository")
+        DatedRepo(root).commit("the starter content", on=content_day.isoformat())
+        command[command.index("--since") + 1] = "main"
     if command[0] == "kb":
-        command = [sys.executable, "-m", "supportkb", *command[1:2], "-C", str(ROOT), *command[2:]]
+        command = [sys.executable, "-m", "supportkb", *command[1:2], "-C", str(root), *command[2:]]
         if command[3] in ("check", "report"):
             command += ["--as-of", content_day.isoformat()]
     else:
@@ -108,6 +114,58 @@ def test_every_command_works_on_the_starter_content(
     if done.returncode == 1 and findings and findings <= OVERDUE:
         return  # the daily job's business: somebody else's overdue document blocks no one
     assert done.returncode == 0, (line, done.stdout[-2000:], done.stderr[-2000:])
+
+
+def test_every_checkout_fetches_the_whole_history() -> None:
+    """kb check --since, kb history and the site's history pages read the commits: a shallow
+    clone (actions/checkout's default depth of 1) would make them fail or lie."""
+    for name in CI_FILES[:2]:
+        data = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+        checkouts = [
+            step
+            for job in data["jobs"].values()
+            for step in job["steps"]
+            if str(step.get("uses", "")).startswith("actions/checkout")
+        ]
+        assert checkouts, name
+        for step in checkouts:
+            assert step.get("with", {}).get("fetch-depth") == 0, (name, step)
+
+
+def test_the_pull_request_runs_change_control_against_its_base_branch(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The workflow's command on a pull request that changed a policy's body but not its
+    version: version-not-bumped, as a GitHub annotation on the file's version line."""
+    root = shipped_content(tmp_path_factory.mktemp("pr") / "repository")
+    repo = DatedRepo(root)
+    repo.commit("base", on="2026-11-01")
+    repo.git("branch", "base")
+    path = root / "docs/policies/knowledge-base-management.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## 1. 目的\n", "## 1. 目的\n\n新增一句。\n", 1), encoding="utf-8")
+    assert "新增一句" in path.read_text(encoding="utf-8")
+    repo.commit("a change", on="2026-11-20")
+    pull = yaml.safe_load((ROOT / CI_FILES[0]).read_text(encoding="utf-8"))
+    [line] = [
+        step["run"]
+        for step in pull["jobs"]["knowledge-base"]["steps"]
+        if "--since" in step.get("run", "")
+    ]
+    command = shlex.split(line.replace("${GITHUB_BASE_REF}", "base").replace("origin/", ""))
+    done = subprocess.run(
+        [sys.executable, "-m", "supportkb", *command[1:], "-C", str(root), "--as-of", "2026-11-24"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    version_line = text.split("\n").index('version: "1.2"') + 1
+    assert (
+        f"::error file=docs/policies/knowledge-base-management.md,line={version_line}"
+        in done.stdout
+    )
+    assert "version-not-bumped" in done.stdout
 
 
 def test_pre_commit_hook_runs_kb_check_on_documents() -> None:

@@ -14,6 +14,7 @@ from supportkb.cli.main import cli
 from supportkb.documents.layout import discover
 from supportkb.documents.model import DocType, Status
 from supportkb.documents.source import read_source
+from supportkb.history.revision_table import row_for
 from supportkb.workspace.knowledge_base import load_knowledge_base
 from supportkb.workspace.owners import load_registry
 from supportkb.workspace.settings import load_config
@@ -45,6 +46,26 @@ def test_every_shipped_document_passes_strict_check_as_of_the_day_it_last_record
             if f.path in paths or (day == latest and f.path not in {d.path for d in documents})
         ]
     assert findings == [], "\n".join(f"{f.path}:{f.line} {f.code} {f.message}" for f in findings)
+
+
+def test_every_published_controlled_document_records_its_approval() -> None:
+    """An example of what an auditor asks: who approved the version in force and when, the
+    approval on or before the day it took effect, and the revision-history row of the
+    version naming the same approver on the same day."""
+    controlled = [
+        d
+        for d in load_knowledge_base(ROOT).documents
+        if d.type is not DocType.ARTICLE and d.status is Status.PUBLISHED
+    ]
+    assert controlled
+    for document in controlled:
+        assert document.approved_by and document.approved_on, document.path
+        assert document.effective is None or document.approved_on <= document.effective
+        body = read_source(document.path, (ROOT / document.path).read_bytes())[0]
+        assert body is not None
+        row = row_for(body.body, document.version)
+        assert row is not None, document.path
+        assert (row.date, row.approver) == (document.approved_on, document.approved_by)
 
 
 def test_starter_content_has_every_kind_of_document() -> None:

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from supportkb.authoring.review import record_review
 from supportkb.checking.check import check
 from supportkb.cli.main import cli
+from supportkb.documents.model import Status
 from supportkb.errors import FatalError
+from supportkb.workspace.knowledge_base import load_knowledge_base
 
 from conftest import AS_OF, KnowledgeBaseFactory
 
@@ -315,3 +317,53 @@ def test_note_with_a_pipe_keeps_the_table(kb: KnowledgeBaseFactory) -> None:
     path = kb.write("sops/network.md", SOP_TEXT)
     record_review(kb.root, "SOP-0001", "bob", date(2026, 11, 24), bump="minor", note="a | b")
     assert "| 1.3 | 2026-11-24 | a \\| b | 待核准 pending |" in path.read_text(encoding="utf-8")
+
+
+# --- a new version is not approved: --bump clears the previous version's approval --------
+
+
+def test_bump_leaves_the_new_version_in_review_without_the_old_approval(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    """The issue's case: after --bump, 1.3 must not look validated, effective and approved
+    by 1.2's approver; it is in-review until kb approve, and the command says so."""
+    text = SOP_TEXT.replace(
+        "approved_by: bob\n", "approved_by: bob   # 處長\napproved_on: 2026-05-01\n"
+    ).replace('version: "1.2"\n', 'version: "1.2"\neffective: 2026-05-02\n')
+    path = kb.write("sops/network.md", text)
+    code, output = review(
+        kb, "SOP-0001", "--by", "alice", "--date", "2026-11-24", "--bump", "minor", "--note", "改"
+    )
+    assert code == 0
+    assert output == (
+        "sops/network.md: reviewed by alice on 2026-11-24, version 1.3, now in-review (removed "
+        "approved_by, approved_on, effective: they were the previous version's)\n"
+        "next: once version 1.3 is approved, record it: kb approve SOP-0001 --by PERSON "
+        "[--effective YYYY-MM-DD]\n"
+    )
+    expected = (
+        text.replace("status: published\n", "status: in-review\n")
+        .replace("approved_by: bob   # 處長\napproved_on: 2026-05-01\n", "")
+        .replace('last_reviewed: "2026-05-01"', 'last_reviewed: "2026-11-24"')
+        .replace('version: "1.2"\neffective: 2026-05-02\n', 'version: "1.3"\n')
+        .replace(
+            "| 1.2 | 2026-05-01 | 調整 | bob |\n",
+            "| 1.2 | 2026-05-01 | 調整 | bob |\n| 1.3 | 2026-11-24 | 改 | 待核准 pending |\n",
+        )
+    )
+    assert path.read_text(encoding="utf-8") == expected
+    assert check(kb.root, AS_OF).findings == ()
+    document = load_knowledge_base(kb.root, use_cache=False).documents[0]
+    assert (document.status, document.approved_by, document.approved_on) == (
+        Status.IN_REVIEW,
+        None,
+        None,
+    )
+
+
+def test_bump_of_a_draft_leaves_it_a_draft(kb: KnowledgeBaseFactory) -> None:
+    path = kb.write("sops/network.md", SOP_TEXT.replace("status: published", "status: draft"))
+    record = record_review(kb.root, "SOP-0001", "bob", date(2026, 11, 24), bump="minor")
+    assert record.status is None and record.cleared == ("approved_by",)
+    text = path.read_text(encoding="utf-8")
+    assert "status: draft\n" in text and "approved_by" not in text

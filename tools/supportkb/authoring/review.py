@@ -12,22 +12,20 @@ from typing import NoReturn
 from supportkb.authoring.editing import FrontMatterEditor, one_line_text
 from supportkb.authoring.identity import person_for_git_user
 from supportkb.documents.body import read_body
-from supportkb.documents.fields import did_you_mean
-from supportkb.documents.model import DocType, Document
+from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.sections import SECTION_ALIASES, normalise_heading
 from supportkb.documents.source import MAX_FILE_BYTES, Source, read_source
 from supportkb.errors import FatalError, InvalidUsage
 from supportkb.system.atomic import write_atomic
 from supportkb.system.checkout_lock import checkout_lock
 from supportkb.system.safe_read import read_regular
-from supportkb.workspace.knowledge_base import (
-    KnowledgeBase,
-    ids_in_unreadable_files,
-    load_knowledge_base,
-)
+from supportkb.workspace.knowledge_base import find_document, load_knowledge_base
 from supportkb.workspace.owners import OwnerRegistry
 
 BUMPS = ("minor", "major")
+# What records a version's approval (`kb approve` writes them): a bump clears them, so that
+# the new version cannot look approved by the previous version's approver.
+APPROVAL_FIELDS = ("approved_by", "approved_on", "effective")
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.\d+)*$")
 
 
@@ -38,6 +36,8 @@ class ReviewRecord:
     reviewer: str
     on: date
     version: str | None  # the new version when bumped
+    status: Status | None = None  # the status a bump left (in-review; a draft stays one)
+    cleared: tuple[str, ...] = ()  # the approval fields a bump removed
 
 
 def record_review(
@@ -63,17 +63,22 @@ def record_review(
         version = bumped_version(document, bump) if bump is not None else None
         person = reviewer or person_for_git_user(kb.registry, root)
         _check_reviewer(kb.registry, person)
-        path = _file_to_edit(root, document.path)
+        path = file_to_edit(root, document.path)
         try:
             raw = read_regular(str(path), MAX_FILE_BYTES, (str(root.resolve()),))
         except OSError as exc:
             raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
-        before = _readable(document.path, raw)
-        intended = _Intended(on, person, version, None)
+        before = readable_source(document.path, raw)
+        status: Status | None = None
+        cleared: tuple[str, ...] = ()
+        if version is not None:
+            status = None if document.status is Status.DRAFT else Status.IN_REVIEW
+            cleared = tuple(k for k in APPROVAL_FIELDS if k in before.front_matter)
+        intended = _Intended(on, person, version, None, status, cleared)
         data, intended = _edit(document.path, raw, intended, note or _default_note(bump))
         _refuse_unintended(document.path, before, data, intended)
         write_atomic(path, data)
-    return ReviewRecord(root / document.path, document.id, person, on, version)
+    return ReviewRecord(root / document.path, document.id, person, on, version, status, cleared)
 
 
 def _edit(path: str, raw: bytes, intended: _Intended, note: str) -> tuple[bytes, _Intended]:
@@ -89,6 +94,10 @@ def _edit(path: str, raw: bytes, intended: _Intended, note: str) -> tuple[bytes,
         editor.add_to_list("reviewers", intended.person, after=("owner", "title", "id"))
         if intended.version is not None:
             editor.set_scalar("version", intended.version, after=("last_reviewed", "owner"))
+            if intended.status is not None:
+                editor.set_scalar("status", intended.status.value, plain=True)
+            for key in intended.cleared:
+                editor.remove(key)
             row = _add_revision_row(editor, intended.version, intended.on, intended.person, note)
             intended = replace(intended, row=row)
     except FatalError as exc:
@@ -96,7 +105,7 @@ def _edit(path: str, raw: bytes, intended: _Intended, note: str) -> tuple[bytes,
     return editor.render().encode("utf-8"), intended
 
 
-def _file_to_edit(root: Path, relative: str) -> Path:
+def file_to_edit(root: Path, relative: str) -> Path:
     """The regular file inside the checkout that holds the document. A symlink is followed
     (replacing the link by a file would leave its target unreviewed); one that leads out of
     the checkout, or to something that is not a regular file, is refused."""
@@ -107,26 +116,6 @@ def _file_to_edit(root: Path, relative: str) -> Path:
     if not target.is_file():
         raise FatalError(f"{relative} is not a regular file; not editing it")
     return target
-
-
-def find_document(kb: KnowledgeBase, doc_id: str) -> Document:
-    matches = [d for d in kb.documents if d.id == doc_id]
-    unreadable = ids_in_unreadable_files(kb.root, kb.files)
-    if not matches and doc_id in unreadable:
-        path = unreadable[doc_id]
-        reason = kb.files[path].findings[0]
-        raise FatalError(
-            f"{path}:{reason.line}: {doc_id} is in a file whose front-matter cannot be read "
-            f"({reason.message}); fix it first (kb check {path})"
-        )
-    if not matches:
-        hint = did_you_mean(doc_id, [d.id for d in kb.documents])
-        raise FatalError(f"no document has the id {doc_id}" + (f"; {hint}" if hint else ""))
-    if len(matches) > 1:
-        raise FatalError(
-            f"{doc_id} is used by {', '.join(d.path for d in matches)}: fix that first"
-        )
-    return matches[0]
 
 
 def _check_reviewer(registry: OwnerRegistry, person: str) -> None:
@@ -141,12 +130,14 @@ def _check_reviewer(registry: OwnerRegistry, person: str) -> None:
         raise FatalError(f"'{person}' is inactive in owners.yml")
 
 
-def _readable(path: str, raw: bytes) -> Source:
+def readable_source(path: str, raw: bytes, record: str = "a review") -> Source:
+    """The file's front-matter and body as `kb check` reads them; `FatalError` saying why not
+    (`record` is what could not be recorded)."""
     source, findings = read_source(path, raw)
     if source is None:
         reason = findings[0].message if findings else "unreadable"
         raise FatalError(
-            f"{path}:{findings[0].line if findings else 1}: cannot record a review: {reason}"
+            f"{path}:{findings[0].line if findings else 1}: cannot record {record}: {reason}"
         )
     return source
 
@@ -160,9 +151,11 @@ class _Intended:
     person: str
     version: str | None
     row: str | None
+    status: Status | None = None
+    cleared: tuple[str, ...] = ()
 
 
-_CHANGED = ("last_reviewed", "reviewers", "version")
+_CHANGED = ("last_reviewed", "reviewers", "version", "status", *APPROVAL_FIELDS)
 
 
 def _refuse_unintended(path: str, before: Source, data: bytes, intended: _Intended) -> None:
@@ -175,13 +168,15 @@ def _refuse_unintended(path: str, before: Source, data: bytes, intended: _Intend
         problem = findings[0].message if findings else "unreadable"
         _refuse(path, f"the edited front-matter would not be readable ({problem})")
     old, new = before.front_matter, source.front_matter
-    changed = _CHANGED if intended.version else _CHANGED[:2]
+    changed: tuple[str, ...] = _CHANGED if intended.version else _CHANGED[:2]
+    if intended.status is None:
+        changed = tuple(k for k in changed if k != "status")
     if [k for k in old if k not in changed] != [k for k in new if k not in changed]:
         _refuse(path, "the edit would change which fields the front-matter has")
     for key in old:
         if key not in changed and repr(old[key]) != repr(new[key]):
             _refuse(path, f"the edit would change '{key}'")
-    if not _is_date(new.get("last_reviewed"), intended.on):
+    if not is_date(new.get("last_reviewed"), intended.on):
         _refuse(path, "last_reviewed would not read as the review date")
     if new.get("reviewers") != _reviewers_after(old.get("reviewers"), intended.person):
         _refuse(path, "the reviewers list would not read as the old one plus the reviewer")
@@ -191,6 +186,12 @@ def _refuse_unintended(path: str, before: Source, data: bytes, intended: _Intend
         return
     if new.get("version") != intended.version:
         _refuse(path, f"version would not read as {intended.version}")
+    if intended.status is not None and new.get("status") != intended.status.value:
+        _refuse(path, f"status would not read as {intended.status.value}")
+    if [k for k in APPROVAL_FIELDS if k in new] or [
+        k for k in APPROVAL_FIELDS if k in old and k not in intended.cleared
+    ]:
+        _refuse(path, "the approval of the previous version would not be cleared")
     if not _only_added(before.body, source.body, intended.row or ""):
         _refuse(path, "the edit would change the body beyond the new revision row")
 
@@ -203,7 +204,7 @@ def _refuse(path: str, reason: str) -> NoReturn:
     )
 
 
-def _is_date(value: object, on: date) -> bool:
+def is_date(value: object, on: date) -> bool:
     return value == on or value == on.isoformat()
 
 

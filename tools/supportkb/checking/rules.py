@@ -142,8 +142,9 @@ def _owner(document: Document, registry: OwnerRegistry) -> Iterator[Finding]:
 
 
 def future_dates(document: Document, as_of: date) -> Iterator[Finding]:
-    """A review or drill dated after today would silently push the next due date out."""
-    dated = [("last_reviewed", document.last_reviewed)]
+    """A review or drill dated after today would silently push the next due date out; an
+    approval dated after today, or a version in force before its approval, is not one."""
+    dated = [("last_reviewed", document.last_reviewed), ("approved_on", document.approved_on)]
     dated += [("drills", drill.date) for drill in document.drills]
     for field_name, when in dated:
         if when is not None and when > as_of:
@@ -152,8 +153,18 @@ def future_dates(document: Document, as_of: date) -> Iterator[Finding]:
                 document.line_of(field_name),
                 "date-in-future",
                 f"{field_name}: {when} is after today ({as_of})",
-                "write the date the review or drill actually took place",
+                "write the date the review, approval or drill actually took place",
             )
+    approved_on, effective = document.approved_on, document.effective
+    if approved_on is not None and effective is not None and effective < approved_on:
+        yield error(
+            document.path,
+            document.line_of("effective"),
+            "effective-before-approval",
+            f"effective {effective} is before the approval ({approved_on}): the version would "
+            "have been in force before anyone approved it",
+            f"write the day it takes effect, on or after {approved_on}",
+        )
 
 
 def review(document: Document, freshness: FreshnessRule, as_of: date) -> Iterator[Finding]:

@@ -44,6 +44,7 @@ COMMANDS = {
     "check": ("check", "check_command"),
     "new": ("new", "new_command"),
     "review": ("review", "review_command"),
+    "approve": ("approve", "approve_command"),
     "history": ("history", "history_command"),
     "show": ("history", "show_command"),
     "diff": ("history", "diff_command"),

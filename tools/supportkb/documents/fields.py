@@ -495,9 +495,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     _field(
         "effective",
         "date",
-        "Date the policy takes effect",
-        types=frozenset({DocType.POLICY}),
+        "Date this version takes effect (on or after its approval; default: the approval date)",
+        types=VERSIONED,
         required=Required.IF_PUBLISHED,
+        required_types=frozenset({DocType.POLICY}),
         example="YYYY-MM-DD",
     ),
     _field(
@@ -507,6 +508,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         types=VERSIONED,
         required=Required.IF_PUBLISHED,
         required_types=frozenset({DocType.SOP, DocType.POLICY}),
+    ),
+    # Not required by the table: knowledge bases written before it existed stay valid; a
+    # version changed since the base branch needs it (`kb check --since`: approval-missing).
+    _field(
+        "approved_on",
+        "date",
+        "Date this version was approved (YYYY-MM-DD; `kb approve` writes it)",
+        types=VERSIONED,
+        example="YYYY-MM-DD",
     ),
     _field(
         "visibility",

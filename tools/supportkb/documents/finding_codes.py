@@ -253,11 +253,21 @@ _CODES: tuple[FindingCode, ...] = (
     FindingCode(
         "date-in-future",
         _E,
-        "`last_reviewed` or a drill's date is after the day of the check; it would push the "
-        "next due date out.",
-        "Write the date the review or drill actually took place.",
-        "`last_reviewed` 或演練日期晚於檢查當天，會讓下次到期日往後延。",
-        "填入實際複審或演練的日期。",
+        "`last_reviewed`, `approved_on` or a drill's date is after the day of the check; a "
+        "review date would push the next due date out.",
+        "Write the date the review, approval or drill actually took place.",
+        "`last_reviewed`、`approved_on` 或演練日期晚於檢查當天；複審日期會讓下次到期日往後延。",
+        "填入實際複審、核准或演練的日期。",
+    ),
+    FindingCode(
+        "effective-before-approval",
+        _E,
+        "`effective` is before `approved_on`: the version would have been in force before "
+        "anyone approved it.",
+        "Write the day the version takes effect, on or after its approval (`kb approve "
+        "--effective`).",
+        "`effective` 早於 `approved_on`：表示這個版本在核准之前就已生效。",
+        "改寫為核准當天或之後的生效日（`kb approve --effective`）。",
     ),
     # people
     FindingCode(
@@ -419,6 +429,45 @@ _CODES: tuple[FindingCode, ...] = (
         "Link to the document that supersedes it.",
         "已發布的文件連到（或在 related 列出）已停用的文件。",
         "改連到取代它的文件。",
+    ),
+    # change control: `kb check --since REF`, for SOPs, emergency plans and policies
+    FindingCode(
+        "version-not-bumped",
+        _E,
+        "A controlled document's content changed since REF (the base branch), but its "
+        "`version` is REF's (`kb check --since` only; a review or an approval is not a change).",
+        "Raise the version: `kb review ID --bump minor` (or `major`) also adds the "
+        "revision-history row and leaves the document in-review until `kb approve`.",
+        "受控文件的內容自 REF（基準分支）之後有變更，但 `version` 與 REF 相同（只有 "
+        "`kb check --since` 會報告；複審或核准不算變更）。",
+        "提升版本：`kb review ID --bump minor`（或 `major`）會一併新增修訂紀錄列，並讓文件維持"
+        "審查中，直到 `kb approve`。",
+    ),
+    FindingCode(
+        "revision-missing",
+        _E,
+        "A changed controlled document has no revision-history row for its version with a "
+        "date and a description of the change (`kb check --since` only).",
+        "Add a row to the revision history (修訂紀錄): version, date (YYYY-MM-DD), what "
+        "changed, and 待核准 pending until it is approved.",
+        "有變更的受控文件，其修訂紀錄中沒有目前版本（含日期與變更說明）的那一列（只有 "
+        "`kb check --since` 會報告）。",
+        "在修訂紀錄加一列：版本、日期（YYYY-MM-DD）、變更內容，核准前核准人寫「待核准 pending」。",
+    ),
+    FindingCode(
+        "approval-missing",
+        _E,
+        "A changed controlled document claims to be published, but has no `approved_by` and "
+        "`approved_on`, or was approved before the day of the change (the first commit after "
+        "REF that changed it; today if not committed): the approval is the previous "
+        "version's (`kb check --since` only).",
+        "Have the new version approved and record it with `kb approve ID --by PERSON` "
+        "(`--effective` for a later start); until then write `status: in-review`.",
+        "有變更的受控文件標示為已發布，但沒有 `approved_by` 與 `approved_on`，或核准日期早於"
+        "變更日（REF 之後第一個變更它的 commit；尚未 commit 則為今天）：那是前一版的核准"
+        "（只有 `kb check --since` 會報告）。",
+        "請核准新版本並以 `kb approve ID --by 人員` 記錄（較晚生效可加 `--effective`）；"
+        "核准前請寫 `status: in-review`。",
     ),
     # the body
     FindingCode(

@@ -90,6 +90,7 @@ class Document:
     version: str | None = None
     effective: date | None = None
     approved_by: str | None = None
+    approved_on: date | None = None
     visibility: Visibility = Visibility.INTERNAL
     applies_to: tuple[Applicability, ...] = ()
     related: tuple[str, ...] = ()

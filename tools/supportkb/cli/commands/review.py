@@ -27,7 +27,9 @@ from supportkb.cli.commands.options import IsoDate, root_option
     "--bump",
     type=click.Choice(BUMPS),
     help="Also raise the version and add a revision-history row (SOPs, emergency plans and "
-    "policies; an article has no version).",
+    "policies; an article has no version). The new version is not approved: the document "
+    "becomes in-review and its approved_by, approved_on and effective are removed until "
+    "kb approve records the approval.",
 )
 @click.option(
     "--note", help="Description for the revision-history row (with --bump); one line of text."
@@ -51,7 +53,7 @@ def review_command(
     Without --by, the reviewer is the person whose e-mail is git's user.email; when owners.yml
     has nobody with it, kb review asks for the reviewer on a terminal and otherwise stops,
     listing the people to name with --by. --bump on an article is refused (exit code 1):
-    articles carry no version.
+    articles carry no version. After --bump, run kb approve once the new version is approved.
     """
     if note is not None and bump is None:
         raise click.UsageError("--note describes a new version: use it with --bump")
@@ -65,6 +67,14 @@ def review_command(
     message = f"{record.path.relative_to(root)}: reviewed by {record.reviewer} on {record.on}"
     if record.version:
         message += f", version {record.version}"
+        if record.status is not None:
+            message += f", now {record.status.value}"
+        if record.cleared:
+            message += f" (removed {', '.join(record.cleared)}: they were the previous version's)"
+        message += (
+            f"\nnext: once version {record.version} is approved, record it: kb approve "
+            f"{record.document_id} --by PERSON [--effective YYYY-MM-DD]"
+        )
     click.echo(message)
 
 
