@@ -31,7 +31,7 @@ from urllib.parse import quote
 from mkdocs.config.base import BaseConfigOption, Config, ValidationError
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from supportkb.documents.layout import ARTICLES_DIR, POLICIES_DIR, SOPS_DIR, checkout_folders
@@ -236,9 +236,16 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         _drop_pages_for_other_audiences(files, self.sources, documents)
         for site_path, source in self.sources.outside_files():
             files.append(File.generated(config, site_path, abs_src_path=source))
-        for site_path, text in (generated_pages(self.site) | history_pages(self.site)).items():
+        for site_path, text in generated_pages(self.site).items():
             if files.get_file_from_path(site_path) is None:
                 files.append(File.generated(config, site_path, content=text))
+        for site_path, text in history_pages(self.site).items():  # reached from the documents
+            if files.get_file_from_path(site_path) is None:
+                files.append(
+                    File.generated(
+                        config, site_path, content=text, inclusion=InclusionLevel.NOT_IN_NAV
+                    )
+                )
         for asset in ASSETS:
             data = resources.files("supportkb").joinpath("assets", Path(asset).name).read_bytes()
             files.append(File.generated(config, asset, content=data))
