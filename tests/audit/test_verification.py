@@ -210,3 +210,14 @@ def test_an_entry_lying_about_its_size_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "pack.zip"
     path.write_bytes(bytes(data))
     one_line_error(path, str(path))
+
+
+def test_a_link_entry_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "pack.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"kind": "supportkb-audit-pack"}))
+        link = zipfile.ZipInfo("documents/link.md")
+        link.create_system = 3
+        link.external_attr = (0o120777) << 16  # a symbolic link to /etc/passwd
+        archive.writestr(link, "/etc/passwd")
+    one_line_error(path, "not a regular file")
