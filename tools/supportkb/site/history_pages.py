@@ -39,6 +39,7 @@ from supportkb.site.sources import visible_to
 
 HISTORY_FOLDER = "history"
 SUPERSEDED_BANNER = "已被取代，非現行版本"
+IN_FORCE_BANNER = "現行版本（文件頁面顯示的是尚未生效的新版本）"
 CONTROLLED = frozenset({DocType.SOP, DocType.EMERGENCY_PLAN, DocType.POLICY})
 OLD_TEXT_EXTENSIONS = ("tables", "admonition", "attr_list", "md_in_html", "fenced_code")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
@@ -57,12 +58,15 @@ def history_page(doc_id: str) -> str:
 
 @dataclass(frozen=True)
 class SupersededPage:
-    """An earlier approved version, published read-only."""
+    """An approved version published read-only: an earlier one, superseded; or the one in
+    force when the document's file has moved on to a version not in force yet (in review,
+    or approved to take effect later), so that what is in force can be read (`in_force`)."""
 
     document: Document  # the document as it is now
     version: Version
     site_path: str  # history/POL-0003/1.1.md
     newer: Version | None  # the next version shown to this audience, for the comparison
+    in_force: bool = False  # the version in force on the build day, not the file's own
 
 
 def visible_versions(site: SiteModel, history: DocumentHistory) -> tuple[Version, ...]:
@@ -84,15 +88,47 @@ def superseded_pages(site: SiteModel) -> dict[str, SupersededPage]:
             continue
         shown = visible_versions(site, history)
         taken: set[str] = set()
-        for version in history.superseded(site.as_of):
+        in_force = in_force_copy(site, history)
+        published = (*history.superseded(site.as_of), *((in_force,) if in_force else ()))
+        for version in published:
             if version not in shown:
                 continue
             slug = _slug(version, taken)
             index = shown.index(version)
             newer = shown[index - 1] if index > 0 else None
             path = f"{HISTORY_FOLDER}/{document.id}/{slug}.md"
-            pages[path] = SupersededPage(document, version, path, newer)
+            pages[path] = SupersededPage(document, version, path, newer, version is in_force)
     return pages
+
+
+def in_force_copy(site: SiteModel, history: DocumentHistory) -> Version | None:
+    """The version in force on the build day when it is not the file's latest (which the
+    document's page shows): it needs a page of its own."""
+    in_force = history.in_force_on(site.as_of)
+    if in_force is None or in_force is history.current or not _visible(site, in_force):
+        return None
+    return in_force
+
+
+def version_page(site: SiteModel, doc_id: str, version: Version) -> str | None:
+    """The site path of a version's read-only page, if it has one."""
+    for path, page in site_superseded(site).items():
+        if page.document.id == doc_id and page.version is version:
+            return path
+    return None
+
+
+def site_superseded(site: SiteModel) -> dict[str, SupersededPage]:
+    """`superseded_pages`, computed once per site model."""
+    cached = _CACHE.get(id(site))
+    if cached is None or cached[0] is not site:
+        cached = (site, superseded_pages(site) if site.with_history else {})
+        _CACHE.clear()  # one site at a time
+        _CACHE[id(site)] = cached
+    return cached[1]
+
+
+_CACHE: dict[int, tuple[SiteModel, dict[str, SupersededPage]]] = {}
 
 
 def _slug(version: Version, taken: set[str]) -> str:
@@ -111,7 +147,7 @@ def history_pages(site: SiteModel) -> dict[str, str]:
     `history` option is off)."""
     if not site.with_history:
         return {}
-    superseded = superseded_pages(site)
+    superseded = site_superseded(site)
     by_version = {(p.document.id, p.version.commit): p.site_path for p in superseded.values()}
     pages = {history_page(d.id): _history_markdown(site, d, by_version) for d in site.documents}
     pages.update((path, _superseded_markdown(site, page)) for path, page in superseded.items())
@@ -168,14 +204,22 @@ def _superseded_markdown(site: SiteModel, superseded: SupersededPage) -> str:
     page = superseded.site_path
     history = site.histories[document.id]
     in_force = history.in_force_on(site.as_of)
+    in_force_page = version_page(site, document.id, in_force) if in_force else None
+    current_link = site.anchor(document, page, f"{document.id} {document.title}")
+    if in_force is not None and in_force_page is not None and in_force_page != page:
+        label = f"{document.id} {document.title}"
+        href = html.escape(site.href(in_force_page, page), quote=True)
+        current_link = Markup(f'<a href="{href}">{html.escape(label)}</a>')
     return "---\nsearch:\n  exclude: true\n---\n\n" + site.render(
         "superseded.md",
         page=page,
         document=document,
         version=version,
-        banner=SUPERSEDED_BANNER,
+        banner=IN_FORCE_BANNER if superseded.in_force else SUPERSEDED_BANNER,
+        is_in_force=superseded.in_force,
         in_force=in_force,
-        current_link=site.anchor(document, page, f"{document.id} {document.title}"),
+        current_link=current_link,
+        document_link=site.anchor(document, page, f"{document.id} {document.title}"),
         history_link=Markup(
             f'<a href="{html.escape(site.href(history_page(document.id), page))}">版本歷程</a>'
         ),

@@ -56,9 +56,9 @@ from supportkb.site.header import document_header, insert_header
 from supportkb.site.history_pages import (
     SupersededPage,
     history_pages,
+    site_superseded,
     slot_contents,
     slots,
-    superseded_pages,
 )
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_page
@@ -225,7 +225,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         )
         if self.config["history"]:
             self.site = with_histories(self.site, root, kb.registry)
-        self.superseded = superseded_pages(self.site) if self.site.with_history else {}
+        self.superseded = site_superseded(self.site)
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
             site_file = files.get_file_from_path(self.sources.site_path(repo_path))
