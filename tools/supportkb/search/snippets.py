@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from supportkb.documents.fields import FIELDS_BY_NAME
 from supportkb.search.text.analysis import text_analyzer
 
 WIDTH = 140  # characters shown
@@ -81,12 +82,9 @@ _ENTITY_SPACE = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0);", re.I)
 # line by line: every pattern starts with the line's "\n" (the text gets one in front), which
 # the regex engine finds fast; `^` with re.M is tried at every character (2 ms for 100 KB)
 _YAML = re.compile(r"([a-z_][a-z0-9_-]*):(?:\s|$)")
-# keys of supportkb's front-matter (schemas/front-matter.schema.json) and of other sites'
+# keys of supportkb's front-matter (its field table) and of other sites'
 # fmt: off
-FRONT_MATTER_KEYS = frozenset((
-    "applies_to", "approved_by", "category", "drill_every", "drills", "effective", "id",
-    "kind", "last_reviewed", "owner", "related", "review_by", "review_every", "reviewers",
-    "status", "supersedes", "tags", "title", "type", "version", "visibility",
+FRONT_MATTER_KEYS = frozenset(FIELDS_BY_NAME) | frozenset((
     "layout", "template", "hide", "search", "description", "summary", "date", "updated",
     "author", "authors", "categories", "keywords", "slug", "source", "sidebar_label",
     "sidebar_position", "weight", "draft", "toc", "aliases", "comments", "lang", "permalink",

@@ -230,12 +230,19 @@ def cache_directory() -> Path:
     return Path(base) / "supportkb"
 
 
+def code_files() -> list[Path]:
+    """The modules whose change makes cached results stale: the whole package, since a
+    cached `FileResult` holds records of `documents/` (a new `Document` field must not meet
+    pickles of the old shape)."""
+    return sorted(Path(__file__).parents[1].rglob("*.py"))
+
+
 @functools.cache
 def _code_key() -> str:
     """Changes whenever the checker's code changes (an upgrade, or an edit in a dev install)."""
-    package = Path(__file__).parent
-    stamps = sorted(
+    package = Path(__file__).parents[1]
+    stamps = [
         (str(p.relative_to(package)), p.stat().st_mtime_ns, p.stat().st_size)
-        for p in package.rglob("*.py")
-    )
+        for p in code_files()
+    ]
     return hashlib.sha256(repr((_FORMAT, __version__, stamps)).encode()).hexdigest()[:16]
