@@ -26,7 +26,12 @@ from markupsafe import Markup
 
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.vocabulary import OVERDUE_LABEL, STATUS_TERMS
-from supportkb.site.history_pages import history_page, in_force_copy, version_page
+from supportkb.site.history_pages import (
+    has_history_page,
+    history_page,
+    in_force_copy,
+    version_page,
+)
 from supportkb.site.pages import SiteModel
 from supportkb.site.rendering import esc
 from supportkb.workspace.freshness import Freshness
@@ -92,7 +97,11 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
         superseded=site.anchor(old, page, f"{old.id} {old.title}") if old else None,
         search_keys=(document.id, prefix + number, number, *document.tags),
         due_soon_days=site.config.due_soon_days,
-        history_link=(site.href(history_page(document.id), page) if site.with_history else None),
+        history_link=(
+            site.href(history_page(document.id), page)
+            if site.with_history and has_history_page(document)
+            else None
+        ),
     )
 
 

@@ -1,7 +1,8 @@
 """The history of each document on the site, for auditors, from `supportkb.history`.
 
-- A history page per document at a stable address by id (`history/POL-0003/`), linked from
-  the document's trust line: its versions newest first (status, effective date, approver,
+- A history page per controlled document (SOP, emergency plan, policy; an article's history
+  is `kb history`'s) at a stable address by id (`history/POL-0003/`), linked from the
+  document's trust line: its versions newest first (status, effective date, approver,
   approval date, change, commit, date, author), the one in force on the build day, and the
   reviews recorded.
 - Every earlier approved version of a controlled document (SOP, emergency plan, policy),
@@ -23,10 +24,12 @@ does not fail on them. The plugin puts that HTML where the page's Markdown holds
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -41,7 +44,7 @@ HISTORY_FOLDER = "history"
 SUPERSEDED_BANNER = "已被取代，非現行版本"
 IN_FORCE_BANNER = "現行版本（文件頁面顯示的是尚未生效的新版本）"
 CONTROLLED = frozenset({DocType.SOP, DocType.EMERGENCY_PLAN, DocType.POLICY})
-OLD_TEXT_EXTENSIONS = ("tables", "admonition", "attr_list", "md_in_html", "fenced_code")
+OLD_TEXT_EXTENSIONS = ("tables", "admonition", "fenced_code")  # md_in_html: half the time
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
 _RELATIVE_LINK = re.compile(
     r'<a\s[^>]*?href="(?!https?:|mailto:|#)[^"]*"[^>]*>(.*?)</a>', re.DOTALL | re.IGNORECASE
@@ -49,6 +52,12 @@ _RELATIVE_LINK = re.compile(
 _RELATIVE_IMAGE = re.compile(r'<img\s[^>]*?src="(?!https?:)[^"]*"[^>]*>', re.IGNORECASE)
 _FIRST_TITLE = re.compile(r"\A\s*# [^\n]*\n")
 SLOT = '<div class="kb-slot" data-kb-slot="{name}"></div>'
+
+
+def has_history_page(document: Document) -> bool:
+    """The controlled documents have a history on the site (`kb history` shows an article's:
+    on the site its pages would cost more than the rest of the site's articles)."""
+    return document.type in CONTROLLED
 
 
 def history_page(doc_id: str) -> str:
@@ -149,7 +158,11 @@ def history_pages(site: SiteModel) -> dict[str, str]:
         return {}
     superseded = site_superseded(site)
     by_version = {(p.document.id, p.version.commit): p.site_path for p in superseded.values()}
-    pages = {history_page(d.id): _history_markdown(site, d, by_version) for d in site.documents}
+    pages = {
+        history_page(d.id): _history_markdown(site, d, by_version)
+        for d in site.documents
+        if has_history_page(d)
+    }
     pages.update((path, _superseded_markdown(site, page)) for path, page in superseded.items())
     return pages
 
@@ -244,15 +257,22 @@ def slot_contents(site: SiteModel, superseded: SupersededPage) -> dict[str, str]
     return contents
 
 
+@functools.cache
+def _old_text_renderer() -> Any:
+    """One Python-Markdown converter for every old text (making one loads its extensions:
+    most of the time of a short text). Python-Markdown (MkDocs' own) has no type hints: it is
+    imported by name."""
+    markdown_lib = importlib.import_module("markdown")
+    return markdown_lib.Markdown(extensions=list(OLD_TEXT_EXTENSIONS))
+
+
 def old_text_html(path: str, text: str) -> str:
     """A version's body (without its front-matter and its title) as HTML, relative links
     and images made text."""
     source, _ = read_source(path, text.encode("utf-8"))
     body = source.body if source is not None else text
     body = _FIRST_TITLE.sub("", body, count=1)
-    # Python-Markdown (MkDocs' own) has no type hints: imported by name, its result is a str
-    markdown_lib = importlib.import_module("markdown")
-    rendered = str(markdown_lib.markdown(body, extensions=list(OLD_TEXT_EXTENSIONS)))
+    rendered = str(_old_text_renderer().reset().convert(body))
     rendered = _RELATIVE_LINK.sub(r"<span>\1</span>", rendered)
     return _RELATIVE_IMAGE.sub("", rendered)
 

@@ -55,6 +55,7 @@ from supportkb.site.footer import document_footer
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.history_pages import (
     SupersededPage,
+    has_history_page,
     history_pages,
     site_superseded,
     slot_contents,
@@ -357,7 +358,8 @@ def with_histories(site: SiteModel, root: Path, registry: OwnerRegistry) -> Site
     build` prints one warning line from `BuildResult.history_problem`)."""
     try:
         git = GitHistory.open(root)
-        histories = read_histories(root, site.documents, registry, git)
+        controlled = [d for d in site.documents if has_history_page(d)]
+        histories = read_histories(root, controlled, registry, git)
     except FatalError as exc:
         log.info("supportkb: the site is built without history: %s", exc)
         return dataclasses.replace(site, with_history=True, history_problem=str(exc))
