@@ -97,11 +97,12 @@ def test_the_history_page_lists_the_versions_newest_first_and_the_one_in_force(
 def test_the_version_in_force_is_decided_by_the_effective_date(
     repo: DatedRepo, tmp_path: Path
 ) -> None:
-    """On 15 March 1.1 is approved but not effective: 1.0 is in force and nothing is
-    superseded yet (1.1 is not published as an earlier version either)."""
+    """On 15 March 1.1 is approved but not effective: 1.0 is in force (published as the
+    version in force, the file having moved on) and nothing is superseded yet (1.1 is not
+    published as an earlier version)."""
     site = _build(repo.root, tmp_path, date(2026, 3, 15))
     assert "2026-03-15 現行版本：<strong>1.0</strong>" in _page(site, "history/POL-0001")
-    assert not (site / "history/POL-0001/1.0").exists()
+    assert "現行版本（文件頁面顯示的是尚未生效的新版本）" in _page(site, "history/POL-0001/1.0")
     assert not (site / "history/POL-0001/1.1").exists()
 
 
@@ -199,3 +200,26 @@ def test_a_restricted_document_s_history_never_reaches_the_internal_site(
     assert not leaks
     restricted_site = build_site(repo.root, DAY, tmp_path / "all", audience="restricted").site_dir
     assert "ZEBRA-77 的保存期限" in _page(restricted_site, "history/POL-0002/1.0")
+
+
+def test_when_the_file_moves_on_to_a_version_not_in_force_the_one_in_force_stays_readable(
+    repo: DatedRepo, tmp_path: Path
+) -> None:
+    """`kb review --bump` leaves 1.3 in review: the document's page shows 1.3, says it is
+    not in force and links 1.2's read-only copy, which the earlier versions link too."""
+    rows = (*ROWS_11, ("1.2", "2026-05-01", "第 1.2 版", "bob"))
+    repo.write(
+        PATH,
+        policy("1.3", status="in-review", approved_by=None, effective=None, rows=rows),
+    )
+    repo.commit("1.3 drafted", on="2026-08-01")
+    site = _build(repo.root, tmp_path)
+    document = _page(site, "policies/data-retention")
+    assert "非現行版本" in document
+    assert re.search(r'現行的是 <a href="[./]*history/POL-0001/1\.2/">版本 1\.2</a>', document)
+    in_force = _page(site, "history/POL-0001/1.2")
+    assert "現行版本（文件頁面顯示的是尚未生效的新版本）" in in_force
+    assert "資料保存期限為七年" in in_force and "已被取代" not in in_force
+    older = _page(site, "history/POL-0001/1.1")
+    assert re.search(r'現行版本：<a href="\.\./1\.2/">POL-0001 資料保存辦法</a>', older)
+    assert "2026-11-24 現行版本：<strong>1.2</strong>" in _page(site, "history/POL-0001")

@@ -26,7 +26,12 @@ from markupsafe import Markup
 
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.vocabulary import OVERDUE_LABEL, STATUS_TERMS
-from supportkb.site.history_pages import history_page
+from supportkb.site.history_pages import (
+    has_history_page,
+    history_page,
+    in_force_copy,
+    version_page,
+)
 from supportkb.site.pages import SiteModel
 from supportkb.site.rendering import esc
 from supportkb.workspace.freshness import Freshness
@@ -92,7 +97,11 @@ def document_header(site: SiteModel, document: Document, page: str) -> str:
         superseded=site.anchor(old, page, f"{old.id} {old.title}") if old else None,
         search_keys=(document.id, prefix + number, number, *document.tags),
         due_soon_days=site.config.due_soon_days,
-        history_link=(site.href(history_page(document.id), page) if site.with_history else None),
+        history_link=(
+            site.href(history_page(document.id), page)
+            if site.with_history and has_history_page(document)
+            else None
+        ),
     )
 
 
@@ -148,11 +157,27 @@ def banners(
             yield Banner("product-outdated", facts=facts)
     if document.status in (Status.DRAFT, Status.IN_REVIEW):
         yield Banner("not-validated")
+    in_force = in_force_elsewhere(site, document, page)
+    if in_force is not None:
+        yield Banner("in-force-elsewhere", facts=in_force)
     if document.status.is_retired:
         successor = next((d for d in site.documents if d.supersedes == document.id), None)
         label = f"{successor.id} {successor.title}" if successor else ""
         link = Markup(site.anchor(successor, page, label)) if successor else None
         yield Banner("retired", facts={"successor": link})
+
+
+def in_force_elsewhere(site: SiteModel, document: Document, page: str) -> dict[str, object] | None:
+    """When the version in force is not the one this page shows (a new one in review, or
+    approved to take effect later): its name and a link to its read-only copy."""
+    history = site.histories.get(document.id)
+    version = in_force_copy(site, history) if history is not None else None
+    path = version_page(site, document.id, version) if version is not None else None
+    if version is None or path is None:
+        return None
+    label = f"版本 {version.version or version.commit[:10]}"
+    link = Markup(f'<a href="{esc(site.href(path, page))}">{esc(label)}</a>')
+    return {"version": version.version, "link": link, "since": version.in_force_from}
 
 
 def insert_header(markdown: str, header: str) -> str:

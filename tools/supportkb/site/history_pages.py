@@ -1,7 +1,8 @@
 """The history of each document on the site, for auditors, from `supportkb.history`.
 
-- A history page per document at a stable address by id (`history/POL-0003/`), linked from
-  the document's trust line: its versions newest first (status, effective date, approver,
+- A history page per controlled document (SOP, emergency plan, policy; an article's history
+  is `kb history`'s) at a stable address by id (`history/POL-0003/`), linked from the
+  document's trust line: its versions newest first (status, effective date, approver,
   approval date, change, commit, date, author), the one in force on the build day, and the
   reviews recorded.
 - Every earlier approved version of a controlled document (SOP, emergency plan, policy),
@@ -23,10 +24,12 @@ does not fail on them. The plugin puts that HTML where the page's Markdown holds
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
 
@@ -39,8 +42,9 @@ from supportkb.site.sources import visible_to
 
 HISTORY_FOLDER = "history"
 SUPERSEDED_BANNER = "已被取代，非現行版本"
+IN_FORCE_BANNER = "現行版本（文件頁面顯示的是尚未生效的新版本）"
 CONTROLLED = frozenset({DocType.SOP, DocType.EMERGENCY_PLAN, DocType.POLICY})
-OLD_TEXT_EXTENSIONS = ("tables", "admonition", "attr_list", "md_in_html", "fenced_code")
+OLD_TEXT_EXTENSIONS = ("tables", "admonition", "fenced_code")  # md_in_html: half the time
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
 _RELATIVE_LINK = re.compile(
     r'<a\s[^>]*?href="(?!https?:|mailto:|#)[^"]*"[^>]*>(.*?)</a>', re.DOTALL | re.IGNORECASE
@@ -50,6 +54,12 @@ _FIRST_TITLE = re.compile(r"\A\s*# [^\n]*\n")
 SLOT = '<div class="kb-slot" data-kb-slot="{name}"></div>'
 
 
+def has_history_page(document: Document) -> bool:
+    """The controlled documents have a history on the site (`kb history` shows an article's:
+    on the site its pages would cost more than the rest of the site's articles)."""
+    return document.type in CONTROLLED
+
+
 def history_page(doc_id: str) -> str:
     """The site path of a document's history page."""
     return f"{HISTORY_FOLDER}/{doc_id}/index.md"
@@ -57,12 +67,15 @@ def history_page(doc_id: str) -> str:
 
 @dataclass(frozen=True)
 class SupersededPage:
-    """An earlier approved version, published read-only."""
+    """An approved version published read-only: an earlier one, superseded; or the one in
+    force when the document's file has moved on to a version not in force yet (in review,
+    or approved to take effect later), so that what is in force can be read (`in_force`)."""
 
     document: Document  # the document as it is now
     version: Version
     site_path: str  # history/POL-0003/1.1.md
     newer: Version | None  # the next version shown to this audience, for the comparison
+    in_force: bool = False  # the version in force on the build day, not the file's own
 
 
 def visible_versions(site: SiteModel, history: DocumentHistory) -> tuple[Version, ...]:
@@ -84,15 +97,47 @@ def superseded_pages(site: SiteModel) -> dict[str, SupersededPage]:
             continue
         shown = visible_versions(site, history)
         taken: set[str] = set()
-        for version in history.superseded(site.as_of):
+        in_force = in_force_copy(site, history)
+        published = (*history.superseded(site.as_of), *((in_force,) if in_force else ()))
+        for version in published:
             if version not in shown:
                 continue
             slug = _slug(version, taken)
             index = shown.index(version)
             newer = shown[index - 1] if index > 0 else None
             path = f"{HISTORY_FOLDER}/{document.id}/{slug}.md"
-            pages[path] = SupersededPage(document, version, path, newer)
+            pages[path] = SupersededPage(document, version, path, newer, version is in_force)
     return pages
+
+
+def in_force_copy(site: SiteModel, history: DocumentHistory) -> Version | None:
+    """The version in force on the build day when it is not the file's latest (which the
+    document's page shows): it needs a page of its own."""
+    in_force = history.in_force_on(site.as_of)
+    if in_force is None or in_force is history.current or not _visible(site, in_force):
+        return None
+    return in_force
+
+
+def version_page(site: SiteModel, doc_id: str, version: Version) -> str | None:
+    """The site path of a version's read-only page, if it has one."""
+    for path, page in site_superseded(site).items():
+        if page.document.id == doc_id and page.version is version:
+            return path
+    return None
+
+
+def site_superseded(site: SiteModel) -> dict[str, SupersededPage]:
+    """`superseded_pages`, computed once per site model."""
+    cached = _CACHE.get(id(site))
+    if cached is None or cached[0] is not site:
+        cached = (site, superseded_pages(site) if site.with_history else {})
+        _CACHE.clear()  # one site at a time
+        _CACHE[id(site)] = cached
+    return cached[1]
+
+
+_CACHE: dict[int, tuple[SiteModel, dict[str, SupersededPage]]] = {}
 
 
 def _slug(version: Version, taken: set[str]) -> str:
@@ -111,9 +156,13 @@ def history_pages(site: SiteModel) -> dict[str, str]:
     `history` option is off)."""
     if not site.with_history:
         return {}
-    superseded = superseded_pages(site)
+    superseded = site_superseded(site)
     by_version = {(p.document.id, p.version.commit): p.site_path for p in superseded.values()}
-    pages = {history_page(d.id): _history_markdown(site, d, by_version) for d in site.documents}
+    pages = {
+        history_page(d.id): _history_markdown(site, d, by_version)
+        for d in site.documents
+        if has_history_page(d)
+    }
     pages.update((path, _superseded_markdown(site, page)) for path, page in superseded.items())
     return pages
 
@@ -168,14 +217,22 @@ def _superseded_markdown(site: SiteModel, superseded: SupersededPage) -> str:
     page = superseded.site_path
     history = site.histories[document.id]
     in_force = history.in_force_on(site.as_of)
+    in_force_page = version_page(site, document.id, in_force) if in_force else None
+    current_link = site.anchor(document, page, f"{document.id} {document.title}")
+    if in_force is not None and in_force_page is not None and in_force_page != page:
+        label = f"{document.id} {document.title}"
+        href = html.escape(site.href(in_force_page, page), quote=True)
+        current_link = Markup(f'<a href="{href}">{html.escape(label)}</a>')
     return "---\nsearch:\n  exclude: true\n---\n\n" + site.render(
         "superseded.md",
         page=page,
         document=document,
         version=version,
-        banner=SUPERSEDED_BANNER,
+        banner=IN_FORCE_BANNER if superseded.in_force else SUPERSEDED_BANNER,
+        is_in_force=superseded.in_force,
         in_force=in_force,
-        current_link=site.anchor(document, page, f"{document.id} {document.title}"),
+        current_link=current_link,
+        document_link=site.anchor(document, page, f"{document.id} {document.title}"),
         history_link=Markup(
             f'<a href="{html.escape(site.href(history_page(document.id), page))}">版本歷程</a>'
         ),
@@ -200,15 +257,22 @@ def slot_contents(site: SiteModel, superseded: SupersededPage) -> dict[str, str]
     return contents
 
 
+@functools.cache
+def _old_text_renderer() -> Any:
+    """One Python-Markdown converter for every old text (making one loads its extensions:
+    most of the time of a short text). Python-Markdown (MkDocs' own) has no type hints: it is
+    imported by name."""
+    markdown_lib = importlib.import_module("markdown")
+    return markdown_lib.Markdown(extensions=list(OLD_TEXT_EXTENSIONS))
+
+
 def old_text_html(path: str, text: str) -> str:
     """A version's body (without its front-matter and its title) as HTML, relative links
     and images made text."""
     source, _ = read_source(path, text.encode("utf-8"))
     body = source.body if source is not None else text
     body = _FIRST_TITLE.sub("", body, count=1)
-    # Python-Markdown (MkDocs' own) has no type hints: imported by name, its result is a str
-    markdown_lib = importlib.import_module("markdown")
-    rendered = str(markdown_lib.markdown(body, extensions=list(OLD_TEXT_EXTENSIONS)))
+    rendered = str(_old_text_renderer().reset().convert(body))
     rendered = _RELATIVE_LINK.sub(r"<span>\1</span>", rendered)
     return _RELATIVE_IMAGE.sub("", rendered)
 

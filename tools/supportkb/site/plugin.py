@@ -55,10 +55,11 @@ from supportkb.site.footer import document_footer
 from supportkb.site.header import document_header, insert_header
 from supportkb.site.history_pages import (
     SupersededPage,
+    has_history_page,
     history_pages,
+    site_superseded,
     slot_contents,
     slots,
-    superseded_pages,
 )
 from supportkb.site.marker import SiteMarker, read_marker, write_marker
 from supportkb.site.pages import SiteModel, generated_pages, home_page
@@ -225,7 +226,7 @@ class SupportKBPlugin(BasePlugin[PluginConfig]):
         )
         if self.config["history"]:
             self.site = with_histories(self.site, root, kb.registry)
-        self.superseded = superseded_pages(self.site) if self.site.with_history else {}
+        self.superseded = site_superseded(self.site)
         self.pages_by_site_path = {self.sources.site_path(d.path): d for d in published}
         for repo_path in hidden:
             site_file = files.get_file_from_path(self.sources.site_path(repo_path))
@@ -357,7 +358,8 @@ def with_histories(site: SiteModel, root: Path, registry: OwnerRegistry) -> Site
     build` prints one warning line from `BuildResult.history_problem`)."""
     try:
         git = GitHistory.open(root)
-        histories = read_histories(root, site.documents, registry, git)
+        controlled = [d for d in site.documents if has_history_page(d)]
+        histories = read_histories(root, controlled, registry, git)
     except FatalError as exc:
         log.info("supportkb: the site is built without history: %s", exc)
         return dataclasses.replace(site, with_history=True, history_problem=str(exc))
