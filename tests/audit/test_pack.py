@@ -22,7 +22,7 @@ from audit_scenario import (
 )
 from click.testing import CliRunner
 
-from git_repo import DatedRepo
+from git_repo import DatedRepo, policy
 from supportkb.cli.main import cli
 
 from conftest import KnowledgeBaseFactory
@@ -210,3 +210,19 @@ def test_the_register_is_as_it_stood_on_the_date(repo: DatedRepo, tmp_path: Path
     # a document committed after the date is not in that day's register
     early = make(repo.root, "2025-12-10", tmp_path / "early.zip")
     assert rows(early["register/register.csv"]) == []
+
+
+def test_a_version_in_force_before_it_was_committed_is_in_the_pack(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    """A knowledge base moved into git after its policies took effect: `kb show
+    --in-force-on` answers for those days, and so does the pack (it was empty, exit 0)."""
+    repo = DatedRepo(kb.root)
+    repo.write(POLICY, policy("1.0", effective="2026-01-01", body=OLD_TEXT))
+    repo.commit("the policies, moved into git", on="2026-03-01")
+    files = make(repo.root, "2026-02-01", tmp_path / "pack.zip")
+    assert OLD_TEXT in files["documents/POL-0001/in-force.md"].decode("utf-8")
+    code, _, err = run(
+        repo.root, "audit-pack", "--as-of", "2025-12-31", "--output", str(tmp_path / "e.zip")
+    )
+    assert code == 0 and "warning: no controlled document was committed or in force" in err

@@ -14,7 +14,8 @@
     documents/ID/in-force.md       the text of the version in force on DATE, as committed
     documents/ID/in-force.html     the same, rendered as the site renders it, self-contained
 
-Every controlled document (SOP, emergency plan, policy) committed by DATE is in it. What is
+Every controlled document (SOP, emergency plan, policy) committed by DATE, or with a version
+in force on DATE (approved and effective by then, though committed later), is in it. What is
 "in force" is decided as `kb show --in-force-on` decides it (the effective date, not the
 commit date). "Recorded by DATE" and "as they stood" mean committed on or before DATE (the
 commit's own date).
@@ -101,7 +102,13 @@ def make_pack(root: Path, as_of: date, include_restricted: bool = False) -> Audi
     histories = read_histories(root, kb.documents, kb.registry, git)  # the register's too
     controlled = [d for d in kb.documents if d.type is not DocType.ARTICLE]
     existing = sorted(
-        (d for d in controlled if _recorded(histories[d.id].revisions, as_of)), key=lambda d: d.id
+        (
+            d
+            for d in controlled
+            if _recorded(histories[d.id].revisions, as_of)
+            or histories[d.id].in_force_on(as_of) is not None
+        ),
+        key=lambda d: d.id,
     )
     withheld = tuple(
         d.id for d in existing if not include_restricted and _restricted(d, histories[d.id], as_of)

@@ -83,6 +83,12 @@ def audit_pack_command(
         f"{len(pack.documents)} documents{withheld}, {len(pack.files)} files, {len(data):,} bytes"
     )
     click.echo(f"SHA-256 {hashlib.sha256(data).hexdigest()}  {output.name}")
+    if not pack.documents and not pack.withheld:
+        click.echo(
+            f"warning: no controlled document was committed or in force on {as_of}: the "
+            "history in git may start later (kb history ID shows where it starts)",
+            err=True,
+        )
 
 
 def _verify(path: Path) -> None:
