@@ -217,3 +217,18 @@ def test_a_retired_document_is_not_put_back_in_force(kb: KnowledgeBaseFactory) -
     code, _, err = approve(kb.root, "POL-0001", "--by", "bob")
     assert code == 1 and "POL-0001 is deprecated; approving it would put it back in force" in err
     assert path.read_bytes() == before
+
+
+def test_approving_a_version_approved_before_says_it_replaces_that_approval(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    """The newcomer ran kb approve on 1.2 (published, approved) after editing it: its
+    approval and effective date were rewritten without a word, where a new version was due."""
+    kb.write(PATH, policy("1.2", approved_by="alice", approved_on="2026-01-02"))
+    record = record_approval(kb.root, "POL-0001", "bob", date(2026, 2, 3))
+    [warning] = [w for w in record.warnings if "already approved" in w]
+    assert "by alice on 2026-01-02" in warning and "this replaces that approval" in warning
+    assert "kb review POL-0001 --bump minor" in warning
+    kb.write(PATH, IN_REVIEW)
+    record = record_approval(kb.root, "POL-0001", "bob", date(2026, 11, 21))
+    assert not [w for w in record.warnings if "already approved" in w]

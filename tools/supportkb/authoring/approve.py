@@ -82,6 +82,14 @@ def record_approval(
             raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
         before = readable_source(document.path, raw, "the approval")
         warnings = [*_own_change(root, document.path, approver, kb.registry)]
+        if document.status is Status.PUBLISHED and document.approved_by:
+            when = f" on {document.approved_on}" if document.approved_on else ""
+            warnings.append(
+                f"{document.path}: version {version} was already approved (by "
+                f"{document.approved_by}{when}, effective {document.effective or '—'}); this "
+                "replaces that approval. If its text changed since, that is a new version: "
+                f"kb review {document.id} --bump minor first, then kb approve"
+            )
         if document.effective is not None and document.effective > effective:
             warnings.append(
                 f"{document.path}: effective was {document.effective}; it is now {effective} "
