@@ -138,3 +138,17 @@ def test_kb_build_outside_git_builds_the_site_and_says_why_history_is_missing(
     assert len(warnings) == 1 and "built without history" in warnings[0]
     assert "not in a git repository" in warnings[0]
     assert (site / "index.html").is_file()
+
+
+def test_versions_older_than_the_git_history_are_named_when_nothing_was_in_force(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    """A knowledge base moved into git at version 1.1: the revision table names 1.0, whose
+    text git does not hold; an auditor is told so rather than "no version"."""
+    repo = DatedRepo(kb.root)
+    rows = (("1.0", "2025-03-01", "初版", "bob"),)
+    repo.write(PATH, policy("1.1", effective="2026-02-01", rows=rows))
+    repo.commit("moved into git", on="2026-02-10")
+    code, _, err = run(repo.root, "show", "POL-0001", "--in-force-on", "2025-06-01")
+    assert code == 1
+    assert "earlier versions (1.0 (2025-03-01)) whose text is not in git" in err

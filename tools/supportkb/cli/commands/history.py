@@ -15,6 +15,7 @@ from supportkb.history.comparison import Side, comparison_page, field_changes, u
 from supportkb.history.export import history_object
 from supportkb.history.reading import document_history
 from supportkb.history.records import DocumentHistory, Version
+from supportkb.history.revision_table import revision_rows
 
 
 def _day(value: date | None) -> str:
@@ -166,10 +167,21 @@ def _none_in_force(history: DocumentHistory, on: date) -> str:
         return f"{history.id}: no version was in force on {on}: none has been approved"
     first = starts[0]
     if first.in_force_from is not None and first.in_force_from > on:
-        return (
+        message = (
             f"{history.id}: no version was in force on {on}: the first, {_name(first)}, took "
             f"effect on {first.in_force_from}"
         )
+        known = {v.version for v in history.versions}
+        older = [r for r in revision_rows(first.text) if r.version not in known]
+        if older:
+            listed = ", ".join(f"{r.version} ({r.date or '—'})" for r in older)
+            oldest = history.revisions[-1]
+            message += (
+                f"; its revision history lists earlier versions ({listed}) whose text is not in "
+                f"git (the history starts at commit {oldest.commit[:10]} of "
+                f"{oldest.date.date()})"
+            )
+        return message
     return f"{history.id}: no version was in force on {on}: it had been withdrawn"
 
 
