@@ -204,3 +204,47 @@ def test_changes_since_a_commit_are_seen_at_the_top_of_the_repository(repo: Date
     assert git.has_changes() and git.has_changes([PATH])
     last = git.last_author(PATH)
     assert last is not None and last.sha == first
+
+
+def test_a_version_merged_from_a_branch_is_the_one_the_branch_holds(repo: DatedRepo) -> None:
+    """1.1 approved on a side branch (committed earlier), main's tags edited later, the merge
+    keeps 1.1: read commit by commit in date order, 1.0 looked reinstated and 1.1 superseded."""
+    repo.write(PATH, policy("1.0", effective="2026-01-01"))
+    repo.commit("1.0", on="2025-12-20")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write(PATH, policy("1.1", effective="2026-02-01", body="五年。"))
+    repo.commit("1.1", on="2026-01-20", author=BOB)
+    repo.git("checkout", "-q", "main")
+    repo.write(
+        PATH, policy("1.0", effective="2026-01-01").replace("reviewers:", "tags: [x]\nreviewers:")
+    )
+    repo.commit("tags", on="2026-01-25")
+    env = {"GIT_COMMITTER_DATE": "2026-01-26T09:00:00+08:00"}
+    repo.git("merge", "-q", "-s", "ours", "--no-commit", "side", env=env)
+    repo.write(PATH, policy("1.1", effective="2026-02-01", body="五年。"))
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "merge side", env=env)
+    history = history_of(repo.root)
+    assert [v.version for v in history.versions] == ["1.1", "1.0"]
+    assert in_force(history, "2026-02-15") == "1.1"
+    kb = load_knowledge_base(repo.root, use_cache=False)
+    many = read_histories(repo.root, kb.documents, kb.registry)
+    assert [v.version for v in many["POL-0001"].versions] == ["1.1", "1.0"]
+
+
+def test_an_approval_taken_back_before_its_effective_date_leaves_the_previous_version(
+    repo: DatedRepo,
+) -> None:
+    repo.write(PATH, policy("1.0", effective="2026-01-01"))
+    repo.commit("1.0", on="2025-12-20")
+    repo.write(PATH, policy("1.1", effective="2026-03-01"))
+    approval = repo.commit("1.1 approved, effective 1 March", on="2026-02-01")
+    repo.write(PATH, policy("1.1", status="in-review", approved_by=None, effective=None))
+    repo.commit("approval reverted", on="2026-02-10")
+    del approval
+    history = history_of(repo.root)
+    assert history.versions[0].approval_withdrawn_on == date(2026, 2, 10)
+    assert in_force(history, "2026-03-05") == "1.0"
+    repo.write(PATH, policy("1.0", status="in-review", effective="2026-01-01"))
+    repo.commit("1.0 under review, approval kept", on="2026-03-10")
+    assert in_force(history_of(repo.root), "2026-03-15") == "1.0"

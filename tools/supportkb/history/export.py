@@ -50,6 +50,7 @@ def _version(version: Version, in_force: bool) -> dict[str, Any]:
         "approved": version.approved,
         "in_force_from": _day(version.in_force_from),
         "withdrawn_on": _day(version.withdrawn_on),
+        "approval_withdrawn_on": _day(version.approval_withdrawn_on),
         "in_force": in_force,
         "change": version.change,
         "commit": version.commit,

@@ -26,6 +26,11 @@ from pathlib import Path
 from supportkb.errors import FatalError
 
 _LOG_FORMAT = "%x1e%H%x1f%cI%x1f%an%x1f%ae"
+# The history of what the branch held: its first parents only, a merge seen as the change it
+# brought (its diff against the branch it was merged into). Walking every commit instead
+# interleaves the merged branch's commits with the branch's by date, and misses what a merge
+# itself decided (a resolved conflict): a version merged in would look superseded.
+_MAINLINE = ("--first-parent", "--diff-merges=first-parent")
 _TIMEOUT = 300
 
 
@@ -140,24 +145,28 @@ class GitHistory:
             raise FatalError(f"git knows no commit named {ref!r}")
         return _decode(done.stdout).strip()
 
-    def file_changes(self, path: str) -> tuple[FileChange, ...]:
-        """The commits that changed the file now at `path`, newest first, following renames."""
+    def file_changes(self, path: str, mainline: bool = False) -> tuple[FileChange, ...]:
+        """The commits that changed the file now at `path`, newest first, following renames.
+        `mainline`: the branch's own line only (see `_MAINLINE`)."""
         if self.head() is None:
             return ()
         out = self._git(
             "log", "--follow", "-M", "-z", "--name-status", f"--format={_LOG_FORMAT}",
-            "HEAD", "--", f":(top){self._top_path(path)}",
+            *(_MAINLINE if mainline else ()), "HEAD", "--", f":(top){self._top_path(path)}",
         )  # fmt: skip
         return tuple(self._own(change) for change in _changes(out))
 
-    def folder_changes(self, folders: Iterable[str]) -> tuple[FileChange, ...]:
+    def folder_changes(
+        self, folders: Iterable[str], mainline: bool = False
+    ) -> tuple[FileChange, ...]:
         """Every change under `folders` (relative to the root), newest commit first."""
         if self.head() is None:
             return ()
         spec = [f":(top){self._top_path(folder)}" for folder in folders]
         out = self._git(
-            "log", "-M", "-z", "--name-status", f"--format={_LOG_FORMAT}", "HEAD", "--", *spec
-        )
+            "log", "-M", "-z", "--name-status", f"--format={_LOG_FORMAT}",
+            *(_MAINLINE if mainline else ()), "HEAD", "--", *spec,
+        )  # fmt: skip
         return tuple(self._own(change) for change in _changes(out))
 
     def changed_since(self, ref: str) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ def read_history(
 ) -> DocumentHistory:
     """The history of one document (following renames). `ShallowClone` in a shallow clone."""
     git = git or GitHistory.open(root)
-    files = follow(git.file_changes(document.path), document.path)
+    files = follow(git.file_changes(document.path, mainline=True), document.path)
     return _history(document, files, git, registry)
 
 
@@ -49,7 +49,7 @@ def read_histories(
     git = git or GitHistory.open(root)
     documents = list(documents)
     # the folders of these documents' types only (a site reads the controlled documents')
-    changes = git.folder_changes(sorted({TYPE_FOLDERS[d.type] for d in documents}))
+    changes = git.folder_changes(sorted({TYPE_FOLDERS[d.type] for d in documents}), mainline=True)
     files = {d.id: follow(changes, d.path) for d in documents}
     wanted = [(f.commit.sha, f.path) for found in files.values() for f in found]
     contents = dict(zip(wanted, git.read_many(wanted), strict=True))
@@ -156,6 +156,7 @@ def _version(run: list[Revision], reinstated: bool) -> Version:
     assert document is not None and last is not None
     start: date | None = None
     withdrawn: date | None = None
+    unapproved_on: date | None = None
     if approved:
         first = approved[0]
         start = document.effective or _approved_on(document) or first.date.date()
@@ -165,6 +166,12 @@ def _version(run: list[Revision], reinstated: bool) -> Version:
             r for r in run[run.index(first) :] if r.document and r.document.status in _WITHDRAWN
         ]
         withdrawn = after[0].date.date() if after else None
+        unapproved = [
+            r
+            for r in run[run.index(approved[-1]) + 1 :]
+            if r.document is not None and _approval_removed(r.document)
+        ]
+        unapproved_on = unapproved[0].date.date() if unapproved else None
     row = row_for(chosen.text, document.version) if document.version else None
     return Version(
         version=document.version,
@@ -182,7 +189,19 @@ def _version(run: list[Revision], reinstated: bool) -> Version:
         in_force_from=start,
         withdrawn_on=withdrawn,
         revisions=tuple(approved or run),
+        approval_withdrawn_on=unapproved_on,
     )
+
+
+def _approval_removed(document: Document) -> bool:
+    """A later state of an approved version that takes its approval back (a reverted
+    approval, a return to draft): not approved, not retired, and not merely under review
+    with its approval kept (in-review: "已發布內容正在複審", still usable)."""
+    if is_approved(document) or document.status in _WITHDRAWN:
+        return False
+    if document.status is Status.IN_REVIEW:
+        return document.approved_by is None and document.type in APPROVER_REQUIRED
+    return True
 
 
 def _approved_on(document: Document) -> date | None:

@@ -56,6 +56,7 @@ class Version:
     in_force_from: dt.date | None  # None when never approved
     withdrawn_on: dt.date | None  # deprecated or archived on that day
     revisions: tuple[Revision, ...]
+    approval_withdrawn_on: dt.date | None = None  # its approval taken back (e.g. reverted)
 
     def text_on(self, day: dt.date) -> Revision:
         """The revision an auditor reads for `day`: the last one recorded by then, else
@@ -92,6 +93,9 @@ class DocumentHistory:
             start = version.in_force_from
             if start is None or start > day:
                 continue
+            taken_back = version.approval_withdrawn_on
+            if taken_back is not None and taken_back <= day:
+                continue  # its approval was taken back: the version before it stands
             if chosen is None or (start, order) >= chosen[:2]:
                 chosen = (start, order, version)
         if chosen is None:
