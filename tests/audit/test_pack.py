@@ -226,3 +226,28 @@ def test_a_version_in_force_before_it_was_committed_is_in_the_pack(
         repo.root, "audit-pack", "--as-of", "2025-12-31", "--output", str(tmp_path / "e.zip")
     )
     assert code == 0 and "warning: no controlled document was committed or in force" in err
+
+
+def test_an_earlier_version_restricted_then_stays_out_of_the_pack(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    """1.0 was restricted (its change says so), 1.1 is internal: without --include-restricted
+    nothing of 1.0 reaches the pack (its history, approvals and reviews held it)."""
+    repo = DatedRepo(kb.root)
+    secret = policy("1.0", effective="2026-01-01", last_reviewed="2025-12-19").replace(
+        "第 1.0 版", "SECRET_CHANGE_V10"
+    )
+    repo.write(
+        POLICY, secret.replace("status: published", "visibility: restricted\nstatus: published")
+    )
+    repo.commit("1.0, restricted", on="2025-12-20")
+    rows = (("1.0", "2025-12-20", "初版", "bob"),)
+    repo.write(POLICY, policy("1.1", effective="2026-02-01", rows=rows))
+    repo.commit("1.1, internal", on="2026-01-20")
+    files = make(repo.root, "2026-03-01", tmp_path / "pack.zip")
+    assert not [name for name, data in files.items() if b"SECRET_CHANGE_V10" in data]
+    assert not [name for name, data in files.items() if b"2025-12-19" in data]
+    history = json.loads(files["documents/POL-0001/history.json"])
+    assert [v["version"] for v in history["versions"]] == ["1.1"]
+    files = make(repo.root, "2026-03-01", tmp_path / "all.zip", "--include-restricted")
+    assert [name for name, data in files.items() if b"SECRET_CHANGE_V10" in data]

@@ -114,13 +114,20 @@ def make_pack(root: Path, as_of: date, include_restricted: bool = False) -> Audi
         d.id for d in existing if not include_restricted and _restricted(d, histories[d.id], as_of)
     )
     shown = [d for d in existing if d.id not in withheld]
+    if not include_restricted:  # nor an earlier version that was restricted then
+        readable = {
+            d.id: histories[d.id].seen_by(lambda v: v.visibility is not Visibility.RESTRICTED)
+            for d in shown
+        }
+    else:
+        readable = {d.id: histories[d.id] for d in shown}
     settings = MarkdownSettings.of_site(root, PLUGIN_EXTENSIONS)
 
     files: dict[str, bytes] = {"commit.txt": f"{commit}\n".encode()}
     for document in shown:
-        files.update(_document_files(document, histories[document.id], as_of, settings))
-    files["approvals.csv"] = _csv(APPROVAL_COLUMNS, _approval_rows(shown, histories, as_of))
-    files["reviews.csv"] = _csv(REVIEW_COLUMNS, _review_rows(shown, histories, as_of))
+        files.update(_document_files(document, readable[document.id], as_of, settings))
+    files["approvals.csv"] = _csv(APPROVAL_COLUMNS, _approval_rows(shown, readable, as_of))
+    files["reviews.csv"] = _csv(REVIEW_COLUMNS, _review_rows(shown, readable, as_of))
     files.update(_drill_files(git, shown, existing, histories, as_of))
     files.update(
         _register_files(kb.documents, histories, kb.config, as_of, commit, include_restricted)
@@ -422,9 +429,7 @@ def _register_files(
     type, owner and status only; of every audience with `include_restricted`."""
     audience = Visibility.RESTRICTED.value if include_restricted else Visibility.INTERNAL.value
     entries = register_entries(documents, histories, config, as_of, audience)
-    note = (
-        f"{as_of} 的文件清單，提交 {commit}。The register as of {as_of}, from commit {commit}."
-    )
+    note = f"{as_of} 的文件清單，提交 {commit}。The register as of {as_of}, from commit {commit}."
     page = table_page(f"文件清單 Register {as_of}", note, register_html(entries))
     return {
         "register/register.csv": register_csv(entries).encode("utf-8"),

@@ -5,7 +5,8 @@ its reviews. `DocumentHistory.in_force_on` answers which version was in force on
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from supportkb.documents.model import DocType, Document, Status
 
@@ -104,6 +105,17 @@ class DocumentHistory:
         if version.withdrawn_on is not None and version.withdrawn_on <= day:
             return None
         return version
+
+    def seen_by(self, may_read: Callable[[Document], bool]) -> DocumentHistory:
+        """This history as an audience sees it: the versions, reviews and revisions whose
+        text it may not read (a version restricted then, though not now) left out."""
+        versions = tuple(
+            v for v in self.versions if all(may_read(r.document) for r in v.revisions if r.document)
+        )
+        revisions = tuple(r for r in self.revisions if r.document is None or may_read(r.document))
+        kept = {r.commit for r in revisions if r.document is not None}
+        reviews = tuple(r for r in self.reviews if r.commit in kept)
+        return replace(self, versions=versions, revisions=revisions, reviews=reviews)
 
     @property
     def current(self) -> Version | None:
