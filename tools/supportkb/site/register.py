@@ -27,6 +27,7 @@ from datetime import date
 
 from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.model import DocType, Document, Status, Visibility
+from supportkb.documents.vocabulary import TYPE_TERMS
 from supportkb.history.records import DocumentHistory
 from supportkb.site.sources import visible_to
 from supportkb.workspace.freshness import Freshness, FreshnessRule
@@ -238,7 +239,7 @@ WITHHELD_TITLE = "（限閱文件，標題不公開）"
 def _shown(entry: RegisterEntry, column: str) -> str:
     """A cell of the HTML table as text: the CSV's, a few columns joined to fit a screen."""
     if column == "type":
-        return entry.type.label
+        return TYPE_TERMS[entry.type].short_label
     if column == "status":
         return entry.status.label
     if entry.withheld:
