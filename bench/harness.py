@@ -749,6 +749,7 @@ SHORT = {
         "--docs 0 --edits 1 --no-warm-up --no-baseline --no-partial --timeout 20 --grace 3 "
         "--gap 0"
     ),
+    "history_speed": "--docs 30 --commits 120 --rounds 1 --repeats 1",
 }
 SCRIPTS = tuple(SHORT)
 

@@ -4,11 +4,11 @@ and it reached its report (it wrote its figures). `make bench` runs them all, sh
     python bench/run_all.py [--short] [SCRIPT ...]
 
 SCRIPT is a name under bench/ (check_speed, site_speed, search_quality, search_speed,
-serve_load, serve_flood, browser_search, preview_speed; default all). With --short each runs
-with the options of harness.SHORT (a couple of minutes in all; preview_speed's short run, one
-save on the starter content under `kb serve --watch`, well under a minute); without, with its
-own defaults (an hour or more). A script that cannot run here exits 77 with a message
-(browser_search and preview_speed without Chromium): it is reported as skipped, not as a
+serve_load, serve_flood, browser_search, preview_speed, history_speed; default all). With
+--short each runs with the options of harness.SHORT (a couple of minutes in all; preview_speed's
+short run, one save on the starter content under `kb serve --watch`, well under a minute);
+without, with its own defaults (an hour or more). A script that cannot run here exits 77 with a
+message (browser_search and preview_speed without Chromium): it is reported as skipped, not as a
 failure.
 """
 

@@ -476,3 +476,12 @@ def test_a_new_category_that_is_a_file_is_named_as_such(kb: KnowledgeBaseFactory
     kb.write("kb/afile", "not a folder\n")
     code, output = new(kb, *ARTICLE, "--title", "x", "--owner", "alice", "--new-category", "afile")
     assert code == 1 and "kb/afile is a file" in output and "already exists" not in output
+
+
+def test_the_next_steps_of_a_policy_say_it_is_published_by_its_approval(
+    kb: KnowledgeBaseFactory,
+) -> None:
+    result = invoke(kb, "policy", "--title", "遠端支援管理辦法", "--owner", "alice")
+    assert result.exit_code == 0, result.output
+    [step] = [line for line in result.stdout.splitlines() if line.lstrip().startswith("4.")]
+    assert "kb review POL-0001" in step and "kb approve POL-0001 --by PERSON" in step

@@ -206,3 +206,23 @@ def test_a_shallow_clone_says_how_to_fetch_the_history(
     result = CliRunner().invoke(cli, ["check", "-C", str(clone), "--since", "HEAD"])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "git fetch --unshallow" in result.output
+
+
+def test_an_edit_after_the_approval_is_not_covered_by_it(repo: DatedRepo) -> None:
+    """Approved on 2 March, then the text edited the same day in a later commit (or only in
+    the working tree): the approval recorded is for the text before the edit."""
+    bumped = policy(
+        "1.1", approved_on="2026-03-02", effective="2026-03-02", body="五年。", rows=ROWS
+    )
+    repo.write(PATH, bumped.replace("status: published", "status: in-review"))
+    repo.commit("1.1 drafted", on="2026-03-02")
+    repo.write(PATH, bumped)
+    repo.commit("1.1 approved", on="2026-03-02", author=BOB)
+    assert since(repo.root) == []  # the approval came after the last edit
+    repo.write(PATH, bumped.replace("五年。", "七年。"))
+    assert since(repo.root) == [(PATH, line_of(repo, "approved_on:"), "approval-missing")]
+    repo.commit("one more edit", on="2026-03-02")
+    assert since(repo.root) == [(PATH, line_of(repo, "approved_on:"), "approval-missing")]
+    result = check_since(repo.root, AS_OF, "base", use_cache=False)
+    [finding] = [f for f in result.findings if f.code == "approval-missing"]
+    assert "edited after its approval (in commit " in finding.message

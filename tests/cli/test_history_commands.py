@@ -122,3 +122,19 @@ def test_every_history_command_in_a_shallow_clone_says_how_to_fix_it(
         code, out, err = run(clone, *args)
         assert (code, out) == (1, "")
         assert err.count("\n") == 1 and "git fetch --unshallow" in err
+
+
+def test_kb_build_outside_git_builds_the_site_and_says_why_history_is_missing(
+    kb: KnowledgeBaseFactory, tmp_path: Path
+) -> None:
+    kb.write("docs/index.md", "# 首頁\n")
+    kb.write(PATH, policy("1.0"))
+    site = tmp_path / "site"
+    result = CliRunner().invoke(
+        cli, ["-C", str(kb.root), "build", "--as-of", "2026-11-24", "--site-dir", str(site)]
+    )
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "built without history" in warnings[0]
+    assert "not in a git repository" in warnings[0]
+    assert (site / "index.html").is_file()

@@ -144,8 +144,62 @@ def change_findings(
         if previous is not None and previous.identity() == current.identity():
             continue  # neither the content nor the version changed
         first_day = _change_day(git, ref, path, previous, as_of)
-        findings += _findings(current, current.document, previous, first_day)
+        found = _findings(current, current.document, previous, first_day)
+        if not found and current.document.status is Status.PUBLISHED:
+            found = _edited_after_approval(git, ref, path, previous, current)
+        findings += found
     return findings
+
+
+APPROVAL_FIELDS = ("status", "approved_by", "approved_on", "effective")
+
+
+def _approval_of(side: _Side) -> tuple[str, ...]:
+    return tuple(repr(side.source.front_matter.get(key)) for key in APPROVAL_FIELDS)
+
+
+def _edited_after_approval(
+    git: GitHistory, ref: str, path: str, previous: _Side | None, current: _Side
+) -> list[Finding]:
+    """`approval-missing` when the content changed after the approval was recorded: the
+    states of the file since REF (its commits, then the working tree) show a content change
+    with no change of the approval's fields from there on. An approval covers the text it
+    was given for, not a later edit made the same day."""
+    changes = []
+    for change in git.file_changes(path):  # newest first, down to REF
+        if change.commit.sha == ref or change.status == "D":
+            break
+        changes.append(change)
+    raws = git.read_many([(c.commit.sha, c.path) for c in changes])
+    states: list[tuple[str, _Side | None]] = [("REF", previous)]
+    for change, raw in reversed(list(zip(changes, raws, strict=True))):
+        states.append((change.commit.sha[:10], _Side.read(change.path, raw)))
+    states.append(("the working tree", current))
+    readable = [(name, side) for name, side in states if side is not None]
+    last_edit = None
+    for index in range(1, len(readable)):
+        if readable[index][1].content() != readable[index - 1][1].content():
+            last_edit = index
+    if last_edit is None:
+        return []
+    approvals = {_approval_of(side) for _, side in readable[last_edit - 1 :]}
+    if len(approvals) > 1:
+        return []  # the approval was recorded with the last edit or after it
+    document = current.document
+    assert document is not None
+    where = readable[last_edit][0]
+    where = where if where == "the working tree" else f"commit {where}"
+    return [
+        error(
+            path,
+            document.line_of("approved_on"),
+            "approval-missing",
+            f"version {document.version} was edited after its approval (in {where}): the "
+            "approval recorded is for the text before that edit",
+            f"have the edited text approved and record it: kb approve {document.id} --by "
+            "PERSON (or raise the version with kb review --bump)",
+        )
+    ]
 
 
 def _is_controlled(path: str) -> bool:

@@ -48,6 +48,7 @@ COMMANDS = {
     "history": ("history", "history_command"),
     "show": ("history", "show_command"),
     "diff": ("history", "diff_command"),
+    "audit-pack": ("audit_pack", "audit_pack_command"),
     "report": ("report", "report_command"),
     "codeowners": ("codeowners", "codeowners_command"),
     "schema": ("schema", "schema_command"),

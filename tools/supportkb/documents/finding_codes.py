@@ -460,11 +460,13 @@ _CODES: tuple[FindingCode, ...] = (
         "A changed controlled document claims to be published, but has no `approved_by` and "
         "`approved_on`, or was approved before the day of the change (the first commit after "
         "REF that changed it; today if not committed): the approval is the previous "
-        "version's (`kb check --since` only).",
+        "version's; or its text was edited after the approval was recorded (a later commit, "
+        "or the working tree) (`kb check --since` only).",
         "Have the new version approved and record it with `kb approve ID --by PERSON` "
         "(`--effective` for a later start); until then write `status: in-review`.",
         "有變更的受控文件標示為已發布，但沒有 `approved_by` 與 `approved_on`，或核准日期早於"
-        "變更日（REF 之後第一個變更它的 commit；尚未 commit 則為今天）：那是前一版的核准"
+        "變更日（REF 之後第一個變更它的 commit；尚未 commit 則為今天）：那是前一版的核准；"
+        "或核准記錄之後內文又被修改（較晚的 commit 或尚未 commit 的修改）"
         "（只有 `kb check --since` 會報告）。",
         "請核准新版本並以 `kb approve ID --by 人員` 記錄（較晚生效可加 `--effective`）；"
         "核准前請寫 `status: in-review`。",

@@ -48,7 +48,8 @@ def read_histories(
     """The history of many documents from one pass over the document folders' commits."""
     git = git or GitHistory.open(root)
     documents = list(documents)
-    changes = git.folder_changes(dict.fromkeys(TYPE_FOLDERS.values()))
+    # the folders of these documents' types only (a site reads the controlled documents')
+    changes = git.folder_changes(sorted({TYPE_FOLDERS[d.type] for d in documents}))
     files = {d.id: follow(changes, d.path) for d in documents}
     wanted = [(f.commit.sha, f.path) for found in files.values() for f in found]
     contents = dict(zip(wanted, git.read_many(wanted), strict=True))

@@ -43,6 +43,10 @@ def build_command(
         f"(run `kb check` for details)",
         err=True,
     )
+    if result.history_problem:
+        click.echo(
+            f"warning: the site is built without history: {result.history_problem}", err=True
+        )
     click.echo(f"site built in {result.site_dir}")
 
 

@@ -170,8 +170,7 @@ def next_steps(root: Path, created: CreatedDocument) -> list[str]:
     lines += [
         f"  2. Check it:   {kb} check {path}",
         f"  3. Preview it: {kb} serve --watch, then open {_preview_url(root, path)}",
-        "  4. Publish it once reviewed: set 'status: published' and record the review with "
-        f"{kb} review {created.document_id} (it writes last_reviewed and reviewers)",
+        _publish_step(kb, created.document_id),
         "  5. Open a pull request: it runs kb check on the changed files, "
         "mkdocs build --strict and make test",
     ]
@@ -183,6 +182,21 @@ def next_steps(root: Path, created: CreatedDocument) -> list[str]:
             "run kb codeowners and commit the result."
         )
     return lines
+
+
+def _publish_step(kb: str, document_id: str) -> str:
+    """An article is published once reviewed; an SOP, a plan or a policy once approved."""
+    if document_id.startswith(DocType.ARTICLE.id_prefix + "-"):
+        return (
+            "  4. Publish it once reviewed: set 'status: published' and record the review with "
+            f"{kb} review {document_id} (it writes last_reviewed and reviewers)"
+        )
+    return (
+        f"  4. Publish it once reviewed and approved: record the review with {kb} review "
+        f"{document_id}, then the approver records the approval with {kb} approve "
+        f"{document_id} --by PERSON (it writes status published, approved_by, approved_on "
+        "and effective)"
+    )
 
 
 def kb_command() -> str:
