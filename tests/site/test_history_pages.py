@@ -13,8 +13,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from git_repo import BOB, DatedRepo, policy
+from supportkb.cli.main import cli
 from supportkb.site.build import build_site
 
 from conftest import KnowledgeBaseFactory
@@ -162,8 +164,12 @@ def test_a_folder_outside_git_builds_and_says_why_there_is_no_history(
     kb = KnowledgeBaseFactory(root)
     kb.write("docs/index.md", "# 首頁\n")
     kb.write(PATH, policy("1.0"))
-    result = build_site(root, DAY, tmp_path / "s")
-    assert "not in a git repository" in result.history_problem  # kb build's warning line
+    result = CliRunner().invoke(
+        cli, ["-C", str(root), "build", "--as-of", "2026-11-24", "--site-dir", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "without history" in line]
+    assert len(warnings) == 1 and "not in a git repository" in warnings[0], result.output
     page = _page(tmp_path / "s", "history/POL-0001")
     assert "此網站建置時無法取得版本歷程" in page and "not in a git repository" in page
     assert "不在 git 儲存庫中" in _page(tmp_path / "s", "")

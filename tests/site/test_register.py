@@ -123,7 +123,7 @@ def test_the_site_s_register_shows_the_day_the_commit_and_the_new_columns(
     page = (site / "register/index.html").read_text(encoding="utf-8")
     assert "截至 2026-11-24 的文件清單" in page and f"<code>{head[:10]}</code>" in page
     assert "（限閱文件，標題不公開）" in page and "ZEBRA" not in page
-    for heading in ("時效", "複審人", "可見範圍", "核准日", "取代", "被取代於"):
+    for heading in ("時效", "複審人", "可見範圍", "核准", "取代關係"):
         assert f'data-label="{heading}"' in page, heading
     rows = list(csv.DictReader(io.StringIO((site / "register.csv").read_text("utf-8-sig"))))
     by_id = {r["id"]: r for r in rows}

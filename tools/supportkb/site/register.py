@@ -27,6 +27,7 @@ from datetime import date
 
 from supportkb.documents.findings import spreadsheet_cell
 from supportkb.documents.model import DocType, Document, Status, Visibility
+from supportkb.documents.vocabulary import TYPE_TERMS
 from supportkb.history.records import DocumentHistory
 from supportkb.site.sources import visible_to
 from supportkb.workspace.freshness import Freshness, FreshnessRule
@@ -216,21 +217,45 @@ HTML_COLUMNS: Sequence[tuple[str, str]] = (
     ("id", "編號"),
     ("title", "標題"),
     ("type", "類型"),
-    ("version", "版本"),
-    ("in_force", "現行版本"),
+    ("version", "版本"),  # with the version in force when it is another
     ("status", "狀態"),
     ("owner", "負責人"),
     ("reviewers", "複審人"),
     ("visibility", "可見範圍"),
-    ("approved_by", "核准人"),
-    ("approved_on", "核准日"),
+    ("approved", "核准"),  # approved_by and approved_on
     ("effective", "生效日"),
     ("next_review", "下次複審"),
     ("freshness", "時效"),
-    ("supersedes", "取代"),
-    ("superseded_by", "被取代於"),
+    ("relations", "取代關係"),  # supersedes, superseded_by
 )
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: "公開",
+    Visibility.INTERNAL: "內部",
+    Visibility.RESTRICTED: "限閱",
+}
 WITHHELD_TITLE = "（限閱文件，標題不公開）"
+
+
+def _shown(entry: RegisterEntry, column: str) -> str:
+    """A cell of the HTML table as text: the CSV's, a few columns joined to fit a screen."""
+    if column == "type":
+        return TYPE_TERMS[entry.type].short_label
+    if column == "status":
+        return entry.status.label
+    if entry.withheld:
+        return "" if column not in ("id", "owner") else cell(entry, column)
+    if column == "version":
+        other = entry.in_force and entry.in_force != entry.version
+        return (entry.version or "") + (f"（現行 {entry.in_force}）" if other else "")
+    if column == "visibility":
+        return VISIBILITY_LABELS[entry.visibility] if entry.visibility else ""
+    if column == "approved":
+        return " ".join(str(v) for v in (entry.approved_by, entry.approved_on) if v)
+    if column == "relations":
+        parts = [f"取代 {entry.supersedes}" if entry.supersedes else ""]
+        parts.append(f"由 {entry.superseded_by} 取代" if entry.superseded_by else "")
+        return "；".join(p for p in parts if p)
+    return cell(entry, column)
 
 
 def register_html(
@@ -251,7 +276,7 @@ def register_html(
     for entry in entries:
         cells = []
         for column, label in HTML_COLUMNS:
-            text = html.escape(cell(entry, column))
+            text = html.escape(_shown(entry, column))
             if column == "title" and entry.withheld:
                 text = f'<span class="kb-withheld">{WITHHELD_TITLE}</span>'
             elif column == "title":
