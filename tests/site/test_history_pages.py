@@ -229,3 +229,22 @@ def test_when_the_file_moves_on_to_a_version_not_in_force_the_one_in_force_stays
     older = _page(site, "history/POL-0001/1.1")
     assert re.search(r'現行版本：<a href="\.\./1\.2/">POL-0001 資料保存辦法</a>', older)
     assert "2026-11-24 現行版本：<strong>1.2</strong>" in _page(site, "history/POL-0001")
+
+
+def test_a_title_with_markup_stays_text_in_the_history_pages_title(
+    repo: DatedRepo, tmp_path: Path
+) -> None:
+    """MkDocs takes a page's title from its heading and un-escapes it into `<title>`: a
+    document title closing `</title>` and adding a meta refresh redirected the reader."""
+    hostile = 'X</title><meta http-equiv="refresh" content="0;url=https://evil.example/">'
+    text = (repo.root / PATH).read_text(encoding="utf-8")
+    repo.write(PATH, text.replace("title: 資料保存辦法", f"title: '{hostile}'"))
+    repo.commit("a hostile title", on="2026-05-02")
+    site = _build(repo.root, tmp_path)
+    for url in ("history/POL-0001", "history/POL-0001/1.0"):
+        page = _page(site, url)
+        head = page[: page.index("</head>")]
+        assert "evil.example" not in head.replace("&#34;", '"').split("<title>")[0]
+        assert '<meta http-equiv="refresh"' not in page, url
+    older = _page(site, "history/POL-0001/1.0")
+    assert "<title>POL-0001 資料保存辦法（版本 1.0）" in older  # the version's own title

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import html
 import importlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -167,7 +168,19 @@ def history_pages(site: SiteModel) -> dict[str, str]:
     return pages
 
 
-_FRONT_MATTER = "---\nsearch:\n  exclude: true\nhide:\n  - toc\n---\n\n"
+def _front_matter(title: str, hide_toc: bool = False) -> str:
+    """The generated page's front-matter: out of the search, and its title given as a value
+    (escaped with every front-matter value) rather than taken from its heading, which MkDocs
+    un-escapes into `<title>`: a title holding `</title><meta http-equiv=refresh ...>` would
+    have redirected the reader. JSON's string is a YAML double-quoted scalar."""
+    hide = "hide:\n  - toc\n" if hide_toc else ""
+    return f"---\ntitle: {json.dumps(title)}\nsearch:\n  exclude: true\n{hide}---\n\n"
+
+
+def version_title(document: Document, version: Version) -> str:
+    """A version's own title (it may have been renamed since)."""
+    own = [r.document.title for r in version.revisions if r.document is not None]
+    return own[-1] if own else document.title
 
 
 def _history_markdown(
@@ -199,7 +212,7 @@ def _history_markdown(
         if history is not None
         else []
     )
-    return _FRONT_MATTER + site.render(
+    return _front_matter(f"版本歷程：{document.id} {document.title}", hide_toc=True) + site.render(
         "history.md",
         page=page,
         document=document,
@@ -223,10 +236,13 @@ def _superseded_markdown(site: SiteModel, superseded: SupersededPage) -> str:
         label = f"{document.id} {document.title}"
         href = html.escape(site.href(in_force_page, page), quote=True)
         current_link = Markup(f'<a href="{href}">{html.escape(label)}</a>')
-    return "---\nsearch:\n  exclude: true\n---\n\n" + site.render(
+    title = version_title(document, version)
+    name = version.version or version.commit[:10]
+    return _front_matter(f"{document.id} {title}（版本 {name}）") + site.render(
         "superseded.md",
         page=page,
         document=document,
+        title=title,
         version=version,
         banner=IN_FORCE_BANNER if superseded.in_force else SUPERSEDED_BANNER,
         is_in_force=superseded.in_force,
