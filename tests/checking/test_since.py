@@ -226,3 +226,18 @@ def test_an_edit_after_the_approval_is_not_covered_by_it(repo: DatedRepo) -> Non
     result = check_since(repo.root, AS_OF, "base", use_cache=False)
     [finding] = [f for f in result.findings if f.code == "approval-missing"]
     assert "edited after its approval (in commit " in finding.message
+
+
+def test_rewriting_who_approved_a_version_or_when_is_reported(repo: DatedRepo) -> None:
+    """Nothing else changed: another approver and an earlier day written by hand."""
+    text = (repo.root / PATH).read_text(encoding="utf-8")
+    forged = text.replace("approved_by: bob", "approved_by: carol").replace(
+        "approved_on: 2026-01-02", "approved_on: 2025-12-30"
+    )
+    repo.write(PATH, forged)
+    assert since(repo.root) == [(PATH, line_of(repo, "approved_by:"), "approval-missing")]
+    repo.write(PATH, text.replace("approved_on: 2026-01-02\n", ""))
+    repo.commit("an older base without approved_on", on="2026-01-06")
+    repo.git("branch", "-f", "base")
+    repo.write(PATH, text)  # filling the day in is not a rewrite
+    assert since(repo.root) == []

@@ -142,6 +142,7 @@ def change_findings(
             continue  # deleted, or unreadable: `kb check` reports what is wrong with it
         previous = before[path] or by_id.get(current.document.id)
         if previous is not None and previous.identity() == current.identity():
+            findings += _approval_rewritten(previous, current)
             continue  # neither the content nor the version changed
         first_day = _change_day(git, ref, path, previous, as_of)
         found = _findings(current, current.document, previous, first_day)
@@ -152,6 +153,37 @@ def change_findings(
 
 
 APPROVAL_FIELDS = ("status", "approved_by", "approved_on", "effective")
+
+
+def _approval_rewritten(previous: _Side, current: _Side) -> list[Finding]:
+    """`approval-missing` when the approval of a version already approved at REF is
+    rewritten (another approver, another day) with nothing else changed: an approval is
+    recorded once, by `kb approve`, for the version it approves. Filling in a missing
+    `approved_on` (an older knowledge base gaining the field) is not a rewrite."""
+    old, new = previous.document, current.document
+    if old is None or new is None or not (old.status is Status.PUBLISHED and old.approved_by):
+        return []
+    changed = [
+        f"{name} {before} → {after}"
+        for name, before, after in (
+            ("approved_by", old.approved_by, new.approved_by),
+            ("approved_on", old.approved_on, new.approved_on),
+        )
+        if before is not None and before != after
+    ]
+    if not changed:
+        return []
+    return [
+        error(
+            current.path,
+            new.line_of("approved_by" if "approved_by" in changed[0] else "approved_on"),
+            "approval-missing",
+            f"the approval of version {new.version} was rewritten ({'; '.join(changed)}) "
+            "without a new version: an approval is recorded once, for the version it approves",
+            "put the approval back as it was; a new approval is for a new version "
+            f"(kb review {new.id} --bump minor, then kb approve)",
+        )
+    ]
 
 
 def _approval_of(side: _Side) -> tuple[str, ...]:
