@@ -232,3 +232,14 @@ def test_approving_a_version_approved_before_says_it_replaces_that_approval(
     kb.write(PATH, IN_REVIEW)
     record = record_approval(kb.root, "POL-0001", "bob", date(2026, 11, 21))
     assert not [w for w in record.warnings if "already approved" in w]
+
+
+def test_an_approval_dated_before_the_change_was_committed_warns(repo: DatedRepo) -> None:
+    repo.write(PATH, IN_REVIEW)
+    sha = repo.commit("1.3", on="2026-11-20", author=BOB)
+    code, _, err = approve(repo.root, "POL-0001", "--by", "alice", "--date", "2026-11-10")
+    assert code == 0
+    assert (
+        f"the approval is dated 2026-11-10, before the file's last commit ({sha[:7]}, "
+        "2026-11-20): it cannot have approved that text" in err
+    )

@@ -82,6 +82,7 @@ def record_approval(
             raise FatalError(f"{document.path}: cannot read it: {exc.strerror}") from None
         before = readable_source(document.path, raw, "the approval")
         warnings = [*_own_change(root, document.path, approver, kb.registry)]
+        warnings += _dated_before_the_change(root, document.path, on)
         if document.status is Status.PUBLISHED and document.approved_by:
             when = f" on {document.approved_on}" if document.approved_on else ""
             warnings.append(
@@ -173,6 +174,22 @@ def _own_change(root: Path, relative: str, approver: str, registry: OwnerRegistr
         f"{relative}: {approver} is the author of {where}: the approver should not approve "
         "their own change (segregation of duties); have another person approve it, or record "
         "why not"
+    ]
+
+
+def _dated_before_the_change(root: Path, relative: str, on: date) -> list[str]:
+    """An approval dated before the last commit of the text it approves (`--date` further
+    back than the change): it cannot have approved that text."""
+    try:
+        last = GitHistory.open(root, allow_shallow=True).last_author(relative)
+    except FatalError:
+        return []
+    if last is None or last.date.date() <= on:
+        return []
+    return [
+        f"{relative}: the approval is dated {on}, before the file's last commit "
+        f"({last.sha[:7]}, {last.date.date()}): it cannot have approved that text; give the "
+        "day the approval was given with --date"
     ]
 
 
