@@ -248,3 +248,11 @@ def test_a_title_with_markup_stays_text_in_the_history_pages_title(
         assert '<meta http-equiv="refresh"' not in page, url
     older = _page(site, "history/POL-0001/1.0")
     assert "<title>POL-0001 資料保存辦法（版本 1.0）" in older  # the version's own title
+
+
+def test_a_version_approved_to_take_effect_later_says_when(repo: DatedRepo, tmp_path: Path) -> None:
+    """Built on 15 May: 1.2 is approved (1 May) but takes effect on 1 June."""
+    site = _build(repo.root, tmp_path, day=date(2026, 5, 15))
+    page = _page(site, "history/POL-0001")
+    assert "將於 2026-06-01 生效" in page
+    assert page.count("將於") == 1
