@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from supportkb.authoring.editing import FrontMatterEditor, one_line_text
-from supportkb.authoring.identity import git_email, person_with_email
+from supportkb.authoring.identity import check_active_person, git_email, person_with_email
 from supportkb.authoring.review import (
     APPROVAL_FIELDS,
     file_to_edit,
@@ -137,15 +137,9 @@ def _version_to_approve(document: Document) -> str:
 
 def check_approver(registry: OwnerRegistry, person: str) -> None:
     """An approver is an active person of owners.yml: a team approves nothing."""
-    if person in registry.teams:
-        raise FatalError(f"'{person}' is a team; a version is approved by a person (--by PERSON)")
-    if person not in registry.people:
-        hint = registry.suggest(person)
-        raise FatalError(
-            f"'{person}' is not a person in owners.yml" + (f"; {hint}" if hint else "")
-        )
-    if not registry.people[person].active:
-        raise FatalError(f"'{person}' is inactive in owners.yml: an approver is an active person")
+    check_active_person(
+        registry, person, "a version is approved", ": an approver is an active person"
+    )
 
 
 def last_author(root: Path, relative: str, registry: OwnerRegistry) -> tuple[str | None, str]:

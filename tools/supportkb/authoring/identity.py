@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from supportkb.errors import InvalidUsage
+from supportkb.errors import FatalError, InvalidUsage
 from supportkb.workspace.owners import OwnerRegistry
 
 
@@ -103,3 +103,19 @@ def person_for_git_user(registry: OwnerRegistry, root: Path) -> str:
         email,
         people,
     )
+
+
+def check_active_person(
+    registry: OwnerRegistry, person: str, recorded: str, why_active: str = ""
+) -> None:
+    """`person` is an active person of owners.yml (a team records nothing): `recorded` says
+    what a person records ("a review is recorded"), `why_active` follows the inactive case."""
+    if person in registry.teams:
+        raise FatalError(f"'{person}' is a team; {recorded} by a person (--by PERSON)")
+    if person not in registry.people:
+        hint = registry.suggest(person)
+        raise FatalError(
+            f"'{person}' is not a person in owners.yml" + (f"; {hint}" if hint else "")
+        )
+    if not registry.people[person].active:
+        raise FatalError(f"'{person}' is inactive in owners.yml" + why_active)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from supportkb.authoring.editing import FrontMatterEditor, one_line_text
-from supportkb.authoring.identity import person_for_git_user
+from supportkb.authoring.identity import check_active_person, person_for_git_user
 from supportkb.documents.body import read_body
 from supportkb.documents.model import DocType, Document, Status
 from supportkb.documents.sections import SECTION_ALIASES, normalise_heading
@@ -119,15 +119,7 @@ def file_to_edit(root: Path, relative: str) -> Path:
 
 
 def _check_reviewer(registry: OwnerRegistry, person: str) -> None:
-    if person in registry.teams:
-        raise FatalError(f"'{person}' is a team; a review is recorded by a person (--by PERSON)")
-    if person not in registry.people:
-        hint = registry.suggest(person)
-        raise FatalError(
-            f"'{person}' is not a person in owners.yml" + (f"; {hint}" if hint else "")
-        )
-    if not registry.people[person].active:
-        raise FatalError(f"'{person}' is inactive in owners.yml")
+    check_active_person(registry, person, "a review is recorded")
 
 
 def readable_source(path: str, raw: bytes, record: str = "a review") -> Source:
