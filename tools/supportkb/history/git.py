@@ -111,19 +111,10 @@ class GitHistory:
             )
         return cls(root, Path(top))
 
-    def is_shallow(self) -> bool:
-        return self._git("rev-parse", "--is-shallow-repository").strip() == "true"
-
     def head(self) -> str | None:
         """HEAD's full sha (None before the first commit)."""
         done = self._run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
         return _decode(done.stdout).strip() or None if done.returncode == 0 else None
-
-    def head_commit(self) -> Commit | None:
-        head = self.head()
-        if head is None:
-            return None
-        return _commits(self._git("log", "-1", f"--format={_LOG_FORMAT}", head))[0][0]
 
     def has_changes(self, paths: Sequence[str] = ()) -> bool:
         """Whether the working tree differs from HEAD (under `paths`, relative to the root)."""

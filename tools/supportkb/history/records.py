@@ -135,11 +135,6 @@ class DocumentHistory:
             and v.in_force_from <= day
         )
 
-    def next_version(self, version: Version) -> Version | None:
-        """The version recorded after `version` (None for the latest)."""
-        index = self.versions.index(version)
-        return self.versions[index - 1] if index > 0 else None
-
     def version_named(self, name: str) -> Version | None:
         """The latest version called `name` (`1.2`), or the one at a commit (a sha prefix)."""
         for version in self.versions:
