@@ -40,6 +40,15 @@ class DatedRepo:
             raise AssertionError(f"git {' '.join(args)}: {done.stderr}")
         return done.stdout
 
+    def shallow_clone(self, destination: Path) -> Path:
+        """A clone holding only the last commit (`git clone --depth 1`, as CI checks out by
+        default): what history must refuse, or say it cannot read."""
+        subprocess.run(
+            ["git", "clone", "-q", "--depth", "1", f"file://{self.root}", str(destination)],
+            check=True,
+        )
+        return destination
+
     def write(self, relative: str, text: str) -> Path:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -180,10 +180,7 @@ def test_the_manifest_holds_the_sha256_of_every_other_file(repo: DatedRepo, tmp_
 
 
 def test_a_shallow_clone_is_refused_in_one_line(repo: DatedRepo, tmp_path: Path) -> None:
-    clone = tmp_path / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
-    )
+    clone = repo.shallow_clone(tmp_path / "clone")
     output = tmp_path / "pack.zip"
     code, _, err = run(clone, "audit-pack", "--as-of", "2026-03-15", "--output", str(output))
     assert code == 1

@@ -5,7 +5,6 @@ commits."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -199,10 +198,7 @@ def test_an_unknown_ref_is_a_usage_error_in_one_line(repo: DatedRepo) -> None:
 def test_a_shallow_clone_says_how_to_fetch_the_history(
     repo: DatedRepo, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    clone = tmp_path_factory.mktemp("shallow") / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
-    )
+    clone = repo.shallow_clone(tmp_path_factory.mktemp("shallow") / "clone")
     result = CliRunner().invoke(cli, ["check", "-C", str(clone), "--since", "HEAD"])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "git fetch --unshallow" in result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -110,10 +109,7 @@ def test_an_unknown_version_is_bad_usage_listing_the_versions(repo: DatedRepo) -
 def test_every_history_command_in_a_shallow_clone_says_how_to_fix_it(
     repo: DatedRepo, tmp_path: Path
 ) -> None:
-    clone = tmp_path / "shallow"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
-    )
+    clone = repo.shallow_clone(tmp_path / "shallow")
     for args in (
         ("history", "POL-0001"),
         ("show", "POL-0001", "--in-force-on", "2026-03-01"),

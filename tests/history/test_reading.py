@@ -4,7 +4,6 @@ whose front-matter could not be read, and a shallow clone."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -160,10 +159,7 @@ def test_a_shallow_clone_is_refused_with_the_fix(repo: DatedRepo, tmp_path: Path
     repo.commit("1.0", on="2025-12-20")
     repo.write(PATH, policy("1.1"))
     repo.commit("1.1", on="2026-01-20")
-    clone = tmp_path / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
-    )
+    clone = repo.shallow_clone(tmp_path / "clone")
     with pytest.raises(ShallowClone, match="git fetch --unshallow"):
         GitHistory.open(clone)
     with pytest.raises(ShallowClone) as raised:
@@ -238,10 +234,9 @@ def test_an_approval_taken_back_before_its_effective_date_leaves_the_previous_ve
     repo.write(PATH, policy("1.0", effective="2026-01-01"))
     repo.commit("1.0", on="2025-12-20")
     repo.write(PATH, policy("1.1", effective="2026-03-01"))
-    approval = repo.commit("1.1 approved, effective 1 March", on="2026-02-01")
+    repo.commit("1.1 approved, effective 1 March", on="2026-02-01")
     repo.write(PATH, policy("1.1", status="in-review", approved_by=None, effective=None))
     repo.commit("approval reverted", on="2026-02-10")
-    del approval
     history = history_of(repo.root)
     assert history.versions[0].approval_withdrawn_on == date(2026, 2, 10)
     assert in_force(history, "2026-03-05") == "1.0"

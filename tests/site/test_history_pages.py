@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -178,10 +177,7 @@ def test_a_folder_outside_git_builds_and_says_why_there_is_no_history(
 def test_a_shallow_clone_builds_and_says_how_to_get_the_history(
     repo: DatedRepo, tmp_path: Path
 ) -> None:
-    clone = tmp_path / "clone"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(clone)], check=True
-    )
+    clone = repo.shallow_clone(tmp_path / "clone")
     site = _build(clone, tmp_path)
     page = _page(site, "history/POL-0001")
     assert "shallow clone" in page and "git fetch --unshallow" in page

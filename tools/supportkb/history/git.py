@@ -72,7 +72,6 @@ class FileVersion:
 
     commit: Commit
     path: str
-    deleted: bool = False
 
 
 class GitHistory:
